@@ -1,0 +1,101 @@
+# clustersim: one flat Makefile. Warnings first, objects by layer, generated dependencies.
+CC      ?= cc
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wvla -Werror
+OPT     ?= -O2 -g
+PKGS    := gsl libcjson libxxhash libmd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += $(WARN) $(OPT) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lm
+BUILD   ?= build
+PREFIX  ?= /usr/local
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SIM_SRC    := $(filter-out sim/main.c,$(wildcard sim/*.c))
+MODEL_SRC  := $(wildcard models/*.c)
+LIB_OBJ    := $(SIM_SRC:%.c=$(BUILD)/%.o) $(MODEL_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ   := $(BUILD)/sim/main.o
+TEST_SRC   := $(wildcard tests/check_*.c)
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/runner.o $(BUILD)/tests/testutil.o
+SUITES     := $(patsubst tests/check_%.c,%,$(TEST_SRC))
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps check unit e2e bench asan demo plots install clean
+all: bin/clustersim
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+bin/clustersim: $(MAIN_OBJ) $(BUILD)/libclustersim.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libclustersim.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# The test runner learns its suites from the file names: tests/check_X.c defines X_suite().
+$(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
+	@mkdir -p $(dir $@)
+	$(Q)( for s in $(SUITES); do echo "SUITE($$s)"; done ) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/runner.o: $(BUILD)/tests/suites.h
+$(BUILD)/tests/runner.o: CFLAGS += -I$(BUILD)/tests
+# Suites are found by name, not through a header; Check declares its own test functions.
+$(BUILD)/tests/%.o: CFLAGS += -Wno-missing-prototypes $(shell pkg-config --cflags check)
+
+$(BUILD)/tests/check_all: $(TEST_OBJ) $(BUILD)/libclustersim.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libclustersim.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# make check: install what is missing, build, run every Check suite and the end-to-end checks.
+check: deps
+	$(Q)$(MAKE) --no-print-directory unit e2e
+
+unit: bin/clustersim $(BUILD)/tests/check_all
+	$(Q)CK_FORK=$${CK_FORK:-yes} $(BUILD)/tests/check_all
+
+e2e: bin/clustersim
+	$(Q)sh tests/e2e.sh bin/clustersim
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory bin/clustersim $(BENCH_BIN)
+	$(Q)sh bench/run.sh
+
+# The sanitizer build lives in its own tree so that it never mixes with the optimised objects.
+asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer \
+	  -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" build-asan/tests/check_all
+	$(Q)CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/tests/check_all
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory bin/clustersim
+	$(Q)sh scripts/demo.sh
+
+install: bin/clustersim
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 bin/clustersim $(DESTDIR)$(PREFIX)/bin/clustersim
+
+clean:
+	rm -rf build build-asan bin bench.json
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

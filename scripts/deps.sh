@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the Debian packages clustersim needs to build, test and plot; prints the command instead when not root.
+set -eu
+pkgs="build-essential pkg-config libgsl-dev libcjson-dev check gnuplot-nox libxxhash-dev libmd-dev python3-simpy valgrind"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "clustersim needs these Debian packages:$missing" >&2
+    echo "run:  sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >&2

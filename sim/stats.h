@@ -1,0 +1,71 @@
+/* Statistics every model shares: a log-linear latency histogram (fixed memory, mergeable,
+ * under 1% relative error), running mean and variance, time-weighted averages. */
+#ifndef SIM_STATS_H
+#define SIM_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Values are durations in seconds, stored as integer nanoseconds in log-linear buckets:
+ * each power of two is split into HIST_SUB linear sub-buckets, so a bucket is at most
+ * 1/HIST_SUB of its lower bound wide. Values from 1 ns to about 584 years fit. */
+#define HIST_SUB_BITS 7
+struct hist {
+    uint64_t *counts; /* fixed number of buckets, allocated once by hist_init */
+    uint64_t total;
+    uint64_t min_ns, max_ns;
+    double sum_s;     /* exact sum of recorded values, for the mean */
+};
+
+void hist_init(struct hist *h);
+void hist_free(struct hist *h);
+void hist_reset(struct hist *h);
+void hist_record(struct hist *h, double seconds); /* negative values count as 0 */
+void hist_record_n(struct hist *h, double seconds, uint64_t n);
+void hist_merge(struct hist *dst, const struct hist *src);
+uint64_t hist_count(const struct hist *h);
+double hist_mean(const struct hist *h); /* s; 0 when empty */
+double hist_min(const struct hist *h);  /* s; 0 when empty */
+double hist_max(const struct hist *h);  /* s; exact; 0 when empty */
+/* The q-quantile (0 <= q <= 1) in seconds: the midpoint of the bucket holding the value of
+ * rank ceil(q * total), clamped to [min, max]; 0 when empty. */
+double hist_quantile(const struct hist *h, double q);
+/* Calls fn for every non-empty bucket in increasing order with its bounds in seconds. */
+void hist_foreach(const struct hist *h,
+                  void (*fn)(void *ctx, double lo_s, double hi_s, uint64_t count), void *ctx);
+/* Writes the histogram as CSV: `ms,count,cumulative` (bucket midpoint in ms). */
+int hist_write_csv(const struct hist *h, FILE *f);
+
+/* Running mean and variance (Welford). */
+struct runstat {
+    uint64_t n;
+    double mean, m2, min, max;
+};
+void runstat_init(struct runstat *r);
+void runstat_add(struct runstat *r, double x);
+void runstat_merge(struct runstat *dst, const struct runstat *src);
+double runstat_var(const struct runstat *r); /* sample variance; 0 when n < 2 */
+double runstat_sd(const struct runstat *r);
+
+/* The time-weighted average of a piecewise-constant quantity (busy workers, queue length).
+ * twavg_set records that the value changes to v at time t (t never decreases). */
+struct twavg {
+    double t0;     /* s, where the average starts */
+    double last_t; /* s */
+    double value;
+    double area;   /* value x s, accumulated up to last_t */
+    double max;
+};
+void twavg_init(struct twavg *w, double t0, double v);
+void twavg_set(struct twavg *w, double t, double v);
+static inline void twavg_add(struct twavg *w, double t, double dv)
+{
+    twavg_set(w, t, w->value + dv);
+}
+double twavg_mean(const struct twavg *w, double t); /* average over [t0, t] */
+double twavg_area(const struct twavg *w, double t); /* integral over [t0, t] */
+/* Restarts the average at time t, keeping the current value (for warm-up and intervals). */
+void twavg_restart(struct twavg *w, double t);
+
+#endif
