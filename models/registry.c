@@ -1,0 +1,9 @@
+/* The one static table of component models. A new model adds one line here. */
+#include "models/registry.h"
+
+extern const struct model_ops service_ops;
+
+const struct model_ops *const model_registry[] = {
+    &service_ops,
+    NULL,
+};
