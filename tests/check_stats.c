@@ -75,8 +75,9 @@ START_TEST(test_ns_conversion)
     ck_assert_uint_eq(hist_ns(2.5e-9), 3);
     ck_assert_uint_eq(hist_ns(0.012345679), 12345679);
     ck_assert_uint_eq(hist_ns(1e9), 1000000000000000000ull);
-    /* 2^53 ns is an integer double; +0.5 would have rounded odd neighbours to even. */
-    ck_assert_uint_eq(hist_ns(9007199254740993.0 / 1e9), (uint64_t)(9007199254740993.0));
+    /* 2305843011 / 512 s is exactly 4503599630859375 ns: odd, above 2^52, where every double
+     * is an integer and adding 0.5 would round to the even neighbour. */
+    ck_assert_uint_eq(hist_ns(2305843011.0 / 512), 4503599630859375ull);
     ck_assert_uint_eq(hist_ns(1e12), UINT64_MAX);
     ck_assert_uint_eq(hist_ns(INFINITY), UINT64_MAX);
 }
@@ -96,6 +97,9 @@ START_TEST(test_quantile_ranks_exact)
     ck_assert_double_eq(hist_quantile(&h, 0.011), 2e-9);
     ck_assert_double_eq(hist_quantile(&h, 0.5), 50e-9);
     ck_assert_double_eq(hist_quantile(&h, 0.505), 51e-9);
+    /* 0.07 * 100 and 0.14 * 100 come out one ulp above 7 and 14 in doubles. */
+    ck_assert_double_eq(hist_quantile(&h, 0.07), 7e-9);
+    ck_assert_double_eq(hist_quantile(&h, 0.14), 14e-9);
     ck_assert_double_eq(hist_quantile(&h, 0.99), 99e-9);
     ck_assert_double_eq(hist_quantile(&h, 0.991), 100e-9);
     ck_assert_double_eq(hist_quantile(&h, 1), 100e-9);
