@@ -42,12 +42,12 @@ START_TEST(test_columns_and_rows)
 }
 END_TEST
 
-/* Range sums over random data against a direct loop, for random ranges. The prefix sums are
- * recursive sums of up to n terms, each within (n - 1) eps sum|x| of exact (Higham, Accuracy
- * and Stability of Numerical Algorithms, ch. 4, with u = eps / 2); the difference of two of them and the direct loop add at most as
- * much again, so the tolerance is 3 n eps sum|x| over rows [0, to). With values of mixed sign
- * and magnitude up to 1e3 this is 3.3e-12 of the column's total magnitude, well inside the
- * 1e-9 relative asked for. */
+/* Range sums over random data against a direct loop, for random ranges. A prefix sum of up
+ * to n terms is within (n - 1) eps sum|x| of exact (recursive summation; Higham, Accuracy and
+ * Stability of Numerical Algorithms, ch. 4, with unit roundoff eps / 2). Two of them, the
+ * direct loop and the final subtraction stay within 3 n eps sum|x| over rows [0, to). With
+ * values of mixed sign up to about 1e3, that is 3.3e-12 of the column's total magnitude,
+ * well inside the 1e-9 relative the brief asks for. */
 START_TEST(test_range_sum_matches_loop)
 {
     const size_t n = 5000, nc = 3;
@@ -76,8 +76,8 @@ START_TEST(test_range_sum_matches_loop)
             mag += fabs(data[i * nc + c]);
         double tol = 3 * (double)n * DBL_EPSILON * mag;
         double got = series_range_sum(&s, c, from, to);
-        ck_assert_msg(fabs(got - direct) <= tol, "[%zu,%zu) col %zu: %.17g vs %.17g", from, to,
-                      c, got, direct);
+        ck_assert_msg(fabs(got - direct) <= tol, "[%zu,%zu) col %zu: %.17g vs %.17g", from, to, c,
+                      got, direct);
         if (to > from)
             ck_assert_double_eq(series_range_mean(&s, c, from, to), got / (double)(to - from));
         else

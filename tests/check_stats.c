@@ -176,8 +176,7 @@ START_TEST(test_quantile_exponential)
         double xq = -mean * log1p(-q);
         double se = mean * sqrt(q / ((1 - q) * (double)n));
         double tol = 4 * se + xq / (2 * HIST_SUB) + 1e-9;
-        ck_assert_msg(fabs(got - xq) <= tol, "q=%g got %.9g theory %.9g tol %.3g", q, got, xq,
-                      tol);
+        ck_assert_msg(fabs(got - xq) <= tol, "q=%g got %.9g theory %.9g tol %.3g", q, got, xq, tol);
     }
     hist_free(&h);
     free(x);
