@@ -219,6 +219,7 @@ static void service_node_stats(struct comp *c, struct sim *sim, uint32_t node,
 static void service_report(struct comp *c, struct sim *sim, cJSON *out)
 {
     struct service *s = c->state;
+    cJSON_AddNumberToObject(out, "busy_mean", station_busy_mean(&s->st, sim->now));
     cJSON_AddNumberToObject(out, "queue_mean", station_queue_mean(&s->st, sim->now));
 }
 

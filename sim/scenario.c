@@ -918,7 +918,8 @@ static int apply_set(cJSON *root, const char *assign, char *canon, size_t canon_
     }
     if (!last_name || !parent)
         return sim_fail(err, path, "--set: the path must end in a field name");
-    cJSON *val = cJSON_Parse(value);
+    /* The whole value must be JSON (so "300s" is a string, not the number 300). */
+    cJSON *val = cJSON_ParseWithOpts(value, NULL, 1);
     if (!val)
         val = cJSON_CreateString(value);
     if (cJSON_GetObjectItemCaseSensitive(parent, last_name))

@@ -99,9 +99,6 @@ struct scenario {
     uint32_t *topo;       /* component indexes in call order (callers first) */
 };
 
-/* A model registry: NULL-terminated array of model tables. */
-typedef const struct model_ops *const model_registry[];
-
 /* Loads and validates a scenario. `sets` are PATH=VALUE overrides applied to the JSON before
  * validation (PATH may name a component by id: components.web.nodes). On error returns -1
  * with err filled (file, line, path, message) and *out NULL. */

@@ -193,6 +193,14 @@ double station_queue_mean(const struct station *st, double now)
     return st->nnodes ? q / st->nnodes : 0;
 }
 
+double station_busy_mean(const struct station *st, double now)
+{
+    double b = 0;
+    for (uint32_t i = 0; i < st->nnodes; i++)
+        b += twavg_mean(&st->nodes[i].busy_avg, now);
+    return st->nnodes ? b / st->nnodes : 0;
+}
+
 uint64_t station_rejected(const struct station *st)
 {
     uint64_t r = 0;

@@ -63,6 +63,8 @@ void station_node_stats(const struct station *st, double now, uint32_t node,
 /* Mean utilisation over all nodes since warm-up (0 when workers are unlimited). */
 double station_utilization(const struct station *st, double now);
 double station_queue_mean(const struct station *st, double now);
+/* Mean busy workers per node since warm-up. */
+double station_busy_mean(const struct station *st, double now);
 uint64_t station_rejected(const struct station *st);
 
 #endif

@@ -1,10 +1,74 @@
 #!/bin/sh
-# End-to-end checks of the clustersim binary: commands, exit codes, outputs.
-set -eu
+# End-to-end checks of the clustersim binary as a user runs it: commands, exit codes, outputs,
+# determinism, and that an invalid scenario writes nothing.
+set -u
 BIN=${1:-bin/clustersim}
+T=$(mktemp -d /tmp/clustersim-e2e-XXXXXX)
+trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-"$BIN" --help >/dev/null 2>&1 && ok || bad "--help"
-echo "e2e: $pass passed, $fail failed"
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() { # description, then a command that must succeed
+    d=$1; shift
+    if "$@" >/dev/null 2>"$T/err"; then ok; else bad "$d"; cat "$T/err" >&2; fi
+}
+status_is() { # expected status, description, command...
+    want=$1; d=$2; shift 2
+    "$@" >"$T/out" 2>"$T/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$d: exit $got, expected $want"; cat "$T/err" >&2; fi
+}
+strip_wall() { grep -v '"wall_s"' "$1"; }
+
+# Help on every command, with an example.
+for c in run validate types; do
+    check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
+done
+status_is 0 "--help" "$BIN" --help
+status_is 2 "no command" "$BIN"
+status_is 2 "unknown command" "$BIN" frobnicate
+status_is 2 "unknown run option" "$BIN" run scenarios/mm1.json --frob
+status_is 2 "bad seed" "$BIN" run scenarios/mm1.json --seed -4
+status_is 2 "missing scenario" "$BIN" run "$T/nope.json"
+
+# Every shipped scenario validates.
+check "validate shipped scenarios" "$BIN" validate scenarios/*.json scenarios/bench/*.json
+
+# A run writes every output, and the summary has the contract's keys.
+status_is 0 "run mm1" "$BIN" run scenarios/mm1.json --out "$T/a" --quiet --set duration=300s
+for f in summary.json timeseries.csv latency.csv nodes.csv; do
+    check "output $f" test -s "$T/a/$f"
+done
+for k in scenario seed duration_s warmup_s events wall_s requests throughput_rps latency_ms \
+         p50 p90 p95 p99 p999 max components utilization per_node skew max_over_mean cov \
+         replications; do
+    check "summary has $k" grep -q "\"$k\"" "$T/a/summary.json"
+done
+check "timeseries header" sh -c "head -1 '$T/a/timeseries.csv' | grep -q '^t_s,users,offered_rps,completed_rps,rejected_rps,failed_rps,p50_ms,p99_ms,server.util,server.queue$'"
+check "timeseries rows" sh -c "[ \$(wc -l < '$T/a/timeseries.csv') -eq 31 ]"
+check "latency header" sh -c "head -1 '$T/a/latency.csv' | grep -q '^ms,count,cumulative$'"
+check "nodes header" sh -c "head -1 '$T/a/nodes.csv' | grep -q '^component,node,requests,utilization,keys$'"
+check "no temporary files left" sh -c "! ls -a '$T/a' | grep -q tmp"
+
+# Same seed: identical results apart from wall time; another seed: different.
+status_is 0 "run mm1 again" "$BIN" run scenarios/mm1.json --out "$T/b" --quiet --set duration=300s
+strip_wall "$T/a/summary.json" > "$T/a.s"; strip_wall "$T/b/summary.json" > "$T/b.s"
+check "same seed, same summary" cmp -s "$T/a.s" "$T/b.s"
+check "same seed, same timeseries" cmp -s "$T/a/timeseries.csv" "$T/b/timeseries.csv"
+status_is 0 "run mm1 seed 2" "$BIN" run scenarios/mm1.json --out "$T/c" --quiet --seed 2 --set duration=300s
+strip_wall "$T/c/summary.json" > "$T/c.s"
+check "another seed, another summary" sh -c "! cmp -s '$T/a.s' '$T/c.s'"
+
+# An invalid scenario: exit 2, FILE:LINE: PATH: message, nothing written.
+printf '{\n  "duration": "10s",\n  "workload": {"rate": 1, "entry": "web"},\n  "components": [\n    {"id": "web", "type": "service", "workres": 2}\n  ]\n}\n' > "$T/bad.json"
+status_is 2 "invalid scenario" "$BIN" run "$T/bad.json" --out "$T/bad-out"
+check "error names file, line and path" grep -q "bad.json:5: components\[0\].workres: unknown field \"workres\" (did you mean \"workers\"?)" "$T/err"
+check "nothing written" test ! -e "$T/bad-out"
+status_is 2 "validate invalid" "$BIN" validate "$T/bad.json"
+status_is 2 "bad --set" "$BIN" run scenarios/mm1.json --out "$T/d" --set components.server.workers=0
+check "bad --set names --set" grep -q -- "--set: components\[0\].workers" "$T/err"
+
+# An unwritable output folder: exit 1 and a message.
+status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=10s --out /proc/clustersim-cannot
+
+echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
