@@ -238,16 +238,42 @@ static const char main_help[] =
     "\n"
     "example: clustersim run scenarios/web-db.json\n";
 
+static const char types_help[] =
+    "usage: clustersim types [TYPE]\n"
+    "\n"
+    "Lists the component types and, for each, its fields: name, kind, help and default.\n"
+    "\n"
+    "example: clustersim types service\n";
+
 static int cmd_types(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    const char *only = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(types_help, stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' || only)
+            return usage_error("types", "unexpected argument '%s'", argv[i]);
+        only = argv[i];
+    }
+    int shown = 0;
+    if (!only) {
+        const struct param_spec *common[] = {scenario_common_params(), NULL};
+        printf("every component:\n");
+        params_print_help(common, stdout);
+    }
     for (size_t i = 0; model_registry[i]; i++) {
         const struct model_ops *m = model_registry[i];
+        if (only && strcmp(only, m->name) != 0)
+            continue;
+        shown++;
         printf("%s: %s\n", m->name, m->help);
         const struct param_spec *tabs[] = {m->params, NULL};
         params_print_help(tabs, stdout);
     }
+    if (only && !shown)
+        return usage_error("types", "no component type '%s'", only);
     return 0;
 }
 

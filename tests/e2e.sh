@@ -10,7 +10,7 @@ ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 check() { # description, then a command that must succeed
     d=$1; shift
-    if "$@" >/dev/null 2>"$T/err"; then ok; else bad "$d"; cat "$T/err" >&2; fi
+    if "$@" >/dev/null 2>"$T/cerr"; then ok; else bad "$d"; cat "$T/cerr" >&2; fi
 }
 status_is() { # expected status, description, command...
     want=$1; d=$2; shift 2
@@ -68,7 +68,7 @@ status_is 2 "bad --set" "$BIN" run scenarios/mm1.json --out "$T/d" --set compone
 check "bad --set names --set" grep -q -- "--set: components\[0\].workers" "$T/err"
 
 # An unwritable output folder: exit 1 and a message.
-status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=10s --out /proc/clustersim-cannot
+status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
