@@ -4,6 +4,7 @@
 #include "models/registry.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
+#include "sim/schema.h"
 #include "sim/world.h"
 
 #include <errno.h>
@@ -235,6 +236,7 @@ static const char main_help[] =
     "  run SCENARIO.json      simulate a scenario; write summary, CSVs and plots\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
+    "  schema                 print the JSON Schema of scenarios\n"
     "\n"
     "example: clustersim run scenarios/web-db.json\n";
 
@@ -277,6 +279,26 @@ static int cmd_types(int argc, char **argv)
     return 0;
 }
 
+static int cmd_schema(int argc, char **argv)
+{
+    if (argc > 2) {
+        if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+            fputs("usage: clustersim schema\n\nPrints the JSON Schema of scenarios, generated "
+                  "from the validator's own tables.\n\nexample: clustersim schema > "
+                  "scenarios/schema.json\n",
+                  stdout);
+            return 0;
+        }
+        return usage_error("schema", "unexpected argument '%s'", argv[2]);
+    }
+    cJSON *s = schema_build(model_registry, scenario_common_params());
+    char *text = cJSON_Print(s);
+    puts(text);
+    free(text);
+    cJSON_Delete(s);
+    return 0;
+}
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -286,6 +308,7 @@ static const struct command commands[] = {
     {"run", cmd_run},
     {"validate", cmd_validate},
     {"types", cmd_types},
+    {"schema", cmd_schema},
     {NULL, NULL},
 };
 

@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types; do
+for c in run validate types schema; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -29,6 +29,9 @@ status_is 2 "unknown command" "$BIN" frobnicate
 status_is 2 "unknown run option" "$BIN" run scenarios/mm1.json --frob
 status_is 2 "bad seed" "$BIN" run scenarios/mm1.json --seed -4
 status_is 2 "missing scenario" "$BIN" run "$T/nope.json"
+
+# The shipped schema is the one the validator's tables generate.
+check "schema.json is current" sh -c "'$BIN' schema | cmp -s - scenarios/schema.json"
 
 # Every shipped scenario validates.
 check "validate shipped scenarios" "$BIN" validate scenarios/*.json scenarios/bench/*.json
