@@ -500,6 +500,23 @@ START_TEST(test_replication)
 }
 END_TEST
 
+/* The unweighted rendezvous lookup runs four lanes; its winner must be the first node of a
+ * one-by-one scan over lookup_n's full ranking, for node counts around the lane width. */
+START_TEST(test_rendezvous_lanes)
+{
+    for (size_t n = 1; n <= 23; n++) {
+        struct placement *p = make(PLACEMENT_RENDEZVOUS, NULL, n, NULL);
+        uint32_t out[23];
+        for (uint64_t k = 0; k < 2000; k++) {
+            uint64_t h = placement_key_hash(k);
+            ck_assert_uint_eq(placement_lookup_n(p, h, out, n), n);
+            ck_assert_uint_eq(placement_lookup(p, h), out[0]);
+        }
+        placement_free(p);
+    }
+}
+END_TEST
+
 /* Rendezvous with weights: node i wins with probability w_i / sum w (the logarithmic
  * method), checked per node to 4 binomial standard errors over 200000 keys. Ring weights
  * scale the point counts: round(v * w / mean w). */
@@ -585,6 +602,7 @@ Suite *placement_suite(void)
     tcase_add_test(tc, test_bounded_cap);
     tcase_add_test(tc, test_bounded_loose_is_ring);
     tcase_add_test(tc, test_replication);
+    tcase_add_test(tc, test_rendezvous_lanes);
     tcase_add_test(tc, test_weights);
     tcase_add_test(tc, test_errors);
     suite_add_tcase(s, tc);
