@@ -24,22 +24,22 @@
  * points at or after bucket[b] have positions >= b << shift, so a lookup searches only the
  * (expected one or two) points of its own bucket instead of the whole array. */
 struct continuum {
-    uint64_t *pos;     /* point positions, ascending */
-    uint32_t *owner;   /* node of each point */
-    uint32_t *bucket;  /* (1 << bits) + 1 entries */
+    uint64_t *pos;    /* point positions, ascending */
+    uint32_t *owner;  /* node of each point */
+    uint32_t *bucket; /* (1 << bits) + 1 entries */
     size_t npoints;
-    unsigned space;    /* bits of the position space: 64 ring, 32 ketama */
-    unsigned shift;    /* space - index bits */
+    unsigned space; /* bits of the position space: 64 ring, 32 ketama */
+    unsigned shift; /* space - index bits */
 };
 
 struct placement {
     enum placement_scheme scheme;
     size_t n;
     char **names;
-    double *weights;     /* NULL when all equal */
-    uint64_t *load;      /* keys acquired per node */
-    uint64_t total;      /* keys acquired over all nodes */
-    double load_bound;   /* bounded: factor over the mean load */
+    double *weights;   /* NULL when all equal */
+    uint64_t *load;    /* keys acquired per node */
+    uint64_t total;    /* keys acquired over all nodes */
+    double load_bound; /* bounded: factor over the mean load */
     struct continuum ring;
     uint64_t *seed;      /* rendezvous: per-node score seed */
     uint32_t *table;     /* maglev: slot -> node */

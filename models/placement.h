@@ -93,10 +93,10 @@ int placement_scheme_parse(const char *name, enum placement_scheme *out);
 
 /* Key hashing. Every scheme but ketama takes XXH3_64bits of the key bytes; ketama takes the
  * first four bytes of the key's md5, little-endian, as libketama does. */
-uint64_t placement_key_hash(uint64_t key);                  /* XXH3 of the 8 little-endian bytes */
-uint64_t placement_hash_str(const void *key, size_t len);   /* XXH3 of the bytes */
-uint32_t placement_md5_hash(const void *key, size_t len);   /* libketama's key hash */
-uint32_t placement_ketama_key_hash(uint64_t key);           /* md5 hash of the string "key<key>" */
+uint64_t placement_key_hash(uint64_t key);                /* XXH3 of the 8 little-endian bytes */
+uint64_t placement_hash_str(const void *key, size_t len); /* XXH3 of the bytes */
+uint32_t placement_md5_hash(const void *key, size_t len); /* libketama's key hash */
+uint32_t placement_ketama_key_hash(uint64_t key);         /* md5 hash of the string "key<key>" */
 /* The hash p expects for an integer key id (ketama: md5 of "key<id>", else XXH3 of its bytes)
  * and for a byte-string key. */
 uint64_t placement_hash_id(const struct placement *p, uint64_t key);

@@ -68,10 +68,10 @@ struct opts {
 /* The keys: generated (key<i>) or read from a file; hashes are computed per hash family. */
 struct keyset {
     size_t count;
-    char *text;      /* file contents, lines cut at '\n' into strings; NULL when generated */
-    char **line;     /* start of each file key */
-    uint64_t *xxh;   /* XXH3 of each key, or NULL until needed */
-    uint64_t *md5;   /* ketama hash of each key, or NULL until needed */
+    char *text;    /* file contents, lines cut at '\n' into strings; NULL when generated */
+    char **line;   /* start of each file key */
+    uint64_t *xxh; /* XXH3 of each key, or NULL until needed */
+    uint64_t *md5; /* ketama hash of each key, or NULL until needed */
 };
 
 struct result {
@@ -79,7 +79,7 @@ struct result {
     uint64_t copies_moved; /* replica copies on a node that did not hold them before */
     double mom_before;     /* max over mean keys per node */
     double mom_after;
-    uint32_t *before;      /* keys x R owners when --assignments, else NULL */
+    uint32_t *before; /* keys x R owners when --assignments, else NULL */
     uint32_t *after;
 };
 
@@ -164,8 +164,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *help, struct s
             o->load_bound = strtod(val, &end);
             if (!*val || *end || errno || !(o->load_bound >= 1) || !isfinite(o->load_bound))
                 return sim_fail(err, flag,
-                                "'%s' is not a factor >= 1 (1.25 allows 25%% above the mean)",
-                                val);
+                                "'%s' is not a factor >= 1 (1.25 allows 25%% above the mean)", val);
         } else if (strcmp(flag, "--replication") == 0) {
             if (parse_u64(flag, val, 1, MAX_REPLICATION, &o->replication, err))
                 return -1;

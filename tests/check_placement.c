@@ -6,6 +6,7 @@
 #include "tests/ketama_vectors.h"
 
 #include <check.h>
+#include <inttypes.h>
 #include <math.h>
 #include <md5.h>
 #include <stdio.h>
@@ -35,6 +36,22 @@ static struct placement *make(enum placement_scheme s, char **names, size_t n,
     ck_assert_msg(rc == 0, "placement_create(%s, %zu): %s", placement_scheme_name(s), n, err.msg);
     return p;
 }
+
+/* Loops of many thousands of checks count their failures and assert once: a ck_assert that
+ * passes still records its location, which dominates the run time at that volume. The first
+ * failure is kept for the message. */
+struct tally {
+    size_t bad;
+    char first[160];
+};
+
+#define TALLY(t, cond, ...)                                                                        \
+    do {                                                                                           \
+        if (!(cond) && (t)->bad++ == 0)                                                            \
+            snprintf((t)->first, sizeof(t)->first, __VA_ARGS__);                                   \
+    } while (0)
+
+#define TALLY_OK(t) ck_assert_msg((t)->bad == 0, "%zu failures, first: %s", (t)->bad, (t)->first)
 
 START_TEST(test_scheme_names)
 {
@@ -177,16 +194,20 @@ START_TEST(test_jump_reference)
             ck_assert_int_eq(placement_jump(ref[k].key, n[i]), ref[k].bucket[i]);
     /* Over many keys: the two implementations agree, and going from n to n + 1 buckets a key
      * either stays or moves to the new bucket n (the paper's monotonicity). */
+    struct tally t = {0};
     for (uint64_t i = 0; i < 2000; i++) {
         uint64_t key = placement_key_hash(i);
         int32_t prev = 0;
         for (int32_t b = 1; b <= 300; b++) {
             int32_t j = placement_jump(key, b);
-            ck_assert_int_eq(j, jump_by_destinations(key, b));
-            ck_assert(j == prev || j == b - 1);
+            int32_t ref2 = jump_by_destinations(key, b);
+            TALLY(&t, j == ref2, "key %" PRIu64 " n %d: %d vs %d", key, b, j, ref2);
+            TALLY(&t, j == prev || j == b - 1, "key %" PRIu64 " n %d: %d after %d", key, b, j,
+                  prev);
             prev = j;
         }
     }
+    TALLY_OK(&t);
 }
 END_TEST
 
@@ -231,9 +252,9 @@ START_TEST(test_maglev_table_balance)
 END_TEST
 
 struct movement {
-    size_t moved;       /* keys whose node changed */
-    size_t to_new;      /* of them, keys that went to an added node */
-    size_t from_old;    /* of them, keys that left a removed node */
+    size_t moved;    /* keys whose node changed */
+    size_t to_new;   /* of them, keys that went to an added node */
+    size_t from_old; /* of them, keys that left a removed node */
     size_t keys;
 };
 
@@ -400,14 +421,19 @@ START_TEST(test_bounded_cap)
     for (int hot = 0; hot < 2; hot++) {
         struct placement *p = make(PLACEMENT_BOUNDED, NULL, n, &prm);
         uint64_t m = 0;
+        struct tally t = {0};
         for (uint64_t k = 0; k < 20000; k++) {
             uint64_t h = hot ? 12345 : placement_key_hash(k);
             uint64_t cap = placement_capacity(p);
             uint32_t node = placement_acquire(p, h);
             m++;
-            ck_assert_uint_eq(cap, (uint64_t)ceil(c * (double)m / n));
-            ck_assert_uint_le(placement_load(p, node), cap);
+            TALLY(&t, cap == (uint64_t)ceil(c * (double)m / n), "key %" PRIu64 ": cap %" PRIu64, k,
+                  cap);
+            TALLY(&t, placement_load(p, node) <= cap,
+                  "key %" PRIu64 ": load %" PRIu64 " > cap %" PRIu64, k, placement_load(p, node),
+                  cap);
         }
+        TALLY_OK(&t);
         uint64_t maxload = 0;
         for (uint32_t i = 0; i < n; i++)
             maxload = placement_load(p, i) > maxload ? placement_load(p, i) : maxload;
@@ -429,8 +455,9 @@ START_TEST(test_bounded_cap)
         for (uint64_t k = 0; k < 5000; k++) {
             uint64_t cap = placement_capacity(p);
             uint32_t node = placement_acquire(p, hot ? 12345 : placement_key_hash(k + 99999));
-            ck_assert_uint_le(placement_load(p, node), cap);
+            TALLY(&t, placement_load(p, node) <= cap, "after releases, key %" PRIu64, k);
         }
+        TALLY_OK(&t);
         ck_assert_uint_eq(placement_total_load(p), 20000 - released + 5000);
         placement_free(p);
     }
@@ -443,10 +470,12 @@ START_TEST(test_bounded_loose_is_ring)
     struct placement_params prm = {.load_bound = 1e12, .vnodes = 50};
     struct placement *b = make(PLACEMENT_BOUNDED, NULL, 13, &prm);
     struct placement *r = make(PLACEMENT_RING, NULL, 13, &prm);
+    struct tally t = {0};
     for (uint64_t k = 0; k < 20000; k++) {
         uint64_t h = placement_key_hash(k);
-        ck_assert_uint_eq(placement_acquire(b, h), placement_lookup(r, h));
+        TALLY(&t, placement_acquire(b, h) == placement_lookup(r, h), "key %" PRIu64, k);
     }
+    TALLY_OK(&t);
     placement_free(b);
     placement_free(r);
 }
@@ -468,16 +497,19 @@ START_TEST(test_replication)
                 less[j++] = names[i];
         struct placement *q = make(s, less, n - 1, NULL);
         size_t stable = 0, checked = 0;
+        struct tally t = {0};
+        const char *name = placement_scheme_name(s);
         for (uint64_t k = 0; k < 3000; k++) {
             uint64_t h = placement_hash_id(p, k);
             uint32_t out[16];
-            ck_assert_uint_eq(placement_lookup_n(p, h, out, 3), 3);
-            ck_assert_uint_eq(out[0], placement_lookup(p, h));
-            ck_assert(out[0] != out[1] && out[0] != out[2] && out[1] != out[2]);
-            ck_assert_uint_eq(placement_lookup_n(p, h, out, 16), n);
+            TALLY(&t, placement_lookup_n(p, h, out, 3) == 3, "%s key %" PRIu64 ": count", name, k);
+            TALLY(&t, out[0] == placement_lookup(p, h), "%s key %" PRIu64 ": primary", name, k);
+            TALLY(&t, out[0] != out[1] && out[0] != out[2] && out[1] != out[2],
+                  "%s key %" PRIu64 ": repeated node", name, k);
+            TALLY(&t, placement_lookup_n(p, h, out, 16) == n, "%s key %" PRIu64 ": all", name, k);
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < i; j++)
-                    ck_assert_uint_ne(out[i], out[j]);
+                    TALLY(&t, out[i] != out[j], "%s key %" PRIu64 ": all distinct", name, k);
             placement_lookup_n(p, h, out, 3);
             if (out[0] == 4 || out[1] == 4 || out[2] == 4)
                 continue;
@@ -486,9 +518,11 @@ START_TEST(test_replication)
             checked++;
             int same = 1;
             for (int i = 0; i < 3; i++)
-                same &= strcmp(placement_node_name(p, out[i]), placement_node_name(q, out2[i])) == 0;
+                same &=
+                    strcmp(placement_node_name(p, out[i]), placement_node_name(q, out2[i])) == 0;
             stable += (size_t)same;
         }
+        TALLY_OK(&t);
         if (s == PLACEMENT_RING || s == PLACEMENT_KETAMA || s == PLACEMENT_RENDEZVOUS ||
             s == PLACEMENT_BOUNDED)
             ck_assert_msg(stable == checked, "%s: %zu of %zu sets changed",
@@ -507,11 +541,14 @@ START_TEST(test_rendezvous_lanes)
     for (size_t n = 1; n <= 23; n++) {
         struct placement *p = make(PLACEMENT_RENDEZVOUS, NULL, n, NULL);
         uint32_t out[23];
+        struct tally t = {0};
         for (uint64_t k = 0; k < 2000; k++) {
             uint64_t h = placement_key_hash(k);
-            ck_assert_uint_eq(placement_lookup_n(p, h, out, n), n);
-            ck_assert_uint_eq(placement_lookup(p, h), out[0]);
+            TALLY(&t, placement_lookup_n(p, h, out, n) == n, "n %zu key %" PRIu64, n, k);
+            TALLY(&t, placement_lookup(p, h) == out[0], "n %zu key %" PRIu64 ": %u vs %u", n, k,
+                  placement_lookup(p, h), out[0]);
         }
+        TALLY_OK(&t);
         placement_free(p);
     }
 }
