@@ -458,11 +458,11 @@ static uint32_t ketama_digests(float weight, float total, size_t n, int libmemca
 
 static int build_ketama(struct placement *p, int libmemcached)
 {
-    float total = 0;
-    double total_d = 0;
+    /* libketama sums integer weights exactly, then converts the sum to float. */
+    double sum = 0;
     for (size_t i = 0; i < p->n; i++)
-        total_d += p->weights ? p->weights[i] : 1;
-    total = (float)total_d;
+        sum += p->weights ? p->weights[i] : 1;
+    float total = (float)sum;
     uint64_t np = 0;
     size_t maxlen = 0;
     uint32_t *digests = sim_xmalloc(p->n * sizeof *digests);

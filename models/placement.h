@@ -1,7 +1,6 @@
-/* Key placement: which node (or which N nodes) of a sharded component holds a key. One
- * interface over modulo, ring, ketama, jump, rendezvous, maglev and bounded-load schemes; pure
- * algorithm, no engine dependency, so it is unit-tested alone and shared by caches, databases,
- * hash load balancing and the `keymove` command. */
+/* Key placement: which node (or which N nodes) of a sharded component holds a key, behind one
+ * interface over modulo, ring, ketama, jump, rendezvous, maglev and bounded-load schemes.
+ * Pure algorithm with no engine dependency, shared by the models and the `keymove` command. */
 #ifndef MODELS_PLACEMENT_H
 #define MODELS_PLACEMENT_H
 
@@ -58,9 +57,10 @@ void placement_free(struct placement *p);
  * bounded it is the node placement_acquire would choose now, without taking it. */
 uint32_t placement_lookup(const struct placement *p, uint64_t keyhash);
 /* Writes min(want, n) distinct nodes for the key into out and returns that count; out[0] is
- * placement_lookup's node. Ring, ketama: the next distinct nodes clockwise. Rendezvous: the
- * highest scores, best first. Maglev: the next distinct table entries. Modulo, jump: the next
- * indices, wrapping. Bounded: distinct successors below the cap first, then the others. */
+ * placement_lookup's node. Ring, ketama: the next distinct nodes clockwise (a ketama node whose
+ * weight share rounds to no points is never returned, so the count can be lower). Rendezvous:
+ * the highest scores, best first. Maglev: the next distinct table entries. Modulo, jump: the
+ * next indices, wrapping. Bounded: distinct successors below the cap first, then the others. */
 size_t placement_lookup_n(const struct placement *p, uint64_t keyhash, uint32_t *out, size_t want);
 
 /* Load-aware placement: places a key and counts it against its node. Bounded skips nodes whose

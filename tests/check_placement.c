@@ -1,7 +1,6 @@
-/* Tests for models/placement.c: published reference vectors (libmemcached's ketama cases, the
- * Maglev paper's example table, the jump hash paper's algorithm), key movement on scale-out
- * and scale-in against the theory of each scheme, ring balance against 1/sqrt(vnodes),
- * bounded-load caps, replica sets, weights and input errors. */
+/* Tests for models/placement.c: published reference vectors (libmemcached ketama, Maglev, jump
+ * hash), key movement on scale-out and scale-in against each scheme's theory, ring balance
+ * against 1/sqrt(vnodes), bounded-load caps, replica sets, weights and input errors. */
 #include "models/placement.h"
 #include "tests/ketama_vectors.h"
 

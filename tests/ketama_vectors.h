@@ -1,11 +1,12 @@
 /* Reference vectors for ketama placement: libmemcached's published ketama test cases
- * (tests/ketama_test_cases.h in libmemcached, BSD licence, the version read by
- * tests/libmemcached-1.0/ketama.cc). Servers 10.0.1.1 .. 10.0.1.8 on the default port with
- * weights 600, 300, 200, 350, 1000, 800, 950, 100; for each key: the md5 key hash, the
- * continuum point it lands on, and the server that point belongs to. An older revision of that
- * file carries the same keys, hashes and points with a different server column; the points
- * themselves (md5 of "<server>-<k>") show which column is right: 445379617 is a word of
- * md5("10.0.1.7-33"), the server given for the first key here. */
+ * (tests/ketama_test_cases.h in libmemcached, BSD licence, the version that
+ * tests/libmemcached-1.0/ketama.cc reads). */
+
+/* Servers 10.0.1.1 .. 10.0.1.8 on the default port with weights 600, 300, 200, 350, 1000, 800,
+ * 950, 100; for each key: the md5 key hash, the continuum point it lands on, and the server that
+ * point belongs to. An older revision of that file carries the same keys, hashes and points with
+ * a different server column; the points themselves (md5 of "<server>-<k>") show which column is
+ * right: 445379617 is a word of md5("10.0.1.7-33"), the server given for the first key here. */
 #ifndef TESTS_KETAMA_VECTORS_H
 #define TESTS_KETAMA_VECTORS_H
 
