@@ -1,6 +1,7 @@
 /* The command-line front: one function per command, the only place in sim/ that knows the
  * model registry. Exit status: 0 done, 1 failed at run time, 2 bad usage or scenario. */
 #include "sim/cli.h"
+#include "sim/cli_keymove.h"
 #include "models/registry.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
@@ -236,6 +237,7 @@ static const char main_help[] =
     "  run SCENARIO.json      simulate a scenario; write summary, CSVs and plots\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
+    "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
     "  schema                 print the JSON Schema of scenarios\n"
     "\n"
     "example: clustersim run scenarios/web-db.json\n";
@@ -299,6 +301,11 @@ static int cmd_schema(int argc, char **argv)
     return 0;
 }
 
+static int cmd_keymove(int argc, char **argv)
+{
+    return cli_keymove(argc - 1, argv + 1);
+}
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -309,6 +316,7 @@ static const struct command commands[] = {
     {"validate", cmd_validate},
     {"types", cmd_types},
     {"schema", cmd_schema},
+    {"keymove", cmd_keymove},
     {NULL, NULL},
 };
 
