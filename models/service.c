@@ -166,14 +166,27 @@ static void service_arrive(struct comp *c, struct sim *sim, struct request *req)
         f->node = s->next_rr;
         s->next_rr = s->next_rr + 1 >= s->active ? 0 : s->next_rr + 1;
     }
-    if (station_arrive(&s->st, sim, f->node, req) == STATION_REJECTED) {
+    switch (station_arrive(&s->st, sim, f->node, req)) {
+    case STATION_REJECTED:
         c->rejected += req->counted;
         req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        break;
     }
 }
 
 static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 {
+    struct service *st = c->state;
+    if (!station_alive(&st->st, req)) {
+        req_reply(sim, req); /* the node failed meanwhile: nobody waits for this */
+        return;
+    }
     if (req->status != REQ_OK) {
         /* A failed downstream call fails the request; the worker is free again. */
         struct service *s = c->state;
@@ -186,7 +199,12 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 
 static void service_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
 {
+    struct service *s = c->state;
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
+    if (!station_alive(&s->st, ev->ptr)) {
+        req_reply(sim, ev->ptr);
+        return;
+    }
     next_call(c, sim, ev->ptr);
 }
 
@@ -206,7 +224,44 @@ static void service_reset(struct comp *c, struct sim *sim)
 static uint32_t service_node_count(const struct comp *c)
 {
     const struct service *s = c->state;
-    return s->st.nnodes;
+    return s->active;
+}
+
+static int service_node_up(const struct comp *c, uint32_t node)
+{
+    const struct service *s = c->state;
+    return node < s->active && s->st.nodes[node].up;
+}
+
+static int service_control(struct comp *c, struct sim *sim, const struct control *ctl,
+                           struct sim_error *err)
+{
+    struct service *s = c->state;
+    switch (ctl->action) {
+    case CTL_SCALE:
+        if (strcmp(ctl->what, "nodes") != 0 || ctl->nodes < 1)
+            return sim_fail(err, c->spec->path, "a service scales by \"nodes\" (at least 1)");
+        /* New nodes start idle; nodes scaled away finish what they hold and get no more. */
+        station_resize(&s->st, sim, (uint32_t)ctl->nodes);
+        s->active = (uint32_t)ctl->nodes;
+        if (s->next_rr >= s->active)
+            s->next_rr = 0;
+        return 0;
+    case CTL_FAIL:
+    case CTL_RECOVER:
+        if (ctl->node >= (int64_t)s->active || ctl->node < -1)
+            return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
+                            (long long)ctl->node);
+        for (uint32_t i = 0; i < s->active; i++)
+            if (ctl->node < 0 || (uint32_t)ctl->node == i) {
+                if (ctl->action == CTL_FAIL)
+                    station_fail(&s->st, sim, i);
+                else
+                    station_recover(&s->st, sim, i);
+            }
+        return 0;
+    }
+    return -1;
 }
 
 static void service_node_stats(struct comp *c, struct sim *sim, uint32_t node,
@@ -244,7 +299,9 @@ const struct model_ops service_ops = {
     .handle = service_handle,
     .sample = service_sample,
     .reset_stats = service_reset,
+    .control = service_control,
     .node_count = service_node_count,
+    .node_up = service_node_up,
     .node_stats = service_node_stats,
     .report = service_report,
     .free_state = service_free_state,

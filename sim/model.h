@@ -71,7 +71,9 @@ struct model_ops {
     void (*sample)(struct comp *c, struct sim *sim, struct comp_sample *out);
     /* Restart the component's averages (end of warm-up). */
     void (*reset_stats)(struct comp *c, struct sim *sim);
+    /* The current number of nodes, and whether one works (what a health check sees). */
     uint32_t (*node_count)(const struct comp *c);
+    int (*node_up)(const struct comp *c, uint32_t node);
     void (*node_stats)(struct comp *c, struct sim *sim, uint32_t node, struct node_stats *out);
     /* Optional: adds model-specific members to the component's summary object. */
     void (*report)(struct comp *c, struct sim *sim, cJSON *out);

@@ -796,6 +796,23 @@ static int check_graph(struct scenario *sc, struct sim_error *err)
                 sc->topo[tail++] = out[u].to[k];
     }
     int rc = 0;
+    if (tail == n) {
+        /* The longest chain of calls must fit the request's call stack (one frame for the
+         * client, one per component on the chain). */
+        uint32_t *longest = sim_xcalloc(n, sizeof *longest);
+        for (size_t k = n; k-- > 0;) {
+            uint32_t u = sc->topo[k], most = 0;
+            for (size_t e = 0; e < out[u].n; e++)
+                if (longest[out[u].to[e]] > most)
+                    most = longest[out[u].to[e]];
+            longest[u] = most + 1;
+            if (longest[u] + 1 > REQ_MAX_DEPTH && !rc)
+                rc = sim_fail(err, sc->comps[u].path, "the chain of calls from %s is %u "
+                              "components long; at most %d are supported", sc->comps[u].id,
+                              longest[u], REQ_MAX_DEPTH - 1);
+        }
+        free(longest);
+    }
     if (tail < n) {
         /* Every remaining node has a remaining predecessor; walking predecessors backwards
          * (here: successors with indeg > 0) must revisit a node: that loop is a cycle. */

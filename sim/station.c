@@ -8,6 +8,7 @@
 static void node_init(struct station_node *n, double now)
 {
     *n = (struct station_node){.up = 1};
+    residents_init(&n->residents);
     twavg_init(&n->busy_avg, now, 0);
     twavg_init(&n->queue_avg, now, 0);
     twavg_init(&n->busy_int, now, 0);
@@ -91,17 +92,63 @@ enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t
 {
     struct station_node *n = &st->nodes[node];
     n->arrivals++;
+    if (!n->up) {
+        n->rejected++;
+        return STATION_DOWN;
+    }
+    enum station_result result;
     if (st->cfg.workers < 0 || n->busy < (uint64_t)st->cfg.workers) {
         set_busy(n, sim->now, n->busy + 1);
         schedule_done(st, sim, node, req, &st->service);
-        return STATION_STARTED;
-    }
-    if (st->cfg.queue >= 0 && n->len >= (uint64_t)st->cfg.queue) {
+        result = STATION_STARTED;
+    } else if (st->cfg.queue >= 0 && n->len >= (uint64_t)st->cfg.queue) {
         n->rejected++;
         return STATION_REJECTED;
+    } else {
+        push_wait(n, req, sim->now);
+        result = STATION_QUEUED;
     }
-    push_wait(n, req, sim->now);
-    return STATION_QUEUED;
+    req_top(req)->epoch = n->epoch;
+    residents_add(&n->residents, req);
+    return result;
+}
+
+void station_fail(struct station *st, struct sim *sim, uint32_t node)
+{
+    struct station_node *n = &st->nodes[node];
+    if (!n->up)
+        return;
+    n->up = 0;
+    n->epoch++;
+    /* Waiting requests have no event pending here: they fail at once. */
+    while (n->len > 0) {
+        struct request *req = n->wait[n->head];
+        n->head = (n->head + 1) % n->cap;
+        n->len--;
+        req_reply_status(sim, req, REQ_FAILED);
+    }
+    set_queue(n, sim->now, 0);
+    /* The rest are in service or below: their callers hear of the failure now, and what comes
+     * back for them later is dropped (station_alive). */
+    struct frame *head = &n->residents.head;
+    while (head->res_next != head) {
+        struct frame *f = head->res_next;
+        struct request *req = req_of_frame(f);
+        req_abandon(sim, req, f->index, REQ_FAILED, f->net);
+        /* req_abandon leaves the original's frame linked when it is the abandoned one. */
+        if (head->res_next == f) {
+            f->res_prev->res_next = f->res_next;
+            f->res_next->res_prev = f->res_prev;
+            f->res_prev = f->res_next = NULL;
+        }
+    }
+    set_busy(n, sim->now, 0);
+}
+
+void station_recover(struct station *st, struct sim *sim, uint32_t node)
+{
+    (void)sim;
+    st->nodes[node].up = 1;
 }
 
 void station_release(struct station *st, struct sim *sim, uint32_t node)

@@ -185,33 +185,14 @@ static void on_client_reply(struct world *w, struct request *req)
     req_free(&w->sim, req);
 }
 
-/* The caller at frame idx-1 gives up on the call in frame idx: the caller continues with a
- * copy of the request cut at its own depth; the original finishes below as an orphan. */
+/* The caller at frame idx-1 gives up on the call in frame idx. */
 static void on_timeout(struct world *w, const struct sim_event *ev)
 {
     struct request *req = ev->ptr;
     uint32_t idx = ev->node;
     if (req->depth <= idx || req->frames[idx].serial != ev->tag)
         return; /* answered in time (or the request is long gone) */
-    struct request *copy = req_alloc(&w->sim);
-    copy->id = req->id;
-    copy->t_start = req->t_start;
-    copy->key = req->key;
-    copy->client = req->client;
-    copy->op = req->op;
-    copy->counted = req->counted;
-    copy->orphan_at = req->orphan_at;
-    copy->depth = (uint8_t)idx;
-    memcpy(copy->frames, req->frames, idx * sizeof req->frames[0]);
-    copy->status = REQ_TIMEOUT;
-    req->orphan_at = (uint8_t)idx;
-    req->frames[idx].serial = 0;
-    const struct frame *caller = req_top(copy);
-    struct sim_event rev = {.ptr = copy,
-                            .target = copy->depth == 1 ? SIM_KERNEL : caller->comp,
-                            .kind = EV_RESUME,
-                            .node = caller->node};
-    sim_schedule(&w->sim, 0, &rev);
+    req_abandon(&w->sim, req, idx, REQ_TIMEOUT, 0);
 }
 
 /* ---- metrics --------------------------------------------------------------------------- */
