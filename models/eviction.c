@@ -37,9 +37,9 @@ struct evict_bucket {
  * if the store reused that hash. */
 #define EVICT_HASH_SEED UINT64_C(0x6576696374696f6e)
 
-static const char *const policy_names[EVICT_NPOLICIES] = {
+const char *const evict_policy_names[EVICT_NPOLICIES + 1] = {
     [EVICT_LRU] = "lru", [EVICT_LFU] = "lfu",       [EVICT_FIFO] = "fifo",
-    [EVICT_MRU] = "mru", [EVICT_RANDOM] = "random",
+    [EVICT_MRU] = "mru", [EVICT_RANDOM] = "random", [EVICT_NPOLICIES] = NULL,
 };
 
 const char evict_policy_list[] = "lru, lfu, fifo, mru, random";
@@ -47,7 +47,7 @@ const char evict_policy_list[] = "lru, lfu, fifo, mru, random";
 int evict_policy_parse(const char *name, enum evict_policy *out)
 {
     for (int p = 0; p < EVICT_NPOLICIES; p++)
-        if (name && strcmp(name, policy_names[p]) == 0) {
+        if (name && strcmp(name, evict_policy_names[p]) == 0) {
             *out = (enum evict_policy)p;
             return 0;
         }
@@ -56,7 +56,7 @@ int evict_policy_parse(const char *name, enum evict_policy *out)
 
 const char *evict_policy_name(enum evict_policy p)
 {
-    return (unsigned)p < EVICT_NPOLICIES ? policy_names[p] : "?";
+    return (unsigned)p < EVICT_NPOLICIES ? evict_policy_names[p] : "?";
 }
 
 static inline uint32_t hash_bucket(const struct evict_store *s, uint64_t key)

@@ -82,6 +82,9 @@ int evict_policy_parse(const char *name, enum evict_policy *out);
 const char *evict_policy_name(enum evict_policy p);
 /* The accepted names, comma separated, for error messages and --help. */
 extern const char evict_policy_list[];
+/* The names indexed by enum evict_policy and ending in NULL, so a parameter table can use it
+ * as the choices of an enum parameter whose value is the policy. */
+extern const char *const evict_policy_names[EVICT_NPOLICIES + 1];
 
 /* Preallocates everything for `capacity` entries (0 is allowed: every get misses). ttl_s is
  * the lifetime of a put (0 = forever). rng is required for EVICT_RANDOM only and is not owned.

@@ -325,7 +325,9 @@ START_TEST(test_policy_names_and_init_errors)
         ck_assert_int_eq(got, p);
         ck_assert_str_eq(evict_policy_name(got), names[p]);
         ck_assert_ptr_nonnull(strstr(evict_policy_list, names[p]));
+        ck_assert_str_eq(evict_policy_names[p], names[p]);
     }
+    ck_assert_ptr_null(evict_policy_names[EVICT_NPOLICIES]);
     enum evict_policy got = EVICT_LRU;
     ck_assert_int_eq(evict_policy_parse("LRU", &got), -1);
     ck_assert_int_eq(evict_policy_parse("ttl", &got), -1);
