@@ -389,8 +389,9 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
         c->rng_net = comp_rng(c, 0, "latency");
         hist_init(&c->latency);
     }
-    for (size_t i = 0; i < sc->ncomp; i++) {
-        struct comp *c = &w->comps[i];
+    /* Callees start before their callers, so a caller may look at its backends. */
+    for (size_t k = sc->ncomp; k-- > 0;) {
+        struct comp *c = &w->comps[sc->topo[k]];
         if (c->ops->start && c->ops->start(c, &w->sim)) {
             sim_fail(err, c->spec->path, "could not start %s", c->spec->id);
             world_free(w);
