@@ -89,10 +89,12 @@ struct comp {
     uint32_t index;
     struct world *world;
     gsl_rng *rng_net;       /* network latency draws */
+    gsl_rng *rng_retry;     /* retry jitter of calls into it */
     /* Figures the kernel keeps for every component. */
     uint64_t requests;      /* arrivals (after warm-up) */
     uint64_t rejected;      /* refused (after warm-up) */
     uint64_t failed;
+    uint64_t retries;       /* calls into it that were retries (after warm-up) */
     struct hist latency;    /* arrival at the component to its reply, counted requests */
     int has_hit_ratio;      /* its timeseries.csv columns include <id>.hit_ratio */
 };

@@ -146,6 +146,7 @@ static cJSON *component_object(struct world *w, struct comp *c)
     cJSON_AddNumberToObject(o, "requests", (double)c->requests);
     cJSON_AddNumberToObject(o, "rejected", (double)c->rejected);
     cJSON_AddNumberToObject(o, "failed", (double)c->failed);
+    cJSON_AddNumberToObject(o, "retries", (double)c->retries);
     cJSON_AddItemToObject(o, "latency_ms", latency_object(&c->latency, 0));
     if (c->ops->node_stats && nodes > 0) {
         cJSON *per = cJSON_AddArrayToObject(o, "per_node");

@@ -34,6 +34,8 @@ struct station {
     struct station_node *nodes;
     struct dist service;    /* a copy of the model's service time (not owned) */
     gsl_rng **rng;          /* one stream per node: (component, node, "service") */
+    double *speed;          /* relative speed per node (service time / speed); NULL: all 1 */
+    uint32_t nspeed;
     const struct comp *owner;
 };
 
@@ -63,6 +65,8 @@ static inline int station_alive(const struct station *st, struct request *req)
  * after the network latency. Figures are kept. */
 void station_fail(struct station *st, struct sim *sim, uint32_t node);
 void station_recover(struct station *st, struct sim *sim, uint32_t node);
+/* Relative speeds of the first n nodes (a node at 0.5 takes twice as long); others run at 1. */
+void station_set_speeds(struct station *st, const double *speeds, uint32_t n);
 /* Starts service for req on a worker the caller already holds (e.g. a second phase). */
 void station_serve(struct station *st, struct sim *sim, uint32_t node, struct request *req,
                    const struct dist *service);
