@@ -361,7 +361,7 @@ static void lb_resume(struct comp *c, struct sim *sim, struct request *req)
      * or not this balancer node is still alive to pass the answer on. */
     if (f->aux < lb->nbackend && lb->outstanding[f->aux] > 0)
         lb->outstanding[f->aux]--;
-    if (req->status != REQ_OK && station_alive(&lb->st, req)) {
+    if (station_alive(&lb->st, req) && req_retry_allowed(sim, req)) {
         /* A retry goes where the policy sends it now (a balancer retries on another node). */
         uint32_t node = choose(c, req);
         if (node != UINT32_MAX && req_retry(sim, req, node)) {

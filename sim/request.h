@@ -87,6 +87,8 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
  * REQ_ANY_NODE) and returns 1: the model then just returns. Returns 0 when the failure stands.
  * The client retries calls into the entry component by itself. */
 int req_retry(struct sim *sim, struct request *req, uint32_t node);
+/* Whether req_retry would retry (for models whose choice of node has side effects). */
+int req_retry_allowed(struct sim *sim, const struct request *req);
 /* Ends the current component's part: pops its frame and resumes the caller (status as set). */
 void req_reply(struct sim *sim, struct request *req);
 /* Gives up on the call in frame idx (idx >= 1) on behalf of the caller: the caller resumes

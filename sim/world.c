@@ -305,20 +305,28 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
 
 /* A call came back failed, timed out or rejected: when the callee's retry policy allows
  * another attempt, the caller waits the backoff and calls again, to `node` of the callee. */
-int req_retry(struct sim *sim, struct request *req, uint32_t node)
+int req_retry_allowed(struct sim *sim, const struct request *req)
 {
     struct world *w = sim->world;
     if (req->status == REQ_OK)
         return 0;
+    const struct frame *caller = &req->frames[req->depth - 1];
+    const struct retry_policy *rp = &w->comps[caller->callee].spec->retry;
+    if (caller->attempt >= rp->max)
+        return 0;
+    return (req->status == REQ_FAILED && rp->on_failed) ||
+           (req->status == REQ_TIMEOUT && rp->on_timeout) ||
+           (req->status == REQ_REJECTED && rp->on_rejected);
+}
+
+int req_retry(struct sim *sim, struct request *req, uint32_t node)
+{
+    struct world *w = sim->world;
+    if (!req_retry_allowed(sim, req))
+        return 0;
     struct frame *caller = req_top(req);
     struct comp *callee = &w->comps[caller->callee];
     const struct retry_policy *rp = &callee->spec->retry;
-    if (caller->attempt >= rp->max)
-        return 0;
-    if ((req->status == REQ_FAILED && !rp->on_failed) ||
-        (req->status == REQ_TIMEOUT && !rp->on_timeout) ||
-        (req->status == REQ_REJECTED && !rp->on_rejected))
-        return 0;
     double wait = fmin(rp->max_backoff, rp->backoff * pow(rp->multiplier, caller->attempt));
     if (rp->jitter == JITTER_FULL)
         wait *= gsl_rng_uniform(callee->rng_retry);
