@@ -245,8 +245,10 @@ static void write_nodes(struct world *w, FILE *f)
         for (uint32_t n = 0; n < nodes; n++) {
             struct node_stats ns = {0};
             c->ops->node_stats(c, &w->sim, n, &ns);
-            fprintf(f, "%s,%u,%llu,%.6g,%llu\n", c->spec->id, n,
-                    (unsigned long long)ns.requests, ns.util, (unsigned long long)ns.keys);
+            fprintf(f, "%s,%u,%llu,", c->spec->id, n, (unsigned long long)ns.requests);
+            if (isfinite(ns.util))
+                fprintf(f, "%.6g", ns.util);
+            fprintf(f, ",%llu\n", (unsigned long long)ns.keys);
         }
     }
 }
@@ -312,9 +314,12 @@ void report_print(const cJSON *s, FILE *out)
     for (const cJSON *c = comps ? comps->child : NULL; c; c = c->next) {
         const cJSON *cl = cJSON_GetObjectItemCaseSensitive(c, "latency_ms");
         const cJSON *skew = cJSON_GetObjectItemCaseSensitive(c, "skew");
-        fprintf(out, "%-16s %-14s %6.0f %12.0f %8.3f %10.0f %10.4g %10.4g %9.3f\n", c->string,
+        char util[16] = "-";
+        if (isfinite(num(c, "utilization")))
+            snprintf(util, sizeof util, "%.3f", num(c, "utilization"));
+        fprintf(out, "%-16s %-14s %6.0f %12.0f %8s %10.0f %10.4g %10.4g %9.3f\n", c->string,
                 cJSON_GetObjectItemCaseSensitive(c, "type")->valuestring, num(c, "nodes"),
-                num(c, "requests"), num(c, "utilization"), num(c, "rejected"), num(cl, "mean"),
-                num(cl, "p99"), skew ? num(skew, "max_over_mean") : NAN);
+                num(c, "requests"), util, num(c, "rejected"), num(cl, "mean"), num(cl, "p99"),
+                skew ? num(skew, "max_over_mean") : NAN);
     }
 }

@@ -211,10 +211,11 @@ void station_reset(struct station *st, double now)
     }
 }
 
+/* Utilisation has no meaning without a worker limit: NaN (null in summary.json). */
 static double node_util(const struct station *st, const struct twavg *busy, double now)
 {
     if (st->cfg.workers <= 0)
-        return 0;
+        return NAN;
     return twavg_mean(busy, now) / (double)st->cfg.workers;
 }
 

@@ -81,7 +81,7 @@ void station_reset(struct station *st, double now);
 void station_sample(struct station *st, double now, double *util, double *queue);
 void station_node_stats(const struct station *st, double now, uint32_t node,
                         struct node_stats *out);
-/* Mean utilisation over all nodes since warm-up (0 when workers are unlimited). */
+/* Mean utilisation over all nodes since warm-up (NaN when workers are unlimited). */
 double station_utilization(const struct station *st, double now);
 double station_queue_mean(const struct station *st, double now);
 /* Mean busy workers per node since warm-up. */
