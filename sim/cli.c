@@ -3,6 +3,8 @@
 #include "sim/cli.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
+#include "sim/jobs.h"
+#include "sim/replicate.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
 #include "sim/schema.h"
@@ -56,7 +58,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 static const char run_help[] =
     "usage: clustersim run SCENARIO.json [--out DIR] [--seed N] [--set PATH=VALUE]...\n"
-    "                      [--no-plots] [--quiet]\n"
+    "                      [--replications R] [--jobs J] [--no-plots] [--quiet]\n"
     "\n"
     "Runs one scenario and writes summary.json, timeseries.csv, latency.csv and nodes.csv\n"
     "into DIR (default out/<name>/); prints a short summary.\n"
@@ -65,6 +67,9 @@ static const char run_help[] =
     "  --seed N           the seed (default: the scenario's \"seed\", else 1)\n"
     "  --set PATH=VALUE   override one value before validation; PATH names a component\n"
     "                     by id: --set components.web.nodes=8 --set workload.rate=100\n"
+    "  --replications R   run R independent seeds (seed, seed+1, ...) and report means\n"
+    "                     with 95%% confidence half-widths (Student's t over replications)\n"
+    "  --jobs J           processes for the replications (default: the number of cores)\n"
     "  --no-plots         do not draw plots\n"
     "  --quiet            print nothing but errors\n"
     "\n"
@@ -79,6 +84,8 @@ struct run_opts {
     size_t nsets;
     int no_plots;
     int quiet;
+    uint64_t replications;
+    uint64_t jobs;
 };
 
 static void progress_line(void *ctx, const struct world *w, double wall)
@@ -94,6 +101,7 @@ static void progress_line(void *ctx, const struct world *w, double wall)
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->replications = 1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -117,6 +125,13 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
             if (o->nsets == MAX_SETS)
                 return usage_error("run", "too many --set options");
             o->sets[o->nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--replications") == 0 || strcmp(a, "--jobs") == 0) {
+            int reps = a[2] == 'r';
+            if (!val || parse_u64(val, reps ? 10000 : 1024, reps ? &o->replications : &o->jobs) ||
+                (reps ? o->replications : o->jobs) < 1)
+                return usage_error("run", "%s needs a whole number from 1 to %d, got '%s'", a,
+                                   reps ? 10000 : 1024, val ? val : "");
             i++;
         } else if (strcmp(a, "--no-plots") == 0) {
             o->no_plots = 1;
@@ -152,26 +167,33 @@ static int cmd_run(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", o.out);
     else
         snprintf(dir, sizeof dir, "out/%s", sc->name);
-    struct world *w;
-    if (world_create(sc, o.has_seed ? o.seed : sc->seed, &w, &err)) {
-        sim_error_print(&err);
-        scenario_free(sc);
-        return 2;
-    }
+    uint64_t seed = o.has_seed ? o.seed : sc->seed;
+    struct world *w = NULL;
+    cJSON *summary = NULL;
     struct sigaction sa = {0}, old;
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
     int tty = !o.quiet && isatty(STDERR_FILENO);
-    rc = world_run(w, (volatile int *)&interrupted, tty ? progress_line : NULL, NULL, &err);
+    if (o.replications > 1) {
+        unsigned jobs = o.jobs ? (unsigned)o.jobs : jobs_default();
+        if (tty)
+            fprintf(stderr, "running %llu replications in %u processes...\n",
+                    (unsigned long long)o.replications, jobs);
+        rc = replicate_run(sc, seed, (unsigned)o.replications, jobs,
+                           (volatile int *)&interrupted, &w, &summary, &err);
+    } else if ((rc = world_create(sc, seed, &w, &err)) == 0) {
+        rc = world_run(w, (volatile int *)&interrupted, tty ? progress_line : NULL, NULL, &err);
+        if (tty)
+            fputs("\r\033[K", stderr);
+        if (rc == 0)
+            summary = report_summary(w);
+    }
     sigaction(SIGINT, &old, NULL);
-    if (tty)
-        fputs("\r\033[K", stderr);
     int status = 0;
     if (rc) {
         sim_error_print(&err);
-        status = 1;
+        status = err.code == SIM_EUSAGE ? 2 : 1;
     } else {
-        cJSON *summary = report_summary(w);
         if (report_write(w, summary, dir, &err)) {
             sim_error_print(&err);
             status = 1;
@@ -179,12 +201,12 @@ static int cmd_run(int argc, char **argv)
             report_print(summary, stdout);
             printf("results in %s/\n", dir);
         }
-        cJSON_Delete(summary);
         if (w->interrupted && status == 0) {
             fprintf(stderr, "clustersim: interrupted; the summary is marked \"interrupted\"\n");
             status = 130;
         }
     }
+    cJSON_Delete(summary);
     world_free(w);
     scenario_free(sc);
     return status;

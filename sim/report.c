@@ -308,6 +308,12 @@ void report_print(const cJSON *s, FILE *out)
                  "max %.4g\n",
             num(lat, "mean"), num(lat, "p50"), num(lat, "p90"), num(lat, "p95"), num(lat, "p99"),
             num(lat, "p999"), num(lat, "max"));
+    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(s, "ci95");
+    if (ci)
+        fprintf(out, "over %.0f replications, 95%% half-widths: mean ±%.3g ms, p99 ±%.3g ms, "
+                     "throughput ±%.3g/s\n",
+                num(s, "replications"), num(ci, "latency_ms.mean"), num(ci, "latency_ms.p99"),
+                num(ci, "throughput_rps"));
     fprintf(out, "%-16s %-14s %6s %12s %8s %10s %10s %10s %9s\n", "component", "type", "nodes",
             "requests", "util", "rejected", "mean ms", "p99 ms", "max/mean");
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(s, "components");
