@@ -16,9 +16,23 @@
  * q <= 1e9, so 0.1 is 1/10 and 1/3.0 is 1/3), and the token and leaky bucket states are kept
  * exactly in units of 1/p ns, so no error accumulates however long a run lasts. A refill or
  * departure instant that falls between two ns is resolved to the nearest ns (halves up): a
- * request whose rounded time equals the rounded instant is on time, so that arrivals at
- * k / rate s, rounded to ns by the caller, meet tokens due at exactly k / rate s. */
+ * request whose rounded time equals the rounded instant is on time, and a bucket that became
+ * full (token) or empty (leaky) within the request's ns did so at the request itself. So
+ * arrivals at k / rate s, rounded to ns by the caller, meet tokens due at exactly k / rate s,
+ * for ever. */
 
+/* The algorithms, as Alex Xu's "Design a rate limiter" describes them:
+ *   token bucket: starts full with `capacity` tokens, refilled continuously at `rate` up to
+ *     capacity; a request takes one token or is rejected.
+ *   leaky bucket: a FIFO of at most `capacity` requests drained at `rate`. A request holds its
+ *     slot from arrival until 1/rate after it leaves; an idle bucket lets it leave at once.
+ *     So a burst into an idle bucket admits exactly capacity, leaving at now, now + 1/rate,
+ *     ..., and the admissions are those of a token bucket of the same capacity and rate.
+ *   fixed window: admissions counted per window [k w, (k+1) w), aligned on t = 0.
+ *   sliding window log: a request passes when fewer than `limit` logged times lie in
+ *     (now - window, now]; see log_admitted_only for which times are logged.
+ *   sliding window counter: the book's estimate (limiter_level) must be < limit.
+ * The window counters count admitted requests only: a rejected request never got in. */
 enum limiter_algo {
     LIMITER_TOKEN_BUCKET,           /* capacity, rate (refill) */
     LIMITER_LEAKY_BUCKET,           /* capacity (queue), rate (leak) */
