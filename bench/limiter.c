@@ -19,15 +19,16 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Parameters that admit about half of the offered load: total 1e7/s, per client 100/s. */
+/* Parameters that admit about half of the offered load (total 1e7/s, per client 100/s) over
+ * windows short enough that a run crosses many of them. */
 static struct limiter_params params(enum limiter_algo a, enum limiter_keying key)
 {
     double offered = key == LIMITER_KEY_GLOBAL ? 1 / DT : 1 / DT / NCLIENTS; /* req/s */
     struct limiter_params p = {.algorithm = a, .key = key};
     p.capacity = 10;
     p.rate = offered / 2;
-    p.limit = (uint64_t)(offered / 2);
-    p.window = 1;
+    p.window = 0.1;
+    p.limit = (uint64_t)(offered * p.window / 2);
     return p;
 }
 
