@@ -101,8 +101,13 @@ int jobs_run_with(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), v
         if (meanwhile)
             meanwhile(mctx);
         for (size_t i = 0; i < n; i++)
-            if (!(results[i] = work(i, ctx)))
+            if (!(results[i] = work(i, ctx))) {
+                for (size_t k = 0; k < i; k++) {
+                    free(results[k]);
+                    results[k] = NULL;
+                }
                 return sim_fail_runtime(err, "piece %zu of %zu failed", i + 1, n);
+            }
         return 0;
     }
     if (jobs > n + (meanwhile != NULL))
