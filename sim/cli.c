@@ -8,6 +8,7 @@
 #include "sim/report.h"
 #include "sim/scenario.h"
 #include "sim/schema.h"
+#include "sim/sweep.h"
 #include "sim/world.h"
 
 #include <errno.h>
@@ -212,6 +213,165 @@ static int cmd_run(int argc, char **argv)
     return status;
 }
 
+/* ---- sweep ----------------------------------------------------------------------------- */
+
+static const char sweep_help[] =
+    "usage: clustersim sweep SCENARIO.json --param PATH=V1,V2,... [--param ...]\n"
+    "                        [--set PATH=VALUE]... [--replications R] [--jobs J]\n"
+    "                        [--seed N] [--out DIR] [--no-plots] [--quiet]\n"
+    "\n"
+    "Runs the cross product of the parameter values (the first varies slowest), each point\n"
+    "with R replications (seeds seed..seed+R-1, the same at every point), in J processes.\n"
+    "Writes sweep.csv (one row per point: the parameters, then throughput, latency mean,\n"
+    "p50, p99, p99.9, rejected and failed fractions, with 95%% half-widths when R > 1) and\n"
+    "sweep.json into DIR (default out/<name>-sweep/). Every point is validated first.\n"
+    "\n"
+    "example: clustersim sweep scenarios/mm1.json --param workload.rate=50,70,90 "
+    "--replications 5\n";
+
+static int cmd_sweep(int argc, char **argv)
+{
+    struct sweep_param params[16];
+    const char *sets[MAX_SETS];
+    struct sweep_request rq = {.sets = sets, .params = params, .replications = 1};
+    const char *out = NULL;
+    int quiet = 0, has_seed = 0, status = 2;
+    uint64_t v;
+    struct sim_error err = {0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(sweep_help, stdout);
+            status = 0;
+            goto done;
+        } else if (strcmp(a, "--param") == 0) {
+            if (rq.nparams == 16) {
+                usage_error("sweep", "at most 16 --param options");
+                goto done;
+            }
+            if (!val || sweep_parse_param(val, &params[rq.nparams], &err)) {
+                if (!val)
+                    usage_error("sweep", "--param needs PATH=V1,V2,...");
+                else
+                    sim_error_print(&err);
+                goto done;
+            }
+            rq.nparams++;
+            i++;
+        } else if (strcmp(a, "--set") == 0) {
+            if (!val || !strchr(val, '=') || rq.nsets == MAX_SETS) {
+                usage_error("sweep", "--set needs PATH=VALUE, got '%s'", val ? val : "");
+                goto done;
+            }
+            sets[rq.nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--replications") == 0 || strcmp(a, "--jobs") == 0) {
+            if (!val || parse_u64(val, 10000, &v) || v < 1) {
+                usage_error("sweep", "%s needs a whole number from 1 to 10000, got '%s'", a,
+                            val ? val : "");
+                goto done;
+            }
+            *(a[2] == 'r' ? &rq.replications : &rq.jobs) = (unsigned)v;
+            i++;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!val || parse_u64(val, 9007199254740991ULL, &rq.seed)) {
+                usage_error("sweep", "--seed needs a whole number, got '%s'", val ? val : "");
+                goto done;
+            }
+            has_seed = 1;
+            i++;
+        } else if (strcmp(a, "--out") == 0) {
+            if (!val || !*val) {
+                usage_error("sweep", "--out needs a folder");
+                goto done;
+            }
+            out = val;
+            i++;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = 1;
+        } else if (strcmp(a, "--no-plots") == 0) {
+            /* Sweep plots are drawn by the plot driver when it is present. */
+        } else if (a[0] == '-' && a[1]) {
+            usage_error("sweep", "unknown option '%s'", a);
+            goto done;
+        } else if (!rq.file) {
+            rq.file = a;
+        } else {
+            usage_error("sweep", "one scenario at a time (extra argument '%s')", a);
+            goto done;
+        }
+    }
+    if (!rq.file || rq.nparams == 0) {
+        usage_error("sweep", rq.file ? "give at least one --param PATH=V1,V2,..."
+                                     : "which scenario? give SCENARIO.json");
+        goto done;
+    }
+    if (!rq.jobs)
+        rq.jobs = jobs_default();
+    struct scenario **scs;
+    if (sweep_load(&rq, model_registry, &scs, &err)) {
+        sim_error_print(&err);
+        goto done;
+    }
+    size_t npoints = sweep_points(params, rq.nparams);
+    if (!has_seed)
+        rq.seed = scs[0]->seed;
+    char dir[3072];
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else
+        snprintf(dir, sizeof dir, "out/%s-sweep", scs[0]->name);
+    if (!quiet && isatty(STDERR_FILENO))
+        fprintf(stderr, "sweep: %zu points x %u replications in %u processes...\n", npoints,
+                rq.replications, rq.jobs);
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    cJSON *result = NULL;
+    int rc = sweep_run(&rq, scs, (volatile int *)&interrupted, &result, &err);
+    sigaction(SIGINT, &old, NULL);
+    status = 1;
+    if (rc) {
+        sim_error_print(&err);
+    } else {
+        struct outset o;
+        if (outset_open(&o, dir, &err) == 0) {
+            FILE *f;
+            if ((f = outset_file(&o, "sweep.csv"))) {
+                sweep_write_csv(result, f);
+                outset_close_file(&o);
+            }
+            char *text = cJSON_Print(result);
+            if ((f = outset_file(&o, "sweep.json"))) {
+                fputs(text, f);
+                fputc('\n', f);
+                outset_close_file(&o);
+            }
+            free(text);
+            rc = outset_commit(&o, &err);
+        } else {
+            rc = -1;
+        }
+        if (rc) {
+            sim_error_print(&err);
+        } else {
+            status = interrupted ? 130 : 0;
+            if (!quiet) {
+                sweep_print(result, stdout);
+                printf("results in %s/\n", dir);
+            }
+        }
+        cJSON_Delete(result);
+    }
+    for (size_t p = 0; p < npoints; p++)
+        scenario_free(scs[p]);
+    free(scs);
+done:
+    for (size_t k = 0; k < rq.nparams; k++)
+        sweep_param_free(&params[k]);
+    return status;
+}
+
 /* ---- validate -------------------------------------------------------------------------- */
 
 static const char validate_help[] =
@@ -257,6 +417,7 @@ static const char main_help[] =
     "\n"
     "commands:\n"
     "  run SCENARIO.json      simulate a scenario; write summary, CSVs and plots\n"
+    "  sweep SCENARIO --param PATH=V1,V2,...   run the cross product of parameter values\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
@@ -339,6 +500,7 @@ static const struct command commands[] = {
     {"types", cmd_types},
     {"schema", cmd_schema},
     {"keymove", cmd_keymove},
+    {"sweep", cmd_sweep},
     {NULL, NULL},
 };
 
