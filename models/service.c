@@ -150,6 +150,12 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
     return 0;
 }
 
+static unsigned service_needs(const struct comp_spec *cs)
+{
+    (void)cs;
+    return 0;
+}
+
 static void service_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
                           void *ctx)
 {
@@ -326,6 +332,7 @@ const struct model_ops service_ops = {
     .config_size = sizeof(struct service_cfg),
     .parse = service_parse,
     .edges = service_edges,
+    .needs = service_needs,
     .free_config = service_free_config,
     .state_size = sizeof(struct service),
     .start = service_start,
