@@ -34,6 +34,7 @@
  * <id>.util is busy consumers / consumers. */
 #include "models/calls.h"
 #include "models/sharding.h"
+#include "sim/estimate.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 
@@ -169,6 +170,41 @@ static int queue_parse(struct comp_spec *cs, const cJSON *obj, const struct scen
         return sim_fail(err, path, "a queue keeps each message on one node: "
                                    "replication_factor must be 1");
     return 0;
+}
+
+/* Keys only for routing by hash; what consumers call declares its own needs. */
+static unsigned queue_needs(const struct comp_spec *cs)
+{
+    const struct queue_cfg *cfg = cs->config;
+    return cfg->routing == ROUTE_HASH ? NEEDS_KEYS : 0;
+}
+
+/* Back-of-envelope figures. For the producers the queue is a delay of two network latencies
+ * (acceptance takes no time), and its consumers' calls are traffic they do not wait for. The
+ * consumers are an M/G/c per node whose figures go in the note; their hold is the service
+ * time only, since the calls' times are not known in this (callers-first) pass. */
+static void queue_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                           struct est_comp *self)
+{
+    const struct queue_cfg *cfg = cs->config;
+    self->service = 0;
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
+            est_call(self, cfg->calls[op][i], op, self->rate[op], 0);
+    double c = (double)cfg->consumers, hold = cfg->service.mean;
+    double per_node = self->total / (double)(self->nodes ? self->nodes : 1), a = per_node * hold;
+    if (!(hold > 0) || !(per_node > 0))
+        return;
+    if (a >= c) {
+        snprintf(self->note, sizeof self->note,
+                 "consumers OVERLOADED: %.4g msg/s per node, %.4g at most (service only)",
+                 per_node, c / hold);
+        return;
+    }
+    double wait = erlang_c(c, a) / (c / hold - per_node) * (1 + cfg->service.scv) / 2;
+    snprintf(self->note, sizeof self->note,
+             "consumers: util %.2f, message wait %.3g ms (M/G/%.0f, service only)", a / c,
+             wait * 1e3, c);
 }
 
 static void queue_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
@@ -863,6 +899,8 @@ const struct model_ops queue_ops = {
     .config_size = sizeof(struct queue_cfg),
     .parse = queue_parse,
     .edges = queue_edges,
+    .needs = queue_needs,
+    .estimate = queue_estimate,
     .free_config = queue_free_config,
     .state_size = sizeof(struct queue),
     .start = queue_start,
