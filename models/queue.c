@@ -99,8 +99,11 @@ struct qnode {
     uint32_t busy;        /* consumers holding a delivery */
     uint32_t up;
     uint32_t epoch;       /* the node's life: a failure starts the next one */
-    struct slot *slots;   /* consumers */
-    uint32_t *free_slots; /* stack of idle consumers */
+    /* Consumer records, allocated as consumers first get busy (so a large "consumers" costs
+     * nothing until used); idle ones are on a stack. */
+    struct slot *slots;
+    uint32_t nslots;
+    uint32_t *free_slots;
     uint32_t nfree;
     uint64_t arrivals;    /* producer calls routed here, after the warm-up */
     struct twavg depth_avg, busy_avg; /* since the warm-up */
@@ -372,6 +375,19 @@ static void deliver(struct comp *c, struct sim *sim, uint32_t node, uint32_t m)
     const struct queue_cfg *cfg = c->config;
     struct qnode *n = &q->nodes[node];
     struct qmsg *msg = &q->msgs[m];
+    if (n->nfree == 0) {
+        /* A consumer never busy before: the records grow by doubling, up to "consumers". */
+        uint32_t k = (uint32_t)cfg->consumers, old = n->nslots;
+        uint32_t grown = old * 2 > k ? k : old * 2 < 4 ? (k < 4 ? k : 4) : old * 2;
+        SIM_ASSERT(grown > old);
+        n->slots = sim_xrealloc(n->slots, grown * sizeof *n->slots);
+        n->free_slots = sim_xrealloc(n->free_slots, grown * sizeof *n->free_slots);
+        for (uint32_t i = grown; i-- > old;) {
+            n->slots[i] = (struct slot){0};
+            n->free_slots[n->nfree++] = i;
+        }
+        n->nslots = grown;
+    }
     uint32_t si = n->free_slots[--n->nfree];
     struct slot *s = &n->slots[si];
     s->busy = 1;
@@ -406,8 +422,9 @@ static void deliver(struct comp *c, struct sim *sim, uint32_t node, uint32_t m)
 static void try_deliver(struct comp *c, struct sim *sim, uint32_t node)
 {
     struct queue *q = c->state;
+    const struct queue_cfg *cfg = c->config;
     struct qnode *n = &q->nodes[node];
-    while (n->up && n->nfree > 0 && n->len > 0) {
+    while (n->up && n->busy < (uint64_t)cfg->consumers && n->len > 0) {
         uint32_t m = ring_pop(n);
         struct qmsg *msg = &q->msgs[m];
         if (msg->state != MSG_PENDING) {
@@ -518,15 +535,7 @@ static void next_call(struct comp *c, struct sim *sim, struct request *req)
 
 static void node_init(struct comp *c, struct qnode *n, uint32_t index, double now)
 {
-    const struct queue_cfg *cfg = c->config;
     *n = (struct qnode){.up = 1};
-    uint32_t k = (uint32_t)cfg->consumers;
-    n->slots = sim_xcalloc(k, sizeof *n->slots);
-    n->free_slots = sim_xmalloc(k * sizeof *n->free_slots);
-    /* Consumer 0 is taken first. */
-    for (uint32_t i = 0; i < k; i++)
-        n->free_slots[i] = k - 1 - i;
-    n->nfree = k;
     twavg_init(&n->depth_avg, now, 0);
     twavg_init(&n->busy_avg, now, 0);
     twavg_init(&n->depth_int, now, 0);
@@ -577,7 +586,8 @@ static void queue_arrive(struct comp *c, struct sim *sim, struct request *req)
     f->node = node;
     struct qnode *n = &q->nodes[node];
     n->arrivals += req->counted;
-    if (n->nfree == 0 && cfg->capacity >= 0 && n->depth >= (uint64_t)cfg->capacity) {
+    int idle = n->busy < (uint64_t)cfg->consumers;
+    if (!idle && cfg->capacity >= 0 && n->depth >= (uint64_t)cfg->capacity) {
         c->rejected += req->counted;
         q->rejected_full += req->counted;
         req_reply_status(sim, req, REQ_REJECTED);
@@ -592,7 +602,7 @@ static void queue_arrive(struct comp *c, struct sim *sim, struct request *req)
     q->enqueued += req->counted;
     q->pending += req->counted;
     req_reply(sim, req);
-    if (n->nfree > 0 && n->depth == 0) {
+    if (idle && n->depth == 0) {
         /* An idle consumer takes it at once: it never waits, and depth stays 0. */
         q->msgs[m].refs = 1;
         deliver(c, sim, node, m);
@@ -690,15 +700,14 @@ static int by_serial_desc(const void *a, const void *b)
 static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
 {
     struct queue *q = c->state;
-    const struct queue_cfg *cfg = c->config;
     struct qnode *n = &q->nodes[node];
     if (!n->up)
         return;
     n->up = 0;
     n->epoch++;
-    uint32_t k = (uint32_t)cfg->consumers, nbusy = 0;
-    struct slot **held = sim_xmalloc(k * sizeof *held);
-    for (uint32_t i = 0; i < k; i++)
+    uint32_t nbusy = 0;
+    struct slot **held = sim_xmalloc((n->nslots ? n->nslots : 1) * sizeof *held);
+    for (uint32_t i = 0; i < n->nslots; i++)
         if (n->slots[i].busy)
             held[nbusy++] = &n->slots[i];
     qsort(held, nbusy, sizeof *held, by_serial_desc);
