@@ -92,8 +92,13 @@ demo: deps
 	$(Q)sh scripts/demo.sh
 
 install: bin/clustersim
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/clustersim/plots $(DESTDIR)$(PREFIX)/share/clustersim/scenarios
 	install -m 755 bin/clustersim $(DESTDIR)$(PREFIX)/bin/clustersim
+	install -m 644 doc/clustersim.1 $(DESTDIR)$(PREFIX)/share/man/man1/clustersim.1
+	if ls plots/*.gp >/dev/null 2>&1; then \
+	  install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/clustersim/plots/; fi
+	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/clustersim/scenarios/
 
 clean:
 	rm -rf build build-asan bin bench.json
