@@ -4,6 +4,7 @@
 #include "models/registry.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
+#include "sim/schema.h"
 #include "sim/world.h"
 
 #include <errno.h>
@@ -235,19 +236,66 @@ static const char main_help[] =
     "  run SCENARIO.json      simulate a scenario; write summary, CSVs and plots\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
+    "  schema                 print the JSON Schema of scenarios\n"
     "\n"
     "example: clustersim run scenarios/web-db.json\n";
 
+static const char types_help[] =
+    "usage: clustersim types [TYPE]\n"
+    "\n"
+    "Lists the component types and, for each, its fields: name, kind, help and default.\n"
+    "\n"
+    "example: clustersim types service\n";
+
 static int cmd_types(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    const char *only = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(types_help, stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' || only)
+            return usage_error("types", "unexpected argument '%s'", argv[i]);
+        only = argv[i];
+    }
+    int shown = 0;
+    if (!only) {
+        const struct param_spec *common[] = {scenario_common_params(), NULL};
+        printf("every component:\n");
+        params_print_help(common, stdout);
+    }
     for (size_t i = 0; model_registry[i]; i++) {
         const struct model_ops *m = model_registry[i];
+        if (only && strcmp(only, m->name) != 0)
+            continue;
+        shown++;
         printf("%s: %s\n", m->name, m->help);
         const struct param_spec *tabs[] = {m->params, NULL};
         params_print_help(tabs, stdout);
     }
+    if (only && !shown)
+        return usage_error("types", "no component type '%s'", only);
+    return 0;
+}
+
+static int cmd_schema(int argc, char **argv)
+{
+    if (argc > 2) {
+        if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+            fputs("usage: clustersim schema\n\nPrints the JSON Schema of scenarios, generated "
+                  "from the validator's own tables.\n\nexample: clustersim schema > "
+                  "scenarios/schema.json\n",
+                  stdout);
+            return 0;
+        }
+        return usage_error("schema", "unexpected argument '%s'", argv[2]);
+    }
+    cJSON *s = schema_build(model_registry, scenario_common_params());
+    char *text = cJSON_Print(s);
+    puts(text);
+    free(text);
+    cJSON_Delete(s);
     return 0;
 }
 
@@ -260,6 +308,7 @@ static const struct command commands[] = {
     {"run", cmd_run},
     {"validate", cmd_validate},
     {"types", cmd_types},
+    {"schema", cmd_schema},
     {NULL, NULL},
 };
 

@@ -484,7 +484,6 @@ static const struct param_spec common_params[] = {
     PARAM_END,
 };
 
-const struct param_spec *scenario_common_params(void);
 const struct param_spec *scenario_common_params(void)
 {
     return common_params;
@@ -1063,8 +1062,13 @@ int scenario_load_text(const char *file, const char *text, size_t len, const cha
     char dup[PATHLEN];
     int dup_line;
     if (jsonloc_find_duplicate(sc->text, len, dup, sizeof dup, &dup_line)) {
+        /* The path names both copies; the line is the second one's. */
         sim_fail(err, dup, "this field appears twice in the same object");
-        goto fail;
+        snprintf(err->file, sizeof err->file, "%s", file);
+        err->line = dup_line;
+        free(set_paths);
+        scenario_free(sc);
+        return -1;
     }
     for (size_t i = 0; i < nsets; i++)
         if (apply_set(sc->root, sets[i], set_paths[i], PATHLEN, err)) {

@@ -111,6 +111,8 @@ int scenario_load_text(const char *file, const char *text, size_t len, const cha
                        struct scenario **out, struct sim_error *err);
 void scenario_free(struct scenario *sc);
 
+/* The fields every component has (id, type, nodes, latency, timeout, region). */
+const struct param_spec *scenario_common_params(void);
 /* Component index of an id, or -1. */
 int scenario_find(const struct scenario *sc, const char *id);
 /* Op index of a name, or -1. */

@@ -158,7 +158,7 @@ START_TEST(test_out_of_range)
                   "    {\"id\": \"web\", \"type\": \"service\",\n"
                   "     \"workers\": 0}\n"
                   "  ]\n}\n",
-             7, "components[0].workers", "at least 1");
+             7, "components[0].workers", "between 1 and");
     load_bad(HEAD "  \"components\": [\n"
                   "    {\"id\": \"web\", \"type\": \"service\", \"service\":\n"
                   "      {\"dist\": \"lognormal\", \"mean\": \"5ms\",\n"
@@ -167,7 +167,7 @@ START_TEST(test_out_of_range)
              8, "components[0].service.cv", "");
     load_bad("{\n  \"duration\": \"10s\",\n  \"workload\": {\"rate\": -5, \"entry\": \"web\"},\n"
              "  \"components\": [{\"id\": \"web\", \"type\": \"service\"}]\n}\n",
-             3, "workload.rate", "at least 0");
+             3, "workload.rate", "between 0 and");
 }
 END_TEST
 
@@ -215,7 +215,7 @@ END_TEST
 START_TEST(test_set_errors_name_the_option)
 {
     const char *bad_value[] = {"components.web.workers=-3"};
-    load_bad_set(good, bad_value, 1, 0, "components[0].workers", "at least 1");
+    load_bad_set(good, bad_value, 1, 0, "components[0].workers", "between 1 and");
     struct sim_error err = {0};
     struct scenario *sc;
     const char *no_comp[] = {"components.nosuch.workers=3"};

@@ -10,7 +10,7 @@ ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 check() { # description, then a command that must succeed
     d=$1; shift
-    if "$@" >/dev/null 2>"$T/err"; then ok; else bad "$d"; cat "$T/err" >&2; fi
+    if "$@" >/dev/null 2>"$T/cerr"; then ok; else bad "$d"; cat "$T/cerr" >&2; fi
 }
 status_is() { # expected status, description, command...
     want=$1; d=$2; shift 2
@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types; do
+for c in run validate types schema; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -30,8 +30,12 @@ status_is 2 "unknown run option" "$BIN" run scenarios/mm1.json --frob
 status_is 2 "bad seed" "$BIN" run scenarios/mm1.json --seed -4
 status_is 2 "missing scenario" "$BIN" run "$T/nope.json"
 
+# The shipped schema is the one the validator's tables generate.
+check "schema.json is current" sh -c "'$BIN' schema | cmp -s - scenarios/schema.json"
+
 # Every shipped scenario validates.
-check "validate shipped scenarios" "$BIN" validate scenarios/*.json scenarios/bench/*.json
+check "validate shipped scenarios" sh -c "'$BIN' validate \$(ls scenarios/*.json scenarios/*/*.json | grep -v schema.json)"
+check "scenarios conform to schema.json" /usr/bin/python3 tests/schema_check.py
 
 # A run writes every output, and the summary has the contract's keys.
 status_is 0 "run mm1" "$BIN" run scenarios/mm1.json --out "$T/a" --quiet --set duration=300s
@@ -68,7 +72,7 @@ status_is 2 "bad --set" "$BIN" run scenarios/mm1.json --out "$T/d" --set compone
 check "bad --set names --set" grep -q -- "--set: components\[0\].workers" "$T/err"
 
 # An unwritable output folder: exit 1 and a message.
-status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=10s --out /proc/clustersim-cannot
+status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
