@@ -50,21 +50,25 @@ lo10 = 10 ** floor(log10(xmin)); hi10 = 10 ** ceil(log10(xmax))
 set xrange [(lo10 < xmin / 1.5 ? lo10 : xmin / 1.5):(hi10 > xmax * 1.5 ? hi10 : xmax * 1.5)]
 set xlabel 'end-to-end latency (ms)'
 set key off
-set multiplot layout 1, 2 title ttl(sprintf('End-to-end latency distribution (%.0f requests)', total)) font ',13' \
-    margins 0.07, 0.98, 0.1, 0.88 spacing 0.08, 0
+# The quantiles go in the title, where they never cover the curve.
+qtext = sprintf('p50 %.4g ms,  p90 %.4g ms,  p99 %.4g ms,  p99.9 %.4g ms', qx[1], qx[2], qx[3], qx[4])
+set multiplot layout 1, 2 title ttl(sprintf("End-to-end latency distribution (%.0f requests)\n%s", total, qtext)) \
+    font ',13' margins 0.07, 0.98, 0.1, 0.85 spacing 0.08, 0
 
 set title 'CDF' font ',11'
 set ylabel 'fraction of requests at or below'
 set yrange [0:1.02]
 set ytics 0.1
-qtext = ''
+# A quantile close to the previous labelled one (within 25% on the log axis) gets its line but
+# no name, which would overprint; the box lists them all.
+last = 0
 do for [j=1:4] {
     set arrow j from qx[j], graph 0 to qx[j], q[j] nohead dt 2 lc rgb '#888888' back
-    set label j qname[j] at qx[j], graph 0.02 left rotate by 90 offset 1, 0 tc rgb '#555555' front
-    qtext = qtext . sprintf("%s%s: %.4g ms", j > 1 ? "\n" : '', qname[j], qx[j])
+    if (last == 0 || qx[j] > 1.25 * last) {
+        set label j qname[j] at qx[j], graph 0.02 left rotate by 90 offset 1, 0 tc rgb '#555555' front
+        last = qx[j]
+    }
 }
-set style textbox opaque border lc rgb '#cccccc' margins 6, 4
-set label 5 qtext at graph 0.68, graph 0.5 left front boxed
 plot f using 1:(column(3) / total) with steps lw 2 lc rgb '#1f77b4', \
      '' using 1:(column(3) / total) every ::0::0 with points pt 7 ps 0 notitle
 
@@ -73,7 +77,7 @@ unset label
 set title 'Tail (1 - CDF)' font ',11'
 set ylabel 'fraction of requests slower'
 set logscale y
-set format y '%.0e'
+set format y '%g'
 # Fixed, so that a histogram of one bucket (nothing slower than it) still draws an empty panel.
 set yrange [0.5 / total:1]
 set ytics autofreq

@@ -23,7 +23,7 @@ static const char css[] =
     "th,td{padding:4px 10px;border-bottom:1px solid #e6e8eb;text-align:right;white-space:nowrap}"
     "th{background:#f1f3f6;font-weight:600}"
     "th.l,td.l{text-align:left}"
-    "td.w{white-space:normal;min-width:12em}"
+    "td.w{white-space:normal;max-width:52em}"
     "tbody tr:nth-child(even) td{background:#fafbfc}"
     "figure{margin:22px 0}"
     "figure img{display:block;max-width:100%;height:auto;border:1px solid #e6e8eb}"
@@ -39,20 +39,30 @@ static void put_escaped(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
     }
 }
 
 static void put_base64(FILE *f, const unsigned char *p, size_t n)
 {
-    static const char digits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char out[4];
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned)p[i] << 16;
@@ -100,12 +110,13 @@ static void put_count(FILE *f, double v)
     }
 }
 
-/* A measured figure: four significant digits, large ones as counts. */
+/* A measured figure to four significant digits; from five digits on, rounded to a whole
+ * number with separators rather than in exponent form. */
 static void put_num(FILE *f, double v)
 {
     if (!isfinite(v))
         fputs("&ndash;", f);
-    else if (fabs(v) >= 1e5)
+    else if (fabs(v) >= 1e4)
         put_count(f, v);
     else
         fprintf(f, "%.4g", v);
@@ -171,10 +182,10 @@ static void put_header(FILE *f, const cJSON *s)
 static void put_requests(FILE *f, const cJSON *s)
 {
     const cJSON *r = get(s, "requests");
-    static const char *const keys[] = {"arrived", "completed", "rejected", "failed", "timed_out",
-                                       "in_flight"};
-    static const char *const heads[] = {"arrived", "completed", "rejected", "failed",
-                                        "timed out", "in flight"};
+    static const char *const keys[] = {"arrived", "completed", "rejected",
+                                       "failed",  "timed_out", "in_flight"};
+    static const char *const heads[] = {"arrived", "completed", "rejected",
+                                        "failed",  "timed out", "in flight"};
     fputs("<h2>Requests</h2>\n<div class=\"scroll\"><table>\n<thead><tr>", f);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (i < 5 || get(r, keys[i]))
@@ -191,8 +202,8 @@ static void put_requests(FILE *f, const cJSON *s)
     put_num(f, num(s, "throughput_rps"));
     put_ci(f, s, "throughput_rps");
     fputs("</td></tr></tbody>\n</table></div>\n", f);
-    fputs("<p class=\"note\">Counts after the warm-up. Throughput: completed requests per "
-          "simulated second after the warm-up.</p>\n",
+    fputs("<p class=\"note\">Throughput: completed requests per simulated second after the "
+          "warm-up.</p>\n",
           f);
 }
 
@@ -243,11 +254,19 @@ static void put_latency(FILE *f, const cJSON *s)
 /* The component fields that have their own column; every other one goes to "other". */
 static int has_column(const char *key)
 {
-    static const char *const known[] = {"type", "nodes", "requests", "utilization", "rejected",
-                                        "failed", "latency_ms", "per_node", "skew", "hit_ratio",
-                                        "key_moves"};
+    static const char *const known[] = {"type",     "nodes",     "requests",   "utilization",
+                                        "rejected", "failed",    "latency_ms", "per_node",
+                                        "skew",     "hit_ratio", "key_moves"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(key, known[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int has_other(const cJSON *c)
+{
+    for (const cJSON *v = c->child; v; v = v->next)
+        if (!has_column(v->string))
             return 1;
     return 0;
 }
@@ -299,8 +318,7 @@ static void put_components(FILE *f, const cJSON *s)
     int hits = 0, other = 0;
     for (const cJSON *c = comps->child; c; c = c->next) {
         hits |= get(c, "hit_ratio") != NULL;
-        for (const cJSON *v = c->child; v; v = v->next)
-            other |= !has_column(v->string);
+        other |= has_other(c);
     }
     fputs("<h2>Components</h2>\n<div class=\"scroll\"><table>\n<thead><tr>"
           "<th class=\"l\">component</th><th class=\"l\">type</th><th>nodes</th>"
@@ -309,8 +327,6 @@ static void put_components(FILE *f, const cJSON *s)
           f);
     if (hits)
         fputs("<th>hit ratio</th>", f);
-    if (other)
-        fputs("<th class=\"l\">other</th>", f);
     fputs("</tr></thead>\n<tbody>\n", f);
     for (const cJSON *c = comps->child; c; c = c->next) {
         const cJSON *type = get(c, "type"), *lat = get(c, "latency_ms"), *skew = get(c, "skew");
@@ -349,11 +365,6 @@ static void put_components(FILE *f, const cJSON *s)
             put_percent(f, num(c, "hit_ratio"));
             fputs("</td>", f);
         }
-        if (other) {
-            fputs("<td class=\"l w\">", f);
-            put_other(f, c);
-            fputs("</td>", f);
-        }
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table></div>\n", f);
@@ -362,6 +373,22 @@ static void put_components(FILE *f, const cJSON *s)
           "count over the mean (max/mean) and the coefficient of variation over the nodes "
           "(CoV).</p>\n",
           f);
+    /* Model-specific figures vary by type: a table of their own, where long lists wrap. */
+    if (other) {
+        fputs("<table>\n<thead><tr><th class=\"l\">component</th>"
+              "<th class=\"l\">other figures</th></tr></thead>\n<tbody>\n",
+              f);
+        for (const cJSON *c = comps->child; c; c = c->next) {
+            if (!has_other(c))
+                continue;
+            fputs("<tr><td class=\"l\">", f);
+            put_escaped(f, c->string);
+            fputs("</td><td class=\"l w\">", f);
+            put_other(f, c);
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</tbody>\n</table>\n", f);
+    }
 }
 
 static void put_key_moves(FILE *f, const cJSON *s)

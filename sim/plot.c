@@ -246,8 +246,8 @@ static int run_gnuplot(const char *gnuplot, char *const argv[], char *msg, size_
             return -1;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
-    snprintf(msg + used, msg_len - used, "%sgnuplot ended by signal %d",
-             used ? "\n" : "", WTERMSIG(status));
+    snprintf(msg + used, msg_len - used, "%sgnuplot ended by signal %d", used ? "\n" : "",
+             WTERMSIG(status));
     return -1;
 }
 
@@ -293,10 +293,12 @@ int plot_run_list(const char *dir, const char *plots_dir, int svg, struct plot_l
             fprintf(stderr, "clustersim: warning: gnuplot not found in PATH; no plots drawn "
                             "(the data files are written)\n");
         else
-            fprintf(stderr, "clustersim: warning: no plot templates in %s; no plots drawn "
-                            "(set CLUSTERSIM_PLOTS to the plots/ folder)\n",
-                    templates ? templates : "$CLUSTERSIM_PLOTS, bin/../plots, "
-                                            "share/clustersim/plots or " PLOTS_DIR);
+            fprintf(stderr,
+                    "clustersim: warning: no plot templates in %s; no plots drawn "
+                    "(set CLUSTERSIM_PLOTS to the plots/ folder)\n",
+                    templates ? templates
+                              : "$CLUSTERSIM_PLOTS, bin/../plots, "
+                                "share/clustersim/plots or " PLOTS_DIR);
         list->no_gnuplot = 1;
         for (size_t i = 0; i < PLOT_MAX; i++)
             remove_stale(dir, &defs[i], NULL);
@@ -317,7 +319,7 @@ int plot_run_list(const char *dir, const char *plots_dir, int svg, struct plot_l
         snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp%ld", dir, d->name, ext, (long)getpid());
         snprintf(final, sizeof final, "%s/%s.%s", dir, d->name, ext);
         /* -d: no ~/.gnuplot, so that every machine draws the same plots. */
-        char *argv[] = {"gnuplot", "-d",         "-c",   script, (char *)dir,
+        char *argv[] = {"gnuplot", "-d",        "-c", script, (char *)dir,
                         tmp,       (char *)ext, name, warmup, NULL};
         int status = run_gnuplot(gnuplot, argv, msg, sizeof msg);
         struct stat st;

@@ -22,10 +22,10 @@
 enum { PLOT_MAX = 7 };
 
 struct plot_file {
-    char name[32];   /* file name inside the run folder, e.g. "latency.png" */
-    char title[64];  /* what it shows, for the report */
-    int width;       /* px, 0 when unknown (SVG) */
-    int height;      /* px, 0 when unknown (SVG) */
+    char name[32];  /* file name inside the run folder, e.g. "latency.png" */
+    char title[64]; /* what it shows, for the report */
+    int width;      /* px, 0 when unknown (SVG) */
+    int height;     /* px, 0 when unknown (SVG) */
 };
 
 struct plot_list {

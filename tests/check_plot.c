@@ -18,7 +18,7 @@ static const char *const fixture_files[] = {"summary.json", "timeseries.csv", "l
 
 /* The plots of a full run, in report order. */
 static const char *const all_plots[] = {"latency", "latency_cdf", "throughput", "utilization",
-                                        "nodes", "hit_ratio", "keymoves"};
+                                        "nodes",   "hit_ratio",   "keymoves"};
 #define NPLOTS (sizeof all_plots / sizeof all_plots[0])
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -114,7 +114,7 @@ static char *capture_end(struct capture *c)
 #define NEED_GNUPLOT()                                                                             \
     do {                                                                                           \
         if (!plot_find_gnuplot()) {                                                                \
-            fprintf(stderr, "plot suite: gnuplot not installed; skipping %s\n", __func__);        \
+            fprintf(stderr, "plot suite: gnuplot not installed; skipping %s\n", __func__);         \
             return;                                                                                \
         }                                                                                          \
     } while (0)
@@ -319,8 +319,7 @@ START_TEST(test_failing_template)
     write_file(tpl, "latency.gp",
                "set terminal png size 200,100\nset output ARG2\nplot sin(x)\n"
                "plot no_such_variable_here\n");
-    write_file(tpl, "nodes.gp",
-               "set terminal png size 300,200\nset output ARG2\nplot sin(x)\n");
+    write_file(tpl, "nodes.gp", "set terminal png size 300,200\nset output ARG2\nplot sin(x)\n");
     struct plot_list list;
     struct sim_error err = {0};
     struct capture cap;
