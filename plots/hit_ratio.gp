@@ -1,22 +1,24 @@
 # Cache hit ratio per metrics interval: every <id>.hit_ratio column of timeseries.csv.
 # Run:  gnuplot -e "dir='out/web-db'; out='hit_ratio.png'" plots/hit_ratio.gp
-#  or:  gnuplot -c plots/hit_ratio.gp DIR OUT [png|svg] [NAME] [WARMUP_S]
+#  or:  gnuplot -c plots/hit_ratio.gp DIR OUT [png|svg] [NAME] [WARMUP_S] [SERIES_CSV]
 # Variables (or the arguments in that order): dir: the run's output folder; out: the image to
 # write; term: 'png' (pngcairo when built in, else png) or 'svg'; name: the scenario name for
-# the title; warmup: the warm-up length in s, shaded. Empty CSV fields are intervals without a
-# value (no lookups): the line breaks there. Exits with status 3, writing nothing, when there is
-# no .hit_ratio column.
+# the title; warmup: the warm-up length in s, shaded; series: the CSV file to read instead of
+# DIR/timeseries.csv (clustersim passes a min/max-decimated copy of a long one).
+# Empty CSV fields are intervals without a value (no lookups): the line breaks there.
+# Exits with status 3, writing nothing, when there is no .hit_ratio column.
 if (!exists("dir")) dir = ARGC >= 1 ? ARG1 : '.'
 if (!exists("out")) out = ARGC >= 2 ? ARG2 : 'hit_ratio.png'
 if (!exists("term")) term = ARGC >= 3 ? ARG3 : 'png'
 if (!exists("name")) name = ARGC >= 4 ? ARG4 : ''
 if (!exists("warmup")) warmup = ARGC >= 5 && ARG5 ne '' ? ARG5 + 0 : 0
+if (!exists("series")) series = ARGC >= 6 && ARG6 ne '' ? ARG6 : dir . '/timeseries.csv'
 ttl(s) = name eq '' ? s : name . ': ' . s
 
 set datafile separator ','
 set datafile missing ''
 set datafile columnheaders
-f = dir . '/timeseries.csv'
+f = series
 
 # Column names and, per column, the number of values and their range.
 stats f using 1 nooutput
@@ -50,7 +52,7 @@ if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' } else { if (tmax > 1200) { 
 
 W = 1000; H = 600
 if (term eq 'svg') {
-    set terminal svg size W, H dynamic noenhanced font 'Helvetica,13' background rgb 'white'
+    set terminal svg size W, H dynamic noenhanced font 'Sans,11' background rgb 'white'
 } else {
     if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
         set terminal pngcairo size W, H noenhanced font 'Sans,10' background rgb 'white'

@@ -23,7 +23,7 @@ if (STATS_max > fmax) { fmax = STATS_max }
 
 W = 1000; H = 600
 if (term eq 'svg') {
-    set terminal svg size W, H dynamic noenhanced font 'Helvetica,13' background rgb 'white'
+    set terminal svg size W, H dynamic noenhanced font 'Sans,11' background rgb 'white'
 } else {
     if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
         set terminal pngcairo size W, H noenhanced font 'Sans,10' background rgb 'white'

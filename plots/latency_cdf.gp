@@ -29,7 +29,7 @@ stats f using (sum [j=1:4] (qx[j] != qx[j] && column(3) >= q[j] * total ? (qx[j]
 
 W = 1000; H = 600
 if (term eq 'svg') {
-    set terminal svg size W, H dynamic noenhanced font 'Helvetica,13' background rgb 'white'
+    set terminal svg size W, H dynamic noenhanced font 'Sans,11' background rgb 'white'
 } else {
     if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
         set terminal pngcairo size W, H noenhanced font 'Sans,10' background rgb 'white'
@@ -53,7 +53,7 @@ set key off
 # The quantiles go in the title, where they never cover the curve.
 qtext = sprintf('p50 %.4g ms,  p90 %.4g ms,  p99 %.4g ms,  p99.9 %.4g ms', qx[1], qx[2], qx[3], qx[4])
 set multiplot layout 1, 2 title ttl(sprintf("End-to-end latency distribution (%.0f requests)\n%s", total, qtext)) \
-    font ',13' margins 0.07, 0.98, 0.1, 0.85 spacing 0.08, 0
+    font ',13' margins 0.07, 0.98, 0.12, 0.85 spacing 0.08, 0
 
 set title 'CDF' font ',11'
 set ylabel 'fraction of requests at or below'

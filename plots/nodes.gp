@@ -36,7 +36,7 @@ cols = ncomp < 3 ? ncomp : 3
 rows = (ncomp + cols - 1) / cols
 W = 1000; H = rows == 1 ? 600 : 70 + 330 * rows
 if (term eq 'svg') {
-    set terminal svg size W, H dynamic noenhanced font 'Helvetica,13' background rgb 'white'
+    set terminal svg size W, H dynamic noenhanced font 'Sans,11' background rgb 'white'
 } else {
     if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
         set terminal pngcairo size W, H noenhanced font 'Sans,10' background rgb 'white'

@@ -52,6 +52,14 @@ int plot_run_list(const char *dir, const char *plots_dir, int svg, struct plot_l
  * for a report built from an existing folder. */
 void plot_list_existing(const char *dir, struct plot_list *list);
 
+/* Writes to dst the time series src (timeseries.csv) with each run of consecutive rows (a
+ * bucket; at most buckets of them) replaced by two rows: the bucket's first time with each
+ * column's least value, and its last time with each column's largest. A field stays empty when
+ * the whole bucket has no value there. Returns 1 when written, 0 when src has no more than
+ * 2 * buckets rows (plotted as it is; dst not written), -1 when a file cannot be read or
+ * written. plot_run uses it so that long runs plot in seconds with the same picture. */
+int plot_decimate(const char *src, const char *dst, size_t buckets);
+
 /* The template folder found by the lookup above, or NULL (static storage). */
 const char *plot_templates_dir(void);
 /* The full path of gnuplot found in $PATH, or NULL (static storage). */

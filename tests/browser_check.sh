@@ -56,7 +56,9 @@ window.addEventListener('load', function () {
 </script>
 EOF
 
-if ! run --virtual-time-budget=10000 --dump-dom "file://$tmp/page.html" >"$tmp/dom.html"; then
+# The same width as the screenshot, so that the measured height is the screenshot's.
+if ! run --window-size=1280,2000 --virtual-time-budget=10000 --dump-dom "file://$tmp/page.html" \
+    >"$tmp/dom.html"; then
     echo "browser_check: $browser failed:" >&2
     tail -20 "$tmp/browser.log" >&2
     exit 1

@@ -309,6 +309,39 @@ START_TEST(test_no_gnuplot_warns_and_draws_nothing)
 }
 END_TEST
 
+/* A folder name with quotes, spaces, a leading '<' (a command to gnuplot, were it a file name)
+ * and a newline travels as an argument, never as gnuplot or shell text. */
+START_TEST(test_hostile_folder_name)
+{
+    NEED_GNUPLOT();
+    char *src = copy_fixture("run1");
+    char *parent = tu_temp_dir();
+    char cwd[2048];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    ck_assert_int_eq(chdir(parent), 0);
+    static const char odd[] = "<touch pwned; it's \"a\" $(dir)\nx";
+    int made = rename(src, odd);
+    ck_assert_int_eq(made, 0);
+    char tpl[4096];
+    snprintf(tpl, sizeof tpl, "%s/plots", cwd);
+    struct plot_list list;
+    struct sim_error err = {0};
+    int rc = plot_run_list(odd, tpl, 0, &list, &err);
+    ck_assert_int_eq(chdir(cwd), 0);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(list.failed, 0);
+    ck_assert_uint_eq(list.n, NPLOTS);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", parent, odd);
+    ck_assert_int_eq(count_ext(path, ".png"), (int)NPLOTS);
+    ck_assert_int_eq(hidden_files(path), 0);
+    ck_assert(!exists(parent, "pwned"));
+    tu_remove_tree(parent);
+    free(parent);
+    free(src);
+}
+END_TEST
+
 /* A template that draws half an image and then fails: the warning carries gnuplot's message,
  * the half image is not renamed into place, and the other plots go on. */
 START_TEST(test_failing_template)
@@ -340,6 +373,72 @@ START_TEST(test_failing_template)
     free(warnings);
     tu_remove_tree(tpl);
     free(tpl);
+    tu_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_decimate_exact)
+{
+    char *dir = tu_temp_dir();
+    /* Ten rows into two buckets of five: a spike in a, b empty through the first bucket, c
+     * with one value in the second, CRLF line ends and a blank line that is not a row. */
+    write_file(dir, "ts.csv",
+               "t_s,a,b,c\r\n"
+               "1,5,,\r\n2,4,,\r\n3,100,,\r\n4,6,,\r\n5,5,,\r\n"
+               "\n"
+               "6,7,1.5,\r\n7,8,2.5,\r\n8,-3,0.5,9\r\n9,7,,\r\n10,7,1,\r\n");
+    char src[4096], dst[4096];
+    snprintf(src, sizeof src, "%s/ts.csv", dir);
+    snprintf(dst, sizeof dst, "%s/out.csv", dir);
+    ck_assert_int_eq(plot_decimate(src, dst, 2), 1);
+    char *text = tu_read_file(dst, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_str_eq(text, "t_s,a,b,c\r\n"
+                           "1,4,,\n5,100,,\n"
+                           "6,-3,0.5,9\n10,8,2.5,9\n");
+    free(text);
+    /* Ten rows and five buckets: short enough to plot as it is, nothing written. */
+    unlink(dst);
+    ck_assert_int_eq(plot_decimate(src, dst, 5), 0);
+    ck_assert_int_eq(access(dst, F_OK), -1);
+    /* Three buckets for ten rows: four rows each, the last bucket holds the remaining two. */
+    ck_assert_int_eq(plot_decimate(src, dst, 3), 1);
+    text = tu_read_file(dst, NULL);
+    ck_assert_str_eq(text, "t_s,a,b,c\r\n"
+                           "1,4,,\n4,100,,\n"
+                           "5,-3,0.5,9\n8,8,2.5,9\n"
+                           "9,7,1,\n10,7,1,\n");
+    free(text);
+    snprintf(src, sizeof src, "%s/missing.csv", dir);
+    ck_assert_int_eq(plot_decimate(src, dst, 3), -1);
+    tu_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
+/* A long series is plotted from a decimated copy that is removed afterwards. */
+START_TEST(test_long_series)
+{
+    NEED_GNUPLOT();
+    char *dir = copy_fixture("run1");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("t_s,users,offered_rps,completed_rps,rejected_rps,failed_rps,p50_ms,p99_ms,"
+          "web.util,web.queue,cache.util,cache.queue,cache.hit_ratio\n",
+          f);
+    for (int i = 1; i <= 5000; i++)
+        fprintf(f, "%d,100,%d,%d,0,0,%g,%g,0.5,1,0.2,0,0.8\n", i, 50 + i % 7, 50 + i % 7,
+                2 + (i % 13) / 10.0, i == 4321 ? 900.0 : 10 + (i % 11));
+    ck_assert_int_eq(fclose(f), 0);
+    struct plot_list list;
+    struct sim_error err = {0};
+    ck_assert_int_eq(plot_run_list(dir, "plots", 0, &list, &err), 0);
+    ck_assert_uint_eq(list.failed, 0);
+    ck_assert_uint_eq(list.n, NPLOTS);
+    ck_assert_int_eq(hidden_files(dir), 0);
     tu_remove_tree(dir);
     free(dir);
 }
@@ -429,11 +528,14 @@ Suite *plot_suite(void)
     tcase_add_test(tc, test_edge_fixture_draws);
     tcase_add_test(tc, test_no_gnuplot_warns_and_draws_nothing);
     tcase_add_test(tc, test_failing_template);
+    tcase_add_test(tc, test_hostile_folder_name);
+    tcase_add_test(tc, test_long_series);
     suite_add_tcase(s, tc);
     TCase *lookup = tcase_create("lookup");
     tcase_add_test(lookup, test_find_gnuplot_in_path);
     tcase_add_test(lookup, test_templates_dir_from_environment);
     tcase_add_test(lookup, test_list_existing_prefers_png);
+    tcase_add_test(lookup, test_decimate_exact);
     suite_add_tcase(s, lookup);
     return s;
 }
