@@ -48,7 +48,9 @@ nvals = 0
 do for [k=1:words(hcols)] { nvals = nvals + nv[word(hcols, k) + 0] }
 
 # Long runs read better in minutes or hours.
-if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' } else { if (tmax > 1200) { tscale = 60.0; tunit = 'min' } else { tscale = 1.0; tunit = 's' } }
+tscale = 1.0; tunit = 's'
+if (tmax > 1200) { tscale = 60.0; tunit = 'min' }
+if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' }
 
 W = 1000; H = 600
 if (term eq 'svg') {
@@ -71,7 +73,8 @@ set bmargin 5
 set xlabel sprintf('simulated time (%s)%s', tunit, warmup > 0 ? '; shaded: warm-up' : '')
 set xrange [0:tmax / tscale]
 if (warmup > 0) {
-    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind fc rgb '#eeeeee' fs solid 1.0 noborder
+    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind \
+        fc rgb '#eeeeee' fs solid 1.0 noborder
 }
 set title ttl('Cache hit ratio per interval')
 set ylabel 'hit ratio (%)'

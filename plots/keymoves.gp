@@ -4,7 +4,8 @@
 #  or:  gnuplot -c plots/keymoves.gp DIR OUT [png|svg] [NAME]
 # Variables (or the arguments in that order): dir: the run's output folder; out: the image to
 # write; term: 'png' (pngcairo when built in, else png) or 'svg'; name: the scenario name for
-# the title. Columns: at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction.
+# the title. Columns: at_s, component, nodes_before, nodes_after, keys, moved, moved_fraction,
+# ideal_fraction.
 if (!exists("dir")) dir = ARGC >= 1 ? ARG1 : '.'
 if (!exists("out")) out = ARGC >= 2 ? ARG2 : 'keymoves.png'
 if (!exists("term")) term = ARGC >= 3 ? ARG3 : 'png'
@@ -51,9 +52,11 @@ if (n > 8) { set xtics rotate by 30 right } else { set xtics norotate }
 tick(at, c, before, after) = n > 8 ? sprintf("%s %g s: %d->%d", c, at, before, after) \
     : sprintf("%s at %g s\n%d -> %d nodes", c, at, before, after)
 # The tick sits between the pair of bars, on a plot of nothing.
-plot f using 0:(NaN):xticlabels(tick(column(1), strcol(2), column(3), column(4))) with points notitle, \
+plot f using 0:(NaN):xticlabels(tick(column(1), strcol(2), column(3), column(4))) \
+        with points notitle, \
      '' using ($0 - 0.19):(100 * column(7)) with boxes lc rgb '#ff7f0e' title 'moved', \
-     '' using ($0 + 0.19):(100 * column(8)) with boxes lc rgb '#9e9e9e' title 'ideal (|change| / larger node count)', \
+     '' using ($0 + 0.19):(100 * column(8)) with boxes lc rgb '#9e9e9e' \
+        title 'ideal (|change| / larger node count)', \
      '' using ($0 - 0.19):(100 * column(7)):(n > 8 ? '' : sprintf('%.2f%%', 100 * column(7))) \
         with labels offset 0, 0.8 notitle, \
      '' using ($0 + 0.19):(100 * column(8)):(n > 8 ? '' : sprintf('%.2f%%', 100 * column(8))) \

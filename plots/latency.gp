@@ -36,7 +36,9 @@ stats f using (sum [i=1:ncol] (valid(i) ? (nv[i] = nv[i] + 1, \
     hi[i] = (column(i) > hi[i] ? column(i) : hi[i]), 0) : 0)) nooutput
 
 # Long runs read better in minutes or hours.
-if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' } else { if (tmax > 1200) { tscale = 60.0; tunit = 'min' } else { tscale = 1.0; tunit = 's' } }
+tscale = 1.0; tunit = 's'
+if (tmax > 1200) { tscale = 60.0; tunit = 'min' }
+if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' }
 
 W = 1000; H = 600
 if (term eq 'svg') {
@@ -59,7 +61,8 @@ set bmargin 5
 set xlabel sprintf('simulated time (%s)%s', tunit, warmup > 0 ? '; shaded: warm-up' : '')
 set xrange [0:tmax / tscale]
 if (warmup > 0) {
-    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind fc rgb '#eeeeee' fs solid 1.0 noborder
+    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind \
+        fc rgb '#eeeeee' fs solid 1.0 noborder
 }
 
 i50 = idx('p50_ms'); i99 = idx('p99_ms')
@@ -67,7 +70,8 @@ set title ttl('End-to-end latency per interval')
 set ylabel 'latency (ms)'
 if (nv[i50] + nv[i99] == 0) {
     set yrange [0:1]
-    set label 2 'no request completed in any interval' at graph 0.5, graph 0.5 center tc rgb '#888888'
+    set label 2 'no request completed in any interval' at graph 0.5, graph 0.5 center \
+        tc rgb '#888888'
 } else {
     # A log scale once the tail is far above the median, so both stay readable.
     ymin = lo[i50] < lo[i99] ? lo[i50] : lo[i99]

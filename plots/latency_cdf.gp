@@ -25,7 +25,9 @@ array q[4] = [0.5, 0.9, 0.99, 0.999]
 array qname[4] = ['p50', 'p90', 'p99', 'p99.9']
 array qx[4]
 do for [j=1:4] { qx[j] = NaN }
-stats f using (sum [j=1:4] (qx[j] != qx[j] && column(3) >= q[j] * total ? (qx[j] = column(1), 0) : 0)) nooutput
+# qx[j] != qx[j]: still NaN, not yet reached.
+stats f using (sum [j=1:4] (qx[j] != qx[j] && column(3) >= q[j] * total \
+    ? (qx[j] = column(1), 0) : 0)) nooutput
 
 W = 1000; H = 600
 if (term eq 'svg') {
@@ -51,8 +53,10 @@ set xrange [(lo10 < xmin / 1.5 ? lo10 : xmin / 1.5):(hi10 > xmax * 1.5 ? hi10 : 
 set xlabel 'end-to-end latency (ms)'
 set key off
 # The quantiles go in the title, where they never cover the curve.
-qtext = sprintf('p50 %.4g ms,  p90 %.4g ms,  p99 %.4g ms,  p99.9 %.4g ms', qx[1], qx[2], qx[3], qx[4])
-set multiplot layout 1, 2 title ttl(sprintf("End-to-end latency distribution (%.0f requests)\n%s", total, qtext)) \
+qtext = sprintf('p50 %.4g ms,  p90 %.4g ms,  p99 %.4g ms,  p99.9 %.4g ms', \
+    qx[1], qx[2], qx[3], qx[4])
+set multiplot layout 1, 2 \
+    title ttl(sprintf("End-to-end latency distribution (%.0f requests)\n%s", total, qtext)) \
     font ',13' margins 0.07, 0.98, 0.12, 0.85 spacing 0.08, 0
 
 set title 'CDF' font ',11'
@@ -65,7 +69,8 @@ last = 0
 do for [j=1:4] {
     set arrow j from qx[j], graph 0 to qx[j], q[j] nohead dt 2 lc rgb '#888888' back
     if (last == 0 || qx[j] > 1.25 * last) {
-        set label j qname[j] at qx[j], graph 0.02 left rotate by 90 offset 1, 0 tc rgb '#555555' front
+        set label j qname[j] at qx[j], graph 0.02 left rotate by 90 offset 1, 0 \
+            tc rgb '#555555' front
         last = qx[j]
     }
 }

@@ -56,10 +56,14 @@ set boxwidth 0.8
 set xlabel 'node'
 set ylabel 'requests'
 top = rows == 1 ? 0.86 : 1 - 90.0 / H
-set multiplot layout rows, cols title ttl('Requests per node (dashed line: the mean of the component)') font ',13' \
-    margins 0.08, 0.98, (rows == 1 ? 0.1 : 60.0 / H), top spacing 0.09, (rows == 1 ? 0.1 : 110.0 / H)
+bottom = rows == 1 ? 0.1 : 60.0 / H
+vgap = rows == 1 ? 0.1 : 110.0 / H
+set multiplot layout rows, cols \
+    title ttl('Requests per node (dashed line: the mean of the component)') font ',13' \
+    margins 0.08, 0.98, bottom, top spacing 0.09, vgap
 do for [k=1:ncomp] {
-    set title sprintf("%s (%d node%s)\nmax/mean %.3f, CoV %.3f", word(comps, k), cn[k], cn[k] == 1 ? '' : 's', \
+    set title sprintf("%s (%d node%s)\nmax/mean %.3f, CoV %.3f", \
+        word(comps, k), cn[k], cn[k] == 1 ? '' : 's', \
         cmean[k] > 0 ? cmax[k] / cmean[k] : 1, cmean[k] > 0 ? csd[k] / cmean[k] : 0) font ',11'
     # Thousands as k, millions as M, once the counts are large enough to need it.
     if (cmax[k] >= 10000) { set format y '%.0s%c' } else { set format y '%g' }
@@ -67,7 +71,8 @@ do for [k=1:ncomp] {
     set xrange [-0.6:cn[k] - 0.4]
     if (cn[k] <= 16) { set xtics 1 } else { set xtics autofreq }
     set yrange [0:(cmax[k] > 0 ? cmax[k] * 1.15 : 1)]
-    plot f using 2:(strcol(1) eq word(comps, k) ? column(3) : NaN) with boxes lc rgb colour(k) notitle, \
+    plot f using 2:(strcol(1) eq word(comps, k) ? column(3) : NaN) \
+            with boxes lc rgb colour(k) notitle, \
          cmean[k] with lines lw 1.5 dt 2 lc rgb '#333333' notitle
 }
 unset multiplot

@@ -38,7 +38,9 @@ stats f using (sum [i=1:ncol] (valid(i) ? (nv[i] = nv[i] + 1, \
     hi[i] = (column(i) > hi[i] ? column(i) : hi[i]), 0) : 0)) nooutput
 
 # Long runs read better in minutes or hours.
-if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' } else { if (tmax > 1200) { tscale = 60.0; tunit = 'min' } else { tscale = 1.0; tunit = 's' } }
+tscale = 1.0; tunit = 's'
+if (tmax > 1200) { tscale = 60.0; tunit = 'min' }
+if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' }
 
 W = 1000; H = 600
 if (term eq 'svg') {
@@ -58,7 +60,8 @@ set grid xtics ytics lc rgb '#d8d8d8' lw 1 dt solid
 set xlabel sprintf('simulated time (%s)%s', tunit, warmup > 0 ? '; shaded: warm-up' : '')
 set xrange [0:tmax / tscale]
 if (warmup > 0) {
-    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind fc rgb '#eeeeee' fs solid 1.0 noborder
+    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind \
+        fc rgb '#eeeeee' fs solid 1.0 noborder
 }
 
 iu = idx('users'); io = idx('offered_rps'); ic = idx('completed_rps')
@@ -82,9 +85,12 @@ set y2range [0:*]
 set format y '%g'
 set key top left opaque box lc rgb '#cccccc' samplen 3
 set style fill transparent solid 0.25 noborder
-plot f using (column(1) / tscale):(column(io)) with filledcurves y1=0 lc rgb '#1f77b4' title 'offered', \
-     '' using (column(1) / tscale):(column(ic)) with lines lw 2 lc rgb '#2ca02c' title 'completed', \
-     '' using (column(1) / tscale):(column(iu)) axes x1y2 with lines lw 1.5 dt 2 lc rgb '#7f7f7f' title 'users'
+plot f using (column(1) / tscale):(column(io)) \
+        with filledcurves y1=0 lc rgb '#1f77b4' title 'offered', \
+     '' using (column(1) / tscale):(column(ic)) \
+        with lines lw 2 lc rgb '#2ca02c' title 'completed', \
+     '' using (column(1) / tscale):(column(iu)) axes x1y2 \
+        with lines lw 1.5 dt 2 lc rgb '#7f7f7f' title 'users'
 
 set origin 0, 0
 set size 1, 0.36

@@ -54,7 +54,9 @@ do for [k=1:words(ucols)] {
 }
 
 # Long runs read better in minutes or hours.
-if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' } else { if (tmax > 1200) { tscale = 60.0; tunit = 'min' } else { tscale = 1.0; tunit = 's' } }
+tscale = 1.0; tunit = 's'
+if (tmax > 1200) { tscale = 60.0; tunit = 'min' }
+if (tmax > 3 * 3600) { tscale = 3600.0; tunit = 'h' }
 
 W = 1000; H = 600
 if (term eq 'svg') {
@@ -73,13 +75,15 @@ set tics nomirror out
 set grid xtics ytics lc rgb '#d8d8d8' lw 1 dt solid
 set xrange [0:tmax / tscale]
 if (warmup > 0) {
-    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind fc rgb '#eeeeee' fs solid 1.0 noborder
+    set object 1 rect from 0, graph 0 to warmup / tscale, graph 1 behind \
+        fc rgb '#eeeeee' fs solid 1.0 noborder
 }
 
 # Fixed margins keep the two panels' time axes aligned; the legend sits to the right of both.
 set lmargin at screen 0.08
 set rmargin at screen 0.84
-set key at screen 0.86, screen 0.9 left top vertical Left reverse samplen 3 title 'component' noautotitle
+set key at screen 0.86, screen 0.9 left top vertical Left reverse samplen 3 \
+    title 'component' noautotitle
 set multiplot title ttl('Utilisation and queue length per component') font ',13'
 
 set origin 0, 0.42
