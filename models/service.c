@@ -15,6 +15,9 @@ struct service_cfg {
     struct station_cfg st;
     struct dist service;
     const cJSON *calls_json;
+    const cJSON *speeds_json;
+    double *speeds;   /* relative speed per node, from speeds_json */
+    uint32_t nspeeds;
     /* Resolved from calls_json: per op, the components to call in order. */
     uint32_t *calls[SCN_MAX_OPS];
     uint32_t ncalls[SCN_MAX_OPS];
@@ -36,8 +39,34 @@ static const struct param_spec service_params[] = {
     {"calls", PT_JSON, offsetof(struct service_cfg, calls_json), 0, 0, NULL,
      "per op, the components called in order: {\"read\": [\"cache\"], \"*\": [\"db\"]}", NULL,
      0},
+    {"speeds", PT_JSON, offsetof(struct service_cfg, speeds_json), 0, 0, NULL,
+     "relative speed of each node, e.g. [1, 1, 0.5] (service time / speed; unlisted: 1)",
+     NULL, 0},
     PARAM_END,
 };
+
+static int parse_speeds(struct comp_spec *cs, struct service_cfg *cfg, struct sim_error *err)
+{
+    char path[300], sub[300];
+    const cJSON *v = cfg->speeds_json;
+    if (!v)
+        return 0;
+    path_member(path, sizeof path, cs->path, "speeds");
+    int n = cJSON_GetArraySize(v);
+    if (!cJSON_IsArray(v) || n < 1 || n > cs->nodes)
+        return sim_fail(err, path, "must be a list of 1 to %lld speeds (one per node)",
+                        (long long)cs->nodes);
+    cfg->speeds = sim_xcalloc((size_t)n, sizeof *cfg->speeds);
+    int i = 0;
+    for (const cJSON *x = v->child; x; x = x->next, i++) {
+        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0) || x->valuedouble > 1e6)
+            return sim_fail(err, path_index(sub, sizeof sub, path, (size_t)i),
+                            "must be a number above 0");
+        cfg->speeds[i] = x->valuedouble;
+    }
+    cfg->nspeeds = (uint32_t)n;
+    return 0;
+}
 
 static int parse_call_list(struct service_cfg *cfg, size_t op, const cJSON *list,
                            const char *path, const struct scenario *sc, struct sim_error *err)
@@ -68,6 +97,8 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
     struct service_cfg *cfg = cs->config;
     char path[300], sub[300];
     (void)obj;
+    if (parse_speeds(cs, cfg, err))
+        return -1;
     path_member(path, sizeof path, cs->path, "calls");
     const cJSON *calls = cfg->calls_json;
     if (!calls)
@@ -133,6 +164,7 @@ static void service_free_config(void *config)
     struct service_cfg *cfg = config;
     for (size_t op = 0; op < SCN_MAX_OPS; op++)
         free(cfg->calls[op]);
+    free(cfg->speeds);
 }
 
 static int service_start(struct comp *c, struct sim *sim)
@@ -141,6 +173,7 @@ static int service_start(struct comp *c, struct sim *sim)
     const struct service_cfg *cfg = c->config;
     s->active = (uint32_t)c->spec->nodes;
     station_init(&s->st, c, &cfg->st, &cfg->service, s->active, EV_SERVICE_DONE, sim->now);
+    station_set_speeds(&s->st, cfg->speeds, cfg->nspeeds);
     return 0;
 }
 
@@ -166,15 +199,30 @@ static void service_arrive(struct comp *c, struct sim *sim, struct request *req)
         f->node = s->next_rr;
         s->next_rr = s->next_rr + 1 >= s->active ? 0 : s->next_rr + 1;
     }
-    if (station_arrive(&s->st, sim, f->node, req) == STATION_REJECTED) {
+    switch (station_arrive(&s->st, sim, f->node, req)) {
+    case STATION_REJECTED:
         c->rejected += req->counted;
         req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        break;
     }
 }
 
 static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 {
+    struct service *st = c->state;
+    if (!station_alive(&st->st, req)) {
+        req_reply(sim, req); /* the node failed meanwhile: nobody waits for this */
+        return;
+    }
     if (req->status != REQ_OK) {
+        if (req_retry(sim, req, REQ_ANY_NODE))
+            return; /* the worker stays held through the backoff, as a blocking client's */
         /* A failed downstream call fails the request; the worker is free again. */
         struct service *s = c->state;
         station_release(&s->st, sim, req_top(req)->node);
@@ -186,7 +234,12 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 
 static void service_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
 {
+    struct service *s = c->state;
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
+    if (!station_alive(&s->st, ev->ptr)) {
+        req_reply(sim, ev->ptr);
+        return;
+    }
     next_call(c, sim, ev->ptr);
 }
 
@@ -206,7 +259,44 @@ static void service_reset(struct comp *c, struct sim *sim)
 static uint32_t service_node_count(const struct comp *c)
 {
     const struct service *s = c->state;
-    return s->st.nnodes;
+    return s->active;
+}
+
+static int service_node_up(const struct comp *c, uint32_t node)
+{
+    const struct service *s = c->state;
+    return node < s->active && s->st.nodes[node].up;
+}
+
+static int service_control(struct comp *c, struct sim *sim, const struct control *ctl,
+                           struct sim_error *err)
+{
+    struct service *s = c->state;
+    switch (ctl->action) {
+    case CTL_SCALE:
+        if (strcmp(ctl->what, "nodes") != 0 || ctl->nodes < 1)
+            return sim_fail(err, c->spec->path, "a service scales by \"nodes\" (at least 1)");
+        /* New nodes start idle; nodes scaled away finish what they hold and get no more. */
+        station_resize(&s->st, sim, (uint32_t)ctl->nodes);
+        s->active = (uint32_t)ctl->nodes;
+        if (s->next_rr >= s->active)
+            s->next_rr = 0;
+        return 0;
+    case CTL_FAIL:
+    case CTL_RECOVER:
+        if (ctl->node >= (int64_t)s->active || ctl->node < -1)
+            return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
+                            (long long)ctl->node);
+        for (uint32_t i = 0; i < s->active; i++)
+            if (ctl->node < 0 || (uint32_t)ctl->node == i) {
+                if (ctl->action == CTL_FAIL)
+                    station_fail(&s->st, sim, i);
+                else
+                    station_recover(&s->st, sim, i);
+            }
+        return 0;
+    }
+    return -1;
 }
 
 static void service_node_stats(struct comp *c, struct sim *sim, uint32_t node,
@@ -244,7 +334,9 @@ const struct model_ops service_ops = {
     .handle = service_handle,
     .sample = service_sample,
     .reset_stats = service_reset,
+    .control = service_control,
     .node_count = service_node_count,
+    .node_up = service_node_up,
     .node_stats = service_node_stats,
     .report = service_report,
     .free_state = service_free_state,

@@ -71,7 +71,9 @@ struct model_ops {
     void (*sample)(struct comp *c, struct sim *sim, struct comp_sample *out);
     /* Restart the component's averages (end of warm-up). */
     void (*reset_stats)(struct comp *c, struct sim *sim);
+    /* The current number of nodes, and whether one works (what a health check sees). */
     uint32_t (*node_count)(const struct comp *c);
+    int (*node_up)(const struct comp *c, uint32_t node);
     void (*node_stats)(struct comp *c, struct sim *sim, uint32_t node, struct node_stats *out);
     /* Optional: adds model-specific members to the component's summary object. */
     void (*report)(struct comp *c, struct sim *sim, cJSON *out);
@@ -87,10 +89,12 @@ struct comp {
     uint32_t index;
     struct world *world;
     gsl_rng *rng_net;       /* network latency draws */
+    gsl_rng *rng_retry;     /* retry jitter of calls into it */
     /* Figures the kernel keeps for every component. */
     uint64_t requests;      /* arrivals (after warm-up) */
     uint64_t rejected;      /* refused (after warm-up) */
     uint64_t failed;
+    uint64_t retries;       /* calls into it that were retries (after warm-up) */
     struct hist latency;    /* arrival at the component to its reply, counted requests */
     int has_hit_ratio;      /* its timeseries.csv columns include <id>.hit_ratio */
 };

@@ -8,6 +8,7 @@
 static void node_init(struct station_node *n, double now)
 {
     *n = (struct station_node){.up = 1};
+    residents_init(&n->residents);
     twavg_init(&n->busy_avg, now, 0);
     twavg_init(&n->queue_avg, now, 0);
     twavg_init(&n->busy_int, now, 0);
@@ -25,13 +26,27 @@ void station_init(struct station *st, const struct comp *owner, const struct sta
     st->nnodes = 0;
     st->nodes = NULL;
     st->rng = NULL;
+    st->speed = NULL;
+    st->nspeed = 0;
     station_resize(st, NULL, nodes);
     for (uint32_t i = 0; i < nodes; i++)
         node_init(&st->nodes[i], now);
 }
 
+void station_set_speeds(struct station *st, const double *speeds, uint32_t n)
+{
+    free(st->speed);
+    st->speed = n ? sim_xmalloc(n * sizeof *st->speed) : NULL;
+    for (uint32_t i = 0; i < n; i++)
+        st->speed[i] = speeds[i];
+    st->nspeed = n;
+}
+
 void station_free(struct station *st)
 {
+    free(st->speed);
+    st->speed = NULL;
+    st->nspeed = 0;
     for (uint32_t i = 0; i < st->nnodes; i++) {
         free(st->nodes[i].wait);
         gsl_rng_free(st->rng[i]);
@@ -61,7 +76,10 @@ static void schedule_done(struct station *st, struct sim *sim, uint32_t node,
                           struct request *req, const struct dist *service)
 {
     struct sim_event ev = {.ptr = req, .target = st->comp, .kind = st->done_kind, .node = node};
-    sim_schedule(sim, dist_sample(service, st->rng[node]), &ev);
+    double t = dist_sample(service, st->rng[node]);
+    if (node < st->nspeed)
+        t /= st->speed[node];
+    sim_schedule(sim, t, &ev);
 }
 
 void station_serve(struct station *st, struct sim *sim, uint32_t node, struct request *req,
@@ -91,17 +109,63 @@ enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t
 {
     struct station_node *n = &st->nodes[node];
     n->arrivals++;
+    if (!n->up) {
+        n->rejected++;
+        return STATION_DOWN;
+    }
+    enum station_result result;
     if (st->cfg.workers < 0 || n->busy < (uint64_t)st->cfg.workers) {
         set_busy(n, sim->now, n->busy + 1);
         schedule_done(st, sim, node, req, &st->service);
-        return STATION_STARTED;
-    }
-    if (st->cfg.queue >= 0 && n->len >= (uint64_t)st->cfg.queue) {
+        result = STATION_STARTED;
+    } else if (st->cfg.queue >= 0 && n->len >= (uint64_t)st->cfg.queue) {
         n->rejected++;
         return STATION_REJECTED;
+    } else {
+        push_wait(n, req, sim->now);
+        result = STATION_QUEUED;
     }
-    push_wait(n, req, sim->now);
-    return STATION_QUEUED;
+    req_top(req)->epoch = n->epoch;
+    residents_add(&n->residents, req);
+    return result;
+}
+
+void station_fail(struct station *st, struct sim *sim, uint32_t node)
+{
+    struct station_node *n = &st->nodes[node];
+    if (!n->up)
+        return;
+    n->up = 0;
+    n->epoch++;
+    /* Waiting requests have no event pending here: they fail at once. */
+    while (n->len > 0) {
+        struct request *req = n->wait[n->head];
+        n->head = (n->head + 1) % n->cap;
+        n->len--;
+        req_reply_status(sim, req, REQ_FAILED);
+    }
+    set_queue(n, sim->now, 0);
+    /* The rest are in service or below: their callers hear of the failure now, and what comes
+     * back for them later is dropped (station_alive). */
+    struct frame *head = &n->residents.head;
+    while (head->res_next != head) {
+        struct frame *f = head->res_next;
+        struct request *req = req_of_frame(f);
+        req_abandon(sim, req, f->index, REQ_FAILED, f->net);
+        /* req_abandon leaves the original's frame linked when it is the abandoned one. */
+        if (head->res_next == f) {
+            f->res_prev->res_next = f->res_next;
+            f->res_next->res_prev = f->res_prev;
+            f->res_prev = f->res_next = NULL;
+        }
+    }
+    set_busy(n, sim->now, 0);
+}
+
+void station_recover(struct station *st, struct sim *sim, uint32_t node)
+{
+    (void)sim;
+    st->nodes[node].up = 1;
 }
 
 void station_release(struct station *st, struct sim *sim, uint32_t node)
@@ -147,10 +211,11 @@ void station_reset(struct station *st, double now)
     }
 }
 
+/* Utilisation has no meaning without a worker limit: NaN (null in summary.json). */
 static double node_util(const struct station *st, const struct twavg *busy, double now)
 {
     if (st->cfg.workers <= 0)
-        return 0;
+        return NAN;
     return twavg_mean(busy, now) / (double)st->cfg.workers;
 }
 

@@ -185,33 +185,14 @@ static void on_client_reply(struct world *w, struct request *req)
     req_free(&w->sim, req);
 }
 
-/* The caller at frame idx-1 gives up on the call in frame idx: the caller continues with a
- * copy of the request cut at its own depth; the original finishes below as an orphan. */
+/* The caller at frame idx-1 gives up on the call in frame idx. */
 static void on_timeout(struct world *w, const struct sim_event *ev)
 {
     struct request *req = ev->ptr;
     uint32_t idx = ev->node;
     if (req->depth <= idx || req->frames[idx].serial != ev->tag)
         return; /* answered in time (or the request is long gone) */
-    struct request *copy = req_alloc(&w->sim);
-    copy->id = req->id;
-    copy->t_start = req->t_start;
-    copy->key = req->key;
-    copy->client = req->client;
-    copy->op = req->op;
-    copy->counted = req->counted;
-    copy->orphan_at = req->orphan_at;
-    copy->depth = (uint8_t)idx;
-    memcpy(copy->frames, req->frames, idx * sizeof req->frames[0]);
-    copy->status = REQ_TIMEOUT;
-    req->orphan_at = (uint8_t)idx;
-    req->frames[idx].serial = 0;
-    const struct frame *caller = req_top(copy);
-    struct sim_event rev = {.ptr = copy,
-                            .target = copy->depth == 1 ? SIM_KERNEL : caller->comp,
-                            .kind = EV_RESUME,
-                            .node = caller->node};
-    sim_schedule(&w->sim, 0, &rev);
+    req_abandon(&w->sim, req, idx, REQ_TIMEOUT, 0);
 }
 
 /* ---- metrics --------------------------------------------------------------------------- */
@@ -320,6 +301,55 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
     }
 }
 
+/* ---- retries --------------------------------------------------------------------------- */
+
+/* A call came back failed, timed out or rejected: when the callee's retry policy allows
+ * another attempt, the caller waits the backoff and calls again, to `node` of the callee. */
+int req_retry_allowed(struct sim *sim, const struct request *req)
+{
+    struct world *w = sim->world;
+    if (req->status == REQ_OK)
+        return 0;
+    const struct frame *caller = &req->frames[req->depth - 1];
+    const struct retry_policy *rp = &w->comps[caller->callee].spec->retry;
+    if (caller->attempt >= rp->max)
+        return 0;
+    return (req->status == REQ_FAILED && rp->on_failed) ||
+           (req->status == REQ_TIMEOUT && rp->on_timeout) ||
+           (req->status == REQ_REJECTED && rp->on_rejected);
+}
+
+int req_retry(struct sim *sim, struct request *req, uint32_t node)
+{
+    struct world *w = sim->world;
+    if (!req_retry_allowed(sim, req))
+        return 0;
+    struct frame *caller = req_top(req);
+    struct comp *callee = &w->comps[caller->callee];
+    const struct retry_policy *rp = &callee->spec->retry;
+    double wait = fmin(rp->max_backoff, rp->backoff * pow(rp->multiplier, caller->attempt));
+    if (rp->jitter == JITTER_FULL)
+        wait *= gsl_rng_uniform(callee->rng_retry);
+    else if (rp->jitter == JITTER_EQUAL)
+        wait = wait / 2 + gsl_rng_uniform(callee->rng_retry) * wait / 2;
+    caller->attempt++;
+    callee->retries += req->counted;
+    struct sim_event ev = {.ptr = req, .target = SIM_KERNEL, .kind = KEV_RETRY, .node = node};
+    sim_schedule(&w->sim, wait, &ev);
+    return 1;
+}
+
+static void on_retry(struct world *w, struct request *req, uint32_t node)
+{
+    /* The caller itself was failed or gave up during the backoff: nobody waits any more. */
+    if (req->depth > 1 && req->orphan_at == req->depth - 1u) {
+        req_reply(&w->sim, req);
+        return;
+    }
+    req->status = REQ_OK;
+    req_call_again(&w->sim, req, req_top(req)->callee, node);
+}
+
 /* ---- dispatch -------------------------------------------------------------------------- */
 
 static void dispatch(struct sim *sim, const struct sim_event *ev)
@@ -344,7 +374,11 @@ static void dispatch(struct sim *sim, const struct sim_event *ev)
     }
     switch (ev->kind) {
     case EV_RESUME:
-        on_client_reply(w, ev->ptr);
+        if (!req_retry(sim, ev->ptr, REQ_ANY_NODE))
+            on_client_reply(w, ev->ptr);
+        break;
+    case KEV_RETRY:
+        on_retry(w, ev->ptr, ev->node);
         break;
     case KEV_ARRIVAL:
         on_arrival(w, ev);
@@ -406,10 +440,12 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
         c->world = w;
         c->state = sim_xcalloc(1, c->ops->state_size ? c->ops->state_size : 1);
         c->rng_net = comp_rng(c, 0, "latency");
+        c->rng_retry = comp_rng(c, 0, "retry");
         hist_init(&c->latency);
     }
-    for (size_t i = 0; i < sc->ncomp; i++) {
-        struct comp *c = &w->comps[i];
+    /* Callees start before their callers, so a caller may look at its backends. */
+    for (size_t k = sc->ncomp; k-- > 0;) {
+        struct comp *c = &w->comps[sc->topo[k]];
         if (c->ops->start && c->ops->start(c, &w->sim)) {
             sim_fail(err, c->spec->path, "could not start %s", c->spec->id);
             world_free(w);
@@ -431,6 +467,7 @@ void world_free(struct world *w)
             c->ops->free_state(c);
         free(c->state);
         gsl_rng_free(c->rng_net);
+        gsl_rng_free(c->rng_retry);
         hist_free(&c->latency);
     }
     free(w->comps);

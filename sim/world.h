@@ -13,7 +13,7 @@
 /* Event kinds every component receives; a model numbers its own from EV_MODEL. */
 enum { EV_ARRIVE = 0, EV_RESUME = 1, EV_MODEL = 2 };
 /* The kernel's own events (target SIM_KERNEL); a reply to the client is EV_RESUME. */
-enum { KEV_ARRIVAL = 2, KEV_TIMEOUT, KEV_TICK, KEV_WARMUP, KEV_SCENARIO };
+enum { KEV_ARRIVAL = 2, KEV_TIMEOUT, KEV_TICK, KEV_WARMUP, KEV_SCENARIO, KEV_RETRY };
 
 struct op_stats {
     uint64_t completed;
