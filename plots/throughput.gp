@@ -68,7 +68,7 @@ iu = idx('users'); io = idx('offered_rps'); ic = idx('completed_rps')
 ir = idx('rejected_rps'); iff = idx('failed_rps')
 # Fixed margins keep the two panels' time axes aligned.
 set lmargin at screen 0.08
-set rmargin at screen 0.92
+set rmargin at screen 0.9
 set multiplot title ttl('Throughput and refusals per interval') font ',13'
 
 set origin 0, 0.36
@@ -78,19 +78,30 @@ set bmargin 1.5
 set format x ''
 unset xlabel
 set ylabel 'requests/s'
-set yrange [0:*]
-set y2label 'users' tc rgb '#7f7f7f'
-set y2tics nomirror out tc rgb '#7f7f7f'
-set y2range [0:*]
+if (hi[io] <= 0 && hi[ic] <= 0) { set yrange [0:1] } else { set yrange [0:*] }
+# Users on the right axis, with headroom so that a constant population stays off the frame;
+# a workload without users (a fixed rate) draws none.
+if (hi[iu] > 0) {
+    set y2label 'users' tc rgb '#7f7f7f'
+    set y2tics nomirror out tc rgb '#7f7f7f'
+    set y2range [0:hi[iu] * 1.08]
+}
 set format y '%g'
 set key top left opaque box lc rgb '#cccccc' samplen 3
 set style fill transparent solid 0.25 noborder
-plot f using (column(1) / tscale):(column(io)) \
-        with filledcurves y1=0 lc rgb '#1f77b4' title 'offered', \
-     '' using (column(1) / tscale):(column(ic)) \
-        with lines lw 2 lc rgb '#2ca02c' title 'completed', \
-     '' using (column(1) / tscale):(column(iu)) axes x1y2 \
-        with lines lw 1.5 dt 2 lc rgb '#7f7f7f' title 'users'
+if (hi[iu] > 0) {
+    plot f using (column(1) / tscale):(column(io)) \
+            with filledcurves y1=0 lc rgb '#1f77b4' title 'offered', \
+         '' using (column(1) / tscale):(column(ic)) \
+            with lines lw 2 lc rgb '#2ca02c' title 'completed', \
+         '' using (column(1) / tscale):(column(iu)) axes x1y2 \
+            with lines lw 1.5 dt 2 lc rgb '#7f7f7f' title 'users'
+} else {
+    plot f using (column(1) / tscale):(column(io)) \
+            with filledcurves y1=0 lc rgb '#1f77b4' title 'offered', \
+         '' using (column(1) / tscale):(column(ic)) \
+            with lines lw 2 lc rgb '#2ca02c' title 'completed'
+}
 
 set origin 0, 0
 set size 1, 0.36

@@ -277,6 +277,31 @@ START_TEST(test_edge_fixture_draws)
 }
 END_TEST
 
+/* Rows with a time and nothing else, and a population of zero users: every time plot still
+ * draws (gnuplot refuses to autoscale an axis without a single value). */
+START_TEST(test_no_values_at_all)
+{
+    NEED_GNUPLOT();
+    char *dir = copy_fixture("run1");
+    write_file(dir, "timeseries.csv",
+               "t_s,users,offered_rps,completed_rps,rejected_rps,failed_rps,p50_ms,p99_ms,"
+               "a.util,a.queue,a.hit_ratio,b.util,b.queue\n"
+               "5,0,,,,,,,,,,,\n10,0,,,,,,,,,,,\n");
+    struct plot_list list;
+    struct sim_error err = {0};
+    struct capture cap;
+    capture_begin(&cap);
+    int rc = plot_run_list(dir, "plots", 0, &list, &err);
+    char *warnings = capture_end(&cap);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(list.failed == 0, "gnuplot failed: %s", warnings);
+    ck_assert_uint_eq(list.n, NPLOTS);
+    free(warnings);
+    tu_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_no_gnuplot_warns_and_draws_nothing)
 {
     char *dir = copy_fixture("run1");
@@ -526,6 +551,7 @@ Suite *plot_suite(void)
     tcase_add_test(tc, test_inapplicable_plots_skipped);
     tcase_add_test(tc, test_header_only_files_draw_nothing);
     tcase_add_test(tc, test_edge_fixture_draws);
+    tcase_add_test(tc, test_no_values_at_all);
     tcase_add_test(tc, test_no_gnuplot_warns_and_draws_nothing);
     tcase_add_test(tc, test_failing_template);
     tcase_add_test(tc, test_hostile_folder_name);
