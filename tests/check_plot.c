@@ -165,8 +165,12 @@ START_TEST(test_svg_replaces_png)
     char *dir = copy_fixture("run1");
     struct plot_list list;
     struct sim_error err = {0};
-    ck_assert_int_eq(plot_run_list(dir, "plots", 0, &list, &err), 0);
-    ck_assert_int_eq(count_ext(dir, ".png"), (int)NPLOTS);
+    /* PNGs of an earlier run in the same folder. */
+    for (size_t i = 0; i < NPLOTS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s.png", all_plots[i]);
+        write_file(dir, name, "stale");
+    }
     ck_assert_int_eq(plot_run_list(dir, "plots", 1, &list, &err), 0);
     ck_assert_uint_eq(list.n, NPLOTS);
     ck_assert_uint_eq(list.failed, 0);
@@ -183,7 +187,7 @@ START_TEST(test_svg_replaces_png)
         ck_assert_int_eq(list.files[i].width, 0);
         free(text);
     }
-    /* The PNGs of the first run are gone: the folder never mixes two runs' plots. */
+    /* The PNGs of the earlier run are gone: the folder never mixes two runs' plots. */
     ck_assert_int_eq(count_ext(dir, ".png"), 0);
     ck_assert_int_eq(count_ext(dir, ".svg"), (int)NPLOTS);
     ck_assert_int_eq(hidden_files(dir), 0);
@@ -198,9 +202,10 @@ START_TEST(test_inapplicable_plots_skipped)
     char *dir = copy_fixture("run1");
     struct plot_list list;
     struct sim_error err = {0};
-    ck_assert_int_eq(plot_run_list(dir, "plots", 0, &list, &err), 0);
-    ck_assert(exists(dir, "keymoves.png") && exists(dir, "hit_ratio.png"));
-    /* The same run without key movements and without a cache. */
+    /* Plots of an earlier run in the same folder, then the same run without key movements
+     * and without a cache. */
+    write_file(dir, "keymoves.png", "stale");
+    write_file(dir, "hit_ratio.svg", "stale");
     char path[4096];
     snprintf(path, sizeof path, "%s/keymoves.csv", dir);
     ck_assert_int_eq(unlink(path), 0);
@@ -218,7 +223,7 @@ START_TEST(test_inapplicable_plots_skipped)
         ck_assert_str_ne(list.files[i].name, "hit_ratio.png");
         assert_png(dir, &list.files[i]);
     }
-    ck_assert(!exists(dir, "keymoves.png") && !exists(dir, "hit_ratio.png"));
+    ck_assert(!exists(dir, "keymoves.png") && !exists(dir, "hit_ratio.svg"));
     ck_assert_int_eq(count_ext(dir, ".png"), (int)NPLOTS - 2);
     tu_remove_tree(dir);
     free(dir);
