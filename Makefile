@@ -52,6 +52,9 @@ $(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
 	@mkdir -p $(dir $@)
 	$(Q)( for s in $(SUITES); do echo "SUITE($$s)"; done ) > $@.tmp && mv $@.tmp $@
 
+# Where an installed binary finds its gnuplot templates (see plots/README.md for the lookup).
+$(BUILD)/sim/plot.o: CFLAGS += -DPLOTS_DIR='"$(PREFIX)/share/clustersim/plots"'
+
 $(BUILD)/tests/runner.o: $(BUILD)/tests/suites.h
 $(BUILD)/tests/runner.o: CFLAGS += -I$(BUILD)/tests
 # Suites are found by name, not through a header; Check declares its own test functions.
