@@ -59,6 +59,13 @@ if command -v gnuplot >/dev/null 2>&1; then
     done
 fi
 
+# report.html in a real headless browser: it loads offline and every image decodes.
+if command -v chromium >/dev/null 2>&1; then
+    check "report.html in chromium" sh tests/browser_check.sh "$T/a/report.html" "$T/a-shot.png"
+else
+    echo "e2e: chromium not installed; report.html browser check skipped" >&2
+fi
+
 # Same seed: identical results apart from wall time; another seed: different.
 status_is 0 "run mm1 again" "$BIN" run scenarios/mm1.json --out "$T/b" --quiet --no-plots --set duration=300s
 strip_wall "$T/a/summary.json" > "$T/a.s"; strip_wall "$T/b/summary.json" > "$T/b.s"
