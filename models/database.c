@@ -37,13 +37,13 @@ struct database_cfg {
     const cJSON *sharding_json;
     /* Resolved by the parse hook. */
     struct dist read_service, write_service;
-    int same_service;              /* one distribution for both: served in one phase */
-    int sync;                      /* replication mode: 1 sync, 0 async */
-    struct dist lag;               /* s; primary to replica */
+    int same_service; /* one distribution for both: served in one phase */
+    int sync;         /* replication mode: 1 sync, 0 async */
+    struct dist lag;  /* s; primary to replica */
     int has_failover;
-    double detect;                 /* s; from a node's failure until clients know of it */
+    double detect; /* s; from a node's failure until clients know of it */
     struct sharding_cfg sharding;
-    uint32_t max_slots;            /* 1 + the most replicas the scenario ever asks for */
+    uint32_t max_slots; /* 1 + the most replicas the scenario ever asks for */
 };
 
 /* A key whose replication is in flight, in its shard's map. Versions count the key's writes
@@ -59,10 +59,10 @@ struct db_entry {
 
 /* Open addressing with linear probing over a pool of fixed-size entries. */
 struct db_keymap {
-    uint32_t *table;   /* entry index + 1, 0 = empty; size mask + 1, a power of two */
+    uint32_t *table; /* entry index + 1, 0 = empty; size mask + 1, a power of two */
     uint32_t mask;
     uint32_t count;
-    char *pool;        /* entries of `stride` bytes */
+    char *pool; /* entries of `stride` bytes */
     size_t stride;
     uint32_t used, cap;
     uint32_t free_head; /* index + 1 of a free entry, 0 = none */
@@ -71,33 +71,33 @@ struct db_keymap {
 /* One primary+replica group. A slot is a place in the group: slot 0 starts as the primary,
  * the others as replicas; failover moves the primary role, never the slots. */
 struct db_shard {
-    uint32_t *node;        /* per slot: the station node */
-    uint8_t *active;       /* per slot: 1 in the group, 0 scaled away */
-    uint64_t *behind;      /* per slot: writes sent to it and not yet applied */
-    uint32_t nslots;       /* slots made so far */
-    uint32_t primary;      /* slot */
+    uint32_t *node;          /* per slot: the station node */
+    uint8_t *active;         /* per slot: 1 in the group, 0 scaled away */
+    uint64_t *behind;        /* per slot: writes sent to it and not yet applied */
+    uint32_t nslots;         /* slots made so far */
+    uint32_t primary;        /* slot */
     uint32_t failed_primary; /* slot of the primary that failed last */
-    uint32_t rr;           /* the next slot to try for a read */
-    uint32_t gen;          /* the primary's replication stream: a primary failure ends it */
-    int in_use;            /* 0 once the shard count was scaled below it */
-    double down_since;     /* s; when the primary failed; NaN while it works or was replaced */
+    uint32_t rr;             /* the next slot to try for a read */
+    uint32_t gen;            /* the primary's replication stream: a primary failure ends it */
+    int in_use;              /* 0 once the shard count was scaled below it */
+    double down_since;       /* s; when the primary failed; NaN while it works or was replaced */
     struct db_keymap map;
 };
 
 /* A write being copied to the replicas. */
 struct db_write {
     uint64_t key;
-    struct request *req;   /* sync: the write waiting for every copy; otherwise NULL */
+    struct request *req; /* sync: the write waiting for every copy; otherwise NULL */
     uint32_t shard;
     uint32_t version;
-    uint32_t gen;          /* the stream it was sent on */
-    uint32_t remaining;    /* copies not yet arrived; the next free record + 1 when free */
+    uint32_t gen;       /* the stream it was sent on */
+    uint32_t remaining; /* copies not yet arrived; the next free record + 1 when free */
 };
 
 struct db_failover {
-    double at;             /* s; when the primary failed */
-    double unavailable;    /* s; until the replica took over */
-    uint64_t lost;         /* acknowledged writes the promoted replica did not have */
+    double at;                /* s; when the primary failed */
+    double unavailable;       /* s; until the replica took over */
+    uint64_t lost;            /* acknowledged writes the promoted replica did not have */
     uint32_t shard, from, to; /* shard; old and new primary's nodes */
     uint32_t ncand;
     uint32_t *cand_node;   /* the live replicas it chose from */
@@ -105,7 +105,7 @@ struct db_failover {
 };
 
 struct db_keymove {
-    double at; /* s */
+    double at;              /* s */
     uint32_t before, after; /* shards */
     uint64_t keys, moved;
 };
@@ -113,20 +113,20 @@ struct db_keymove {
 struct database {
     struct station st;
     struct db_shard *shards;
-    uint32_t nshards;      /* shards in use: 0 .. nshards-1 */
-    uint32_t shards_made;  /* shard records; one scaled away keeps its nodes and figures */
-    uint32_t replicas;     /* per shard, now */
+    uint32_t nshards;     /* shards in use: 0 .. nshards-1 */
+    uint32_t shards_made; /* shard records; one scaled away keeps its nodes and figures */
+    uint32_t replicas;    /* per shard, now */
     struct placement *place;
-    int write_op;          /* op index of "write"; every other op is a read */
+    int write_op; /* op index of "write"; every other op is a read */
     /* Per station node. */
     uint32_t *node_shard, *node_slot;
-    uint8_t *known_down;   /* clients know it failed (after `detect`) */
-    gsl_rng **lag_rng;     /* replication lag of the copies sent to it */
+    uint8_t *known_down; /* clients know it failed (after `detect`) */
+    gsl_rng **lag_rng;   /* replication lag of the copies sent to it */
     uint32_t nodes_cap;
     /* Write records, by index (events carry it). */
     struct db_write *writes;
     uint32_t writes_used, writes_cap, writes_free;
-    uint32_t writes_live;  /* records in use: writes still replicating */
+    uint32_t writes_live; /* records in use: writes still replicating */
     /* Figures (requests after the warm-up). */
     uint64_t reads, nwrites, replica_reads, stale_reads, lost_writes;
     struct db_failover *failovers;
@@ -137,8 +137,8 @@ struct database {
 
 static const struct param_spec database_params[] = {
     {"workers", PT_LIMIT, offsetof(struct database_cfg, st.workers), 1, 1e6, "1",
-     "concurrent queries per node (a sync write holds its worker until every replica has it)",
-     NULL, 0},
+     "concurrent queries per node (a sync write holds its worker until every replica has it)", NULL,
+     0},
     {"queue", PT_LIMIT, offsetof(struct database_cfg, st.queue), 0, 1e9, "\"unlimited\"",
      "waiting room per node; 0 = none (reject when every worker is busy)", NULL, 0},
     {"service", PT_JSON, offsetof(struct database_cfg, service_json), 0, 0, NULL,
@@ -161,8 +161,7 @@ static const struct param_spec database_params[] = {
      "failed primary stays down until it recovers)",
      NULL, 0},
     {"shards", PT_INT, offsetof(struct database_cfg, shards), 1, DB_MAX_SHARDS, "1",
-     "primary+replica groups; a key lives in one (size: shards x (1 + replicas) nodes)", NULL,
-     0},
+     "primary+replica groups; a key lives in one (size: shards x (1 + replicas) nodes)", NULL, 0},
     {"sharding", PT_JSON, offsetof(struct database_cfg, sharding_json), 0, 0, NULL,
      "placement of keys on shards (default {\"scheme\": \"modulo\"})", NULL, 0},
     PARAM_END,
@@ -295,8 +294,8 @@ static int only_members(const cJSON *obj, const char *const *allowed, const char
             const char *near = suggest_word(m->string, allowed);
             return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
                             "unknown field \"%s\"%s%s%s (%s)", m->string,
-                            near ? " (did you mean \"" : "", near ? near : "",
-                            near ? "\"?)" : "", what);
+                            near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "",
+                            what);
         }
     }
     return 0;
@@ -320,11 +319,11 @@ static int parse_service(struct database_cfg *cfg, const char *cpath, struct sim
         cfg->same_service = 0;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "read");
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "write");
-        if (r && dist_compile(&cfg->read_service, r, path_member(sub, sizeof sub, path, "read"),
-                              err))
+        if (r &&
+            dist_compile(&cfg->read_service, r, path_member(sub, sizeof sub, path, "read"), err))
             return -1;
-        if (w && dist_compile(&cfg->write_service, w,
-                              path_member(sub, sizeof sub, path, "write"), err))
+        if (w &&
+            dist_compile(&cfg->write_service, w, path_member(sub, sizeof sub, path, "write"), err))
             return -1;
         return 0;
     }
@@ -346,8 +345,9 @@ static int parse_replication(struct database_cfg *cfg, const char *cpath, struct
     if (!j)
         return 0;
     if (!cJSON_IsObject(j))
-        return sim_fail(err, path, "must be an object such as {\"mode\": \"async\", \"lag\": "
-                                   "\"50ms\"}");
+        return sim_fail(err, path,
+                        "must be an object such as {\"mode\": \"async\", \"lag\": "
+                        "\"50ms\"}");
     if (only_members(j, allowed, path, "replication has \"mode\" and \"lag\"", err))
         return -1;
     const cJSON *mode = cJSON_GetObjectItemCaseSensitive(j, "mode");
@@ -441,14 +441,13 @@ static int check_events(const struct comp_spec *cs, struct database_cfg *cfg,
             }
             if (pass == 1 && (strcmp(action->valuestring, "fail") == 0 ||
                               strcmp(action->valuestring, "recover") == 0)) {
-                if (cJSON_IsString(node) && strcmp(node->valuestring, "primary") == 0 &&
-                    !shard && most_shards > 1)
+                if (cJSON_IsString(node) && strcmp(node->valuestring, "primary") == 0 && !shard &&
+                    most_shards > 1)
                     return sim_fail(err, path, "%s is sharded: name the primary's \"shard\"",
                                     cs->id);
                 if (shard && whole_number(shard, 0, 1e9, &v) && v >= most_shards)
                     return sim_fail(err, path_member(sub, sizeof sub, path, "shard"),
-                                    "%s has shards 0..%lld", cs->id,
-                                    (long long)most_shards - 1);
+                                    "%s has shards 0..%lld", cs->id, (long long)most_shards - 1);
                 if (shard && node && whole_number(node, 0, 1e9, &v) && v > most_replicas)
                     return sim_fail(err, path_member(sub, sizeof sub, path, "node"),
                                     "a shard of %s has nodes 0..%lld (0 started as its primary)",
@@ -476,8 +475,9 @@ static int database_parse(struct comp_spec *cs, const cJSON *obj, const struct s
     if (sharding_parse(cfg->sharding_json, path, &cfg->sharding, err))
         return -1;
     if (cfg->sharding.replication_factor != 1)
-        return sim_fail(err, path, "a database keeps copies with \"replicas\"; its "
-                                   "replication_factor must be 1");
+        return sim_fail(err, path,
+                        "a database keeps copies with \"replicas\"; its "
+                        "replication_factor must be 1");
     if (check_events(cs, cfg, sc, err))
         return -1;
     if (cfg->read_from == READ_REPLICAS && cfg->max_slots == 1)
@@ -619,8 +619,8 @@ static int database_start(struct comp *c, struct sim *sim)
     s->replicas = (uint32_t)cfg->replicas;
     /* With separate read and write times the station's own phase takes no time and the
      * request's real service follows on the same worker. */
-    station_init(&s->st, c, &cfg->st, cfg->same_service ? &cfg->read_service : &zero, 0,
-                 EV_DB_DONE, sim->now);
+    station_init(&s->st, c, &cfg->st, cfg->same_service ? &cfg->read_service : &zero, 0, EV_DB_DONE,
+                 sim->now);
     for (int64_t i = 0; i < cfg->shards; i++)
         make_shard(c, sim);
     s->nshards = (uint32_t)cfg->shards;
@@ -635,8 +635,7 @@ static int is_write(const struct database *s, const struct request *req)
     return (int)req->op == s->write_op;
 }
 
-static uint32_t pick_read(struct database *s, const struct database_cfg *cfg,
-                          struct db_shard *sh)
+static uint32_t pick_read(struct database *s, const struct database_cfg *cfg, struct db_shard *sh)
 {
     if (cfg->read_from != READ_PRIMARY)
         for (uint32_t k = 0; k < sh->nslots; k++) {
@@ -865,8 +864,8 @@ static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
     }
     station_fail(&s->st, sim, node);
     if (cfg->has_failover) {
-        struct sim_event ev = {.target = c->index, .kind = EV_DB_DETECT, .node = node,
-                               .tag = s->st.nodes[node].epoch};
+        struct sim_event ev = {
+            .target = c->index, .kind = EV_DB_DETECT, .node = node, .tag = s->st.nodes[node].epoch};
         sim_schedule(sim, cfg->detect, &ev);
     }
 }
@@ -955,8 +954,7 @@ static int database_control(struct comp *c, struct sim *sim, const struct contro
     if (ctl->action == CTL_SCALE) {
         if (strcmp(ctl->what, "shards") == 0) {
             if (ctl->nodes < 1 || ctl->nodes > DB_MAX_SHARDS)
-                return sim_fail(err, c->spec->path, "shards must be from 1 to %d",
-                                DB_MAX_SHARDS);
+                return sim_fail(err, c->spec->path, "shards must be from 1 to %d", DB_MAX_SHARDS);
             reshard(c, sim, (uint32_t)ctl->nodes);
             return 0;
         }
@@ -987,16 +985,15 @@ static int database_control(struct comp *c, struct sim *sim, const struct contro
             return -1;
         const struct db_shard *sh = &s->shards[i];
         if (ctl->node >= (int64_t)sh->nslots)
-            return sim_fail(err, c->spec->path, "shard %d of %s has nodes 0..%u", i,
-                            c->spec->id, sh->nslots - 1);
+            return sim_fail(err, c->spec->path, "shard %d of %s has nodes 0..%u", i, c->spec->id,
+                            sh->nslots - 1);
         for (uint32_t k = 0; k < sh->nslots; k++)
             if (ctl->node < 0 || (uint32_t)ctl->node == k)
                 act(c, sim, sh->node[k]);
         return 0;
     }
     if (ctl->node >= (int64_t)s->st.nnodes)
-        return sim_fail(err, c->spec->path, "%s has nodes 0..%u", c->spec->id,
-                        s->st.nnodes - 1);
+        return sim_fail(err, c->spec->path, "%s has nodes 0..%u", c->spec->id, s->st.nnodes - 1);
     for (uint32_t i = 0; i < s->st.nnodes; i++)
         if (ctl->node < 0 || (uint32_t)ctl->node == i)
             act(c, sim, i);
@@ -1027,8 +1024,7 @@ static void database_handle(struct comp *c, struct sim *sim, const struct sim_ev
     int write = is_write(s, req);
     if (!cfg->same_service && f->step == STEP_START) {
         f->step = STEP_SERVE;
-        station_serve(&s->st, sim, f->node, req,
-                      write ? &cfg->write_service : &cfg->read_service);
+        station_serve(&s->st, sim, f->node, req, write ? &cfg->write_service : &cfg->read_service);
         return;
     }
     if (write)

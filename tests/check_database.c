@@ -25,8 +25,7 @@ static struct scenario *load(const char *text)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("db.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc = scenario_load_text("db.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -38,8 +37,7 @@ static void load_fails(const char *text, const char *path, const char *msg)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("db.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc = scenario_load_text("db.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     ck_assert_int_eq(rc, -1);
     ck_assert_ptr_null(sc);
     ck_assert_msg(strcmp(err.path, path) == 0, "path %s, expected %s (%s)", err.path, path,
@@ -126,8 +124,8 @@ static void check_theory(const char *what, const double *x, double theory)
     interval(x, REPS, &m, &h);
     fprintf(stderr, "database: %-34s simulated %.6g ± %.3g (99.9%%), theory %.6g\n", what, m, h,
             theory);
-    ck_assert_msg(fabs(m - theory) <= h, "%s: simulated %.6g, theory %.6g, tolerance %.3g",
-                  what, m, theory, h);
+    ck_assert_msg(fabs(m - theory) <= h, "%s: simulated %.6g, theory %.6g, tolerance %.3g", what, m,
+                  theory, h);
 }
 
 /* ---- loading --------------------------------------------------------------------------- */
@@ -152,15 +150,14 @@ START_TEST(test_load_errors)
              "components[0].replication.lagg", "did you mean \"lag\"");
     db_fails("\"replication\":{\"lag\":{\"dist\":\"exp\"}}", "",
              "components[0].replication.lag.mean", "mean");
-    db_fails("\"service\":{\"read\":\"1ms\",\"wirte\":\"2ms\"}", "",
-             "components[0].service.wirte", "did you mean \"write\"");
+    db_fails("\"service\":{\"read\":\"1ms\",\"wirte\":\"2ms\"}", "", "components[0].service.wirte",
+             "did you mean \"write\"");
     db_fails("\"service\":{\"read\":\"-1ms\"}", "", "components[0].service.read", "");
     db_fails("\"failover\":{}", "", "components[0].failover", "needs \"detect\"");
     db_fails("\"failover\":{\"detect\":\"soon\"}", "", "components[0].failover.detect", "");
     db_fails("\"sharding\":{\"scheme\":\"ring\",\"replication_factor\":2}", "",
              "components[0].sharding", "replication_factor must be 1");
-    db_fails("\"sharding\":{\"scheme\":\"spiral\"}", "", "components[0].sharding.scheme",
-             "modulo");
+    db_fails("\"sharding\":{\"scheme\":\"spiral\"}", "", "components[0].sharding.scheme", "modulo");
     db_fails("\"replicas\":101", "", "components[0].replicas", "between 0 and 100");
     db_fails("", "{\"at\":\"1s\",\"action\":\"scale\",\"target\":\"db\",\"nodes\":3}",
              "events[0].nodes", "scales by \"shards\" or \"replicas\"");
@@ -168,14 +165,17 @@ START_TEST(test_load_errors)
              "events[0].shards", "from 1 to");
     db_fails("", "{\"at\":\"1s\",\"action\":\"scale\",\"target\":\"db\",\"replicas\":500}",
              "events[0].replicas", "at most 100");
-    db_fails("\"shards\":2", "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"db\","
-                             "\"node\":\"primary\"}",
+    db_fails("\"shards\":2",
+             "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"db\","
+             "\"node\":\"primary\"}",
              "events[0]", "name the primary's \"shard\"");
-    db_fails("\"shards\":2", "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"db\","
-                             "\"node\":\"primary\",\"shard\":2}",
+    db_fails("\"shards\":2",
+             "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"db\","
+             "\"node\":\"primary\",\"shard\":2}",
              "events[0].shard", "shards 0..1");
-    db_fails("\"replicas\":1", "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"db\","
-                               "\"node\":2,\"shard\":0}",
+    db_fails("\"replicas\":1",
+             "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"db\","
+             "\"node\":2,\"shard\":0}",
              "events[0].node", "nodes 0..1");
 }
 END_TEST
@@ -184,9 +184,9 @@ START_TEST(test_load_forms)
 {
     /* One distribution for both ops, the split form, and scale events that raise the replica
      * count a shard can reach (a later node index is then valid). */
-    struct scenario *sc = load(
-        "{\"name\":\"db\",\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"db\"},"
-        "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"service\":\"2ms\"}]}");
+    struct scenario *sc =
+        load("{\"name\":\"db\",\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"db\"},"
+             "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"service\":\"2ms\"}]}");
     scenario_free(sc);
     sc = load("{\"name\":\"db\",\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"db\"},"
               "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"replicas\":1,"
@@ -203,14 +203,14 @@ END_TEST
 /* ---- routing --------------------------------------------------------------------------- */
 
 static const char routing_trace[] = "t_s,op,key,client\n"
-                                     "0.1,write,1,0\n"
-                                     "0.2,read,1,0\n"
-                                     "0.3,read,2,0\n"
-                                     "0.4,read,3,0\n"
-                                     "0.5,read,4,0\n"
-                                     "0.6,write,2,0\n"
-                                     "0.7,read,5,0\n"
-                                     "0.8,read,6,0\n";
+                                    "0.1,write,1,0\n"
+                                    "0.2,read,1,0\n"
+                                    "0.3,read,2,0\n"
+                                    "0.4,read,3,0\n"
+                                    "0.5,read,4,0\n"
+                                    "0.6,write,2,0\n"
+                                    "0.7,read,5,0\n"
+                                    "0.8,read,6,0\n";
 
 static void check_routing(const char *read_from, const int *expect)
 {
@@ -246,13 +246,12 @@ START_TEST(test_routing_shards)
     /* Each key's write goes to its shard's primary (node 2s) and its read to the replica
      * (node 2s+1), shard-major; the shard is the placement's choice for the key. */
     static const char *const schemes[] = {"modulo", "jump", "ring"};
-    static const enum placement_scheme ids[] = {PLACEMENT_MODULO, PLACEMENT_JUMP,
-                                                PLACEMENT_RING};
+    static const enum placement_scheme ids[] = {PLACEMENT_MODULO, PLACEMENT_JUMP, PLACEMENT_RING};
     char trace[4096], db[256];
     size_t len = (size_t)snprintf(trace, sizeof trace, "t_s,op,key,client\n");
     for (int k = 0; k < 30; k++)
-        len += (size_t)snprintf(trace + len, sizeof trace - len, "%d.1,write,%d,0\n%d.5,read,%d,0\n",
-                                k, k, k, k);
+        len += (size_t)snprintf(trace + len, sizeof trace - len,
+                                "%d.1,write,%d,0\n%d.5,read,%d,0\n", k, k, k, k);
     for (int s = 0; s < 3; s++) {
         struct placement *p = NULL;
         struct sim_error err = {0};
@@ -354,8 +353,7 @@ START_TEST(test_scale_replicas_up_to_date)
                                 "6.5,read,1,0\n"
                                 "6.6,read,1,0\n";
     struct scenario *sc = trace_scenario(
-        trace, "8s",
-        "\"replicas\":1,\"read_from\":\"replicas\",\"replication\":{\"lag\":\"1s\"}",
+        trace, "8s", "\"replicas\":1,\"read_from\":\"replicas\",\"replication\":{\"lag\":\"1s\"}",
         "{\"at\":\"5s\",\"action\":\"scale\",\"target\":\"db\",\"replicas\":2},"
         "{\"at\":\"6s\",\"action\":\"scale\",\"target\":\"db\",\"replicas\":1}");
     struct run r = run_scenario(sc, 1);
@@ -392,8 +390,7 @@ static void stale_probability(const char *lag, double theory)
         x[i] = num(r.db, "stale_read_ratio");
         run_free(&r);
     }
-    check_theory(lag[0] == '"' ? "P(stale), constant lag" : "P(stale), exponential lag", x,
-                 theory);
+    check_theory(lag[0] == '"' ? "P(stale), constant lag" : "P(stale), exponential lag", x, theory);
     scenario_free(sc);
 }
 
@@ -538,13 +535,13 @@ END_TEST
 static struct scenario *cycle_scenario(const char *db, int cycles, double rate)
 {
     char text[32768];
-    size_t len = (size_t)snprintf(
-        text, sizeof text,
-        "{\"name\":\"db\",\"duration\":\"%ds\",\"metrics\":{\"interval\":\"5s\"},"
-        "\"workload\":{\"rate\":%g,\"entry\":\"db\",\"ops\":{\"write\":1},"
-        "\"keys\":{\"count\":1000,\"dist\":\"uniform\"}},"
-        "\"components\":[{\"id\":\"db\",\"type\":\"database\",%s}],\"events\":[",
-        10 + 5 * cycles, rate, db);
+    size_t len =
+        (size_t)snprintf(text, sizeof text,
+                         "{\"name\":\"db\",\"duration\":\"%ds\",\"metrics\":{\"interval\":\"5s\"},"
+                         "\"workload\":{\"rate\":%g,\"entry\":\"db\",\"ops\":{\"write\":1},"
+                         "\"keys\":{\"count\":1000,\"dist\":\"uniform\"}},"
+                         "\"components\":[{\"id\":\"db\",\"type\":\"database\",%s}],\"events\":[",
+                         10 + 5 * cycles, rate, db);
     for (int i = 0; i < cycles; i++)
         len += (size_t)snprintf(
             text + len, sizeof text - len,
@@ -610,10 +607,10 @@ START_TEST(test_promotes_most_up_to_date)
     /* Two replicas with widely spread lags: each promotion picks a live replica missing the
      * fewest writes (the first such slot on a tie), and loses exactly what it misses. */
     enum { CYCLES = 12 };
-    struct scenario *sc = cycle_scenario(
-        "\"replicas\":2,\"replication\":{\"lag\":{\"dist\":\"uniform\",\"min\":0,"
-        "\"max\":\"200ms\"}},\"failover\":{\"detect\":\"1s\"}",
-        CYCLES, 300);
+    struct scenario *sc =
+        cycle_scenario("\"replicas\":2,\"replication\":{\"lag\":{\"dist\":\"uniform\",\"min\":0,"
+                       "\"max\":\"200ms\"}},\"failover\":{\"detect\":\"1s\"}",
+                       CYCLES, 300);
     struct run r = run_scenario(sc, 7);
     const cJSON *fos = cJSON_GetObjectItem(r.db, "failovers");
     ck_assert_int_eq(cJSON_GetArraySize(fos), CYCLES);
@@ -643,9 +640,8 @@ START_TEST(test_promotes_most_up_to_date)
     fos = cJSON_GetObjectItem(r.db, "failovers");
     ck_assert_int_eq(cJSON_GetArraySize(fos), 1);
     ck_assert_int_eq(num(cJSON_GetArrayItem(fos, 0), "to_node"), 2);
-    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(fos, 0),
-                                                            "candidates")),
-                     1);
+    ck_assert_int_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(fos, 0), "candidates")), 1);
     run_free(&r);
     scenario_free(sc);
 }
@@ -746,13 +742,13 @@ START_TEST(test_mm1_latency)
     /* One node, one worker, Poisson arrivals at 70/s, exponential service of mean 10 ms for
      * reads and writes alike (given separately, so each query is served in two phases on the
      * same worker): M/M/1 with mean time in system 1/(mu - lambda) = 1/30 s. */
-    struct scenario *sc = load(
-        "{\"name\":\"db\",\"duration\":\"1500s\",\"metrics\":{\"interval\":\"50s\","
-        "\"warmup\":\"50s\"},\"workload\":{\"rate\":70,\"entry\":\"db\","
-        "\"ops\":{\"read\":0.8,\"write\":0.2}},"
-        "\"components\":[{\"id\":\"db\",\"type\":\"database\","
-        "\"service\":{\"read\":{\"dist\":\"exp\",\"mean\":\"10ms\"},"
-        "\"write\":{\"dist\":\"exp\",\"mean\":\"10ms\"}}}]}");
+    struct scenario *sc =
+        load("{\"name\":\"db\",\"duration\":\"1500s\",\"metrics\":{\"interval\":\"50s\","
+             "\"warmup\":\"50s\"},\"workload\":{\"rate\":70,\"entry\":\"db\","
+             "\"ops\":{\"read\":0.8,\"write\":0.2}},"
+             "\"components\":[{\"id\":\"db\",\"type\":\"database\","
+             "\"service\":{\"read\":{\"dist\":\"exp\",\"mean\":\"10ms\"},"
+             "\"write\":{\"dist\":\"exp\",\"mean\":\"10ms\"}}}]}");
     double x[REPS];
     for (int i = 0; i < REPS; i++) {
         struct run r = run_scenario(sc, (uint64_t)i + 1);
