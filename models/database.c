@@ -13,6 +13,24 @@
 #include <string.h>
 #include <xxhash.h>
 
+/* Modelling choices, beyond SCENARIO.md:
+ * - Every op but "write" is a read. Nodes are numbered shard-major at the start (shard s has
+ *   nodes s(1+R) .. s(1+R)+R, the first its primary); nodes added later take the next numbers.
+ * - A write's copy reaches each replica after its own lag, independently (so copies of one key
+ *   may overtake each other; a replica keeps the newest version). Copies still on their way
+ *   when the primary fails are lost with it. Replicas spend no worker time applying copies.
+ * - Sync replication holds the primary's worker until the last copy has arrived; a replica that
+ *   is down still counts as having applied it (it catches up when it returns).
+ * - Clients learn of a failed node `failover.detect` after the failure and then route around
+ *   it; a recovered node is used again at once. Without `failover`, nothing is ever detected.
+ *   When no replica works at the moment of detection, the primary stays down until it recovers.
+ * - After a failover, and when a primary returns before it was replaced, the replicas are
+ *   treated as caught up with the (new) primary. Data does not move when shards are added or
+ *   removed: key_moves reports what would.
+ * - Events name a node as "primary" (with "shard" when sharded; a recover of "primary" means
+ *   the primary that failed last), as an index within a shard with "shard" (0 = the node that
+ *   started as its primary), or as a node number (per_node's) without "shard". */
+
 enum { EV_DB_DONE = EV_MODEL, EV_DB_APPLY, EV_DB_DETECT };
 
 /* Where a request stands at its node (frame step). */
@@ -731,6 +749,7 @@ static void write_applied(struct comp *c, struct sim *sim, struct request *req)
     struct db_entry *e = km_find(&sh->map, req->key);
     if (!e)
         e = km_insert(&sh->map, req->key);
+    SIM_ASSERT(e->version < UINT32_MAX);
     uint32_t v = ++e->version;
     e->applied[sh->primary] = v;
     e->inflight++;
