@@ -206,7 +206,9 @@ cJSON *report_summary(struct world *w)
     for (size_t i = 0; i < sc->wl.nops; i++) {
         cJSON *op = cJSON_AddObjectToObject(ops, sc->wl.op_names[i]);
         cJSON_AddNumberToObject(op, "completed", (double)w->ops[i].completed);
-        cJSON_AddItemToObject(op, "latency_ms", latency_object(&w->ops[i].latency, 0));
+        cJSON_AddItemToObject(op, "latency_ms",
+                              latency_object(sc->wl.nops > 1 ? &w->ops[i].latency : &w->latency,
+                                             0));
     }
     cJSON *comps = cJSON_AddObjectToObject(s, "components");
     for (size_t i = 0; i < w->ncomp; i++)
@@ -308,6 +310,12 @@ void report_print(const cJSON *s, FILE *out)
                  "max %.4g\n",
             num(lat, "mean"), num(lat, "p50"), num(lat, "p90"), num(lat, "p95"), num(lat, "p99"),
             num(lat, "p999"), num(lat, "max"));
+    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(s, "ci95");
+    if (ci)
+        fprintf(out, "over %.0f replications, 95%% half-widths: mean ±%.3g ms, p99 ±%.3g ms, "
+                     "throughput ±%.3g/s\n",
+                num(s, "replications"), num(ci, "latency_ms.mean"), num(ci, "latency_ms.p99"),
+                num(ci, "throughput_rps"));
     fprintf(out, "%-16s %-14s %6s %12s %8s %10s %10s %10s %9s\n", "component", "type", "nodes",
             "requests", "util", "rejected", "mean ms", "p99 ms", "max/mean");
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(s, "components");
