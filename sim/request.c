@@ -129,6 +129,11 @@ void req_abandon(struct sim *sim, struct request *req, uint32_t idx, enum req_st
 {
     struct world *w = sim->world;
     SIM_ASSERT(idx >= 1 && idx < req->depth);
+    /* The caller already gave up on this very call (a timeout, then a failure of the node
+     * that still holds the orphan): it has had its answer, and a second one would resume it
+     * twice. The orphan's reply through idx is dropped as before. */
+    if (req->orphan_at == idx)
+        return;
     struct request *copy = req_alloc(sim);
     copy->id = req->id;
     copy->t_start = req->t_start;
