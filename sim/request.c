@@ -134,6 +134,10 @@ void req_abandon(struct sim *sim, struct request *req, uint32_t idx, enum req_st
      * twice. The orphan's reply through idx is dropped as before. */
     if (req->orphan_at == idx)
         return;
+    /* A failure ends the call at frame idx as a failed reply would; req_reply counts those at
+     * the replying component, so this one counts there too. */
+    if (st == REQ_FAILED && req->counted)
+        w->comps[req->frames[idx].comp].failed++;
     struct request *copy = req_alloc(sim);
     copy->id = req->id;
     copy->t_start = req->t_start;
