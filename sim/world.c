@@ -40,8 +40,8 @@ double world_users_at(const struct world *w, double t)
     const struct workload *wl = &w->sc->wl;
     if (!wl->by_users)
         return 0;
-    if (w->rate_overridden && w->override_kind == 1)
-        return w->override_value;
+    if (w->users_set)
+        return w->set_users;
     return points_at(&wl->users, wl->ramp, t);
 }
 
@@ -49,12 +49,11 @@ double world_rate_at(const struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
     if (!wl->by_users) {
-        if (w->rate_overridden)
-            return w->override_value;
+        if (w->rate_set)
+            return w->set_rate;
         return points_at(&wl->rate, wl->ramp, t);
     }
-    double rpu = w->rate_overridden && w->override_kind == 2 ? w->override_value
-                                                              : wl->rate_per_user;
+    double rpu = w->rpu_set ? w->set_rpu : wl->rate_per_user;
     return world_users_at(w, t) * rpu;
 }
 
@@ -62,7 +61,7 @@ double world_rate_at(const struct world *w, double t)
 static double next_breakpoint(const struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
-    if (w->rate_overridden && (!wl->by_users || w->override_kind == 1))
+    if (wl->by_users ? w->users_set : w->rate_set)
         return INFINITY;
     const struct points *p = wl->by_users ? &wl->users : &wl->rate;
     for (size_t i = 0; i < p->n; i++)
@@ -278,11 +277,16 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
 {
     const struct scn_event *e = &w->sc->events[ev->tag];
     if (e->action == EVA_SET) {
-        w->rate_overridden = 1;
-        w->override_value = e->set_value;
-        w->override_kind = strcmp(e->set_path, "workload.rate") == 0    ? 0
-                           : strcmp(e->set_path, "workload.users") == 0 ? 1
-                                                                        : 2;
+        if (strcmp(e->set_path, "workload.rate") == 0) {
+            w->rate_set = 1;
+            w->set_rate = e->set_value;
+        } else if (strcmp(e->set_path, "workload.users") == 0) {
+            w->users_set = 1;
+            w->set_users = e->set_value;
+        } else {
+            w->rpu_set = 1;
+            w->set_rpu = e->set_value;
+        }
         /* Poisson arrivals are memoryless: drop the pending candidate and start afresh. */
         w->arrival_gen++;
         plan_next_arrival(w, w->sim.now);
