@@ -76,32 +76,81 @@ static void schedule_arrival_at(struct world *w, double t)
     sim_schedule_at(&w->sim, t, &ev);
 }
 
+/* The rate's integral over [a, b], which lie in one segment of the rate function. */
+static double segment_area(const struct world *w, double a, double b)
+{
+    double ra = world_rate_at(w, a);
+    double rb = w->sc->wl.ramp == RAMP_STEP ? ra : world_rate_at(w, b);
+    return (ra + rb) / 2 * (b - a);
+}
+
+/* Uniform arrivals are the rate's integral made deterministic: arrival k (from 0) comes where
+ * the integral from the start reaches k. Times are computed from an anchor (the start, a
+ * breakpoint already passed, or a `set`) where the integral is known, never by adding up
+ * spacings, which would drift. This moves the anchor over the breakpoints up to t. */
+static void uniform_advance(struct world *w, double t)
+{
+    for (double b; (b = next_breakpoint(w, w->uni_t)) <= t; w->uni_t = b)
+        w->uni_area += segment_area(w, w->uni_t, b);
+}
+
+/* When uniform arrival number uni_next comes (+inf: not before `end`). */
+static double uniform_time(const struct world *w, double end)
+{
+    double t = w->uni_t, area = w->uni_area;
+    while (t < end) {
+        double bp = next_breakpoint(w, t);
+        double r0 = world_rate_at(w, t);
+        double r1 = w->sc->wl.ramp == RAMP_STEP || isinf(bp) ? r0 : world_rate_at(w, bp);
+        double need = fmax((double)w->uni_next - area, 0);
+        if (r0 > 0 || r1 > 0) {
+            if (need == 0)
+                return t;
+            double d;
+            if (r0 == r1) {
+                d = need / r0;
+            } else {
+                /* r0 d + slope d^2 / 2 = need, in the form that stays exact when r0 = 0. */
+                double slope = (r1 - r0) / (bp - t);
+                double disc = r0 * r0 + 2 * slope * need;
+                d = disc >= 0 ? 2 * need / (r0 + sqrt(disc)) : INFINITY;
+            }
+            if (t + d < bp)
+                return t + d;
+        }
+        if (isinf(bp))
+            break;
+        area += segment_area(w, t, bp);
+        t = bp;
+    }
+    return INFINITY;
+}
+
 /* Finds the next arrival after `t`. Poisson arrivals follow the (piecewise linear or step)
  * rate exactly by thinning: candidates come at the segment's peak rate and are kept with
  * probability rate(t)/peak; a candidate past the segment's end restarts from there, which
- * the memoryless property makes exact. Uniform arrivals are spaced 1/rate(t) apart. */
+ * the memoryless property makes exact. Uniform arrivals: uniform_advance. Arrivals lie in
+ * [0, duration): the last row of the time series ends at the duration and counts what came
+ * before it. */
 static void plan_next_arrival(struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
     double end = w->sc->duration;
     if (wl->trace) {
-        if (w->trace_pos < wl->ntrace && wl->trace[w->trace_pos].t <= end)
+        if (w->trace_pos < wl->ntrace && wl->trace[w->trace_pos].t < end)
             schedule_arrival_at(w, wl->trace[w->trace_pos].t);
+        return;
+    }
+    if (wl->arrivals == ARRIVALS_UNIFORM) {
+        uniform_advance(w, t);
+        double next = uniform_time(w, end);
+        if (next < end)
+            schedule_arrival_at(w, next);
         return;
     }
     while (t <= end) {
         double bp = next_breakpoint(w, t);
         double r0 = world_rate_at(w, t);
-        if (wl->arrivals == ARRIVALS_UNIFORM) {
-            if (r0 > 0) {
-                double next = t + 1.0 / r0;
-                if (next <= end)
-                    schedule_arrival_at(w, next);
-                return;
-            }
-            t = bp;
-            continue;
-        }
         double peak = wl->ramp == RAMP_STEP ? r0 : fmax(r0, world_rate_at(w, fmin(bp, end)));
         if (!(peak > 0)) {
             t = bp;
@@ -112,7 +161,7 @@ static void plan_next_arrival(struct world *w, double t)
             t = bp;
             continue;
         }
-        if (cand > end)
+        if (cand >= end)
             return;
         if (wl->ramp == RAMP_LINEAR && gsl_rng_uniform(w->rng_arrivals) * peak >
                                            world_rate_at(w, cand)) {
@@ -150,6 +199,7 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
     if (req->counted)
         w->arrived++;
     req_call(sim, req, wl->entry[req->op], REQ_ANY_NODE);
+    w->uni_next++;
     plan_next_arrival(w, sim->now);
 }
 
@@ -229,9 +279,22 @@ static void setup_series(struct world *w)
     }
 }
 
+/* Ticks run first among the events of their instant, however early those were scheduled (a
+ * trace arrival planned seconds ahead), so that a row always covers [t - interval, t). They
+ * carry sequence number 0, which no other event has: world_create starts the count at 1. */
+static void schedule_tick(struct world *w, double t)
+{
+    struct sim_event ev = {.t = t, .seq = 0, .target = SIM_KERNEL, .kind = KEV_TICK};
+    evq_push(&w->sim.q, &ev);
+}
+
 static void on_tick(struct world *w)
 {
-    double now = w->sim.now, dt = w->sc->interval;
+    /* Rows end at the multiples of the interval and at the duration, so the last one may be
+     * shorter: its rates are per second of what it covers. */
+    double now = w->sim.now, end = w->sc->duration, tol = 1e-9 * end;
+    double start = w->sc->interval * (double)w->series_row;
+    double dt = now < start + w->sc->interval - tol ? now - start : w->sc->interval;
     double *row = sim_xmalloc(w->series.ncols * sizeof *row);
     size_t k = 0;
     row[k++] = now;
@@ -258,10 +321,8 @@ static void on_tick(struct world *w)
     w->int_offered = w->int_completed = w->int_rejected = w->int_failed = 0;
     hist_reset(&w->int_latency);
     double next = w->sc->interval * (double)(++w->series_row + 1);
-    if (next <= w->sc->duration + 1e-9 * w->sc->duration) {
-        struct sim_event ev = {.target = SIM_KERNEL, .kind = KEV_TICK};
-        sim_schedule_at(&w->sim, fmin(next, w->sc->duration), &ev);
-    }
+    if (now < end - tol)
+        schedule_tick(w, next > end - tol ? end : next);
 }
 
 static void on_warmup(struct world *w)
@@ -277,6 +338,12 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
 {
     const struct scn_event *e = &w->sc->events[ev->tag];
     if (e->action == EVA_SET) {
+        /* Uniform arrivals keep the progress made towards the next one: the anchor moves to
+         * now under the old rate, and the new rate goes on from there. */
+        double now = w->sim.now;
+        uniform_advance(w, now);
+        w->uni_area += segment_area(w, w->uni_t, now);
+        w->uni_t = now;
         if (strcmp(e->set_path, "workload.rate") == 0) {
             w->rate_set = 1;
             w->set_rate = e->set_value;
@@ -287,7 +354,8 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
             w->rpu_set = 1;
             w->set_rpu = e->set_value;
         }
-        /* Poisson arrivals are memoryless: drop the pending candidate and start afresh. */
+        /* Poisson arrivals are memoryless: drop the pending candidate and start afresh.
+         * The pending uniform arrival is planned again from the new anchor. */
         w->arrival_gen++;
         plan_next_arrival(w, w->sim.now);
         return;
@@ -361,6 +429,7 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     w->sc = sc;
     w->seed = seed;
     sim_init(&w->sim, dispatch, w);
+    w->sim.seq = 1; /* 0 is the ticks' (schedule_tick) */
     hist_init(&w->latency);
     hist_init(&w->int_latency);
     w->ops = sim_xcalloc(sc->wl.nops, sizeof *w->ops);
@@ -455,8 +524,9 @@ int world_run(struct world *w, volatile int *stop,
     const struct scenario *sc = w->sc;
     struct sim *sim = &w->sim;
     struct sim_event ev = {.target = SIM_KERNEL};
-    /* Kernel events are scheduled first, so at equal times a tick sees the state before
-     * any request event of that instant, and scenario events run in file order. */
+    /* Kernel events are scheduled first, so at equal times the warm-up and scenario events
+     * (in file order) come before any request event of that instant; ticks come before all
+     * (schedule_tick). */
     if (sc->warmup > 0) {
         ev.kind = KEV_WARMUP;
         sim_schedule_at(sim, sc->warmup, &ev);
@@ -466,9 +536,7 @@ int world_run(struct world *w, volatile int *stop,
         ev.tag = (uint32_t)i;
         sim_schedule_at(sim, sc->events[i].at, &ev);
     }
-    ev.kind = KEV_TICK;
-    ev.tag = 0;
-    sim_schedule_at(sim, fmin(sc->interval, sc->duration), &ev);
+    schedule_tick(w, fmin(sc->interval, sc->duration));
     plan_next_arrival(w, 0);
 
     double start = wall_now(), last = start;

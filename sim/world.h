@@ -48,6 +48,11 @@ struct world {
     double set_users;         /* active users */
     double set_rpu;           /* req/s per user */
     size_t trace_pos;
+    /* Uniform arrivals (world.c, uniform_advance): an anchor where the rate's integral from
+     * the start is known, and the number of the next arrival. */
+    double uni_t;             /* s */
+    double uni_area;          /* requests: the integral over [0, uni_t] */
+    uint64_t uni_next;
 
     /* End-to-end figures for requests that arrived after the warm-up. */
     uint64_t arrived, completed, rejected, failed, timed_out;
