@@ -260,6 +260,77 @@ START_TEST(test_second_tier_holds_its_worker)
 }
 END_TEST
 
+/* Calls in order while the worker is held: 1 ms at web, then a (2 ms away, 3 ms), then b
+ * (4 ms away, 5 ms): 1 + 2 x 2 + 3 + 2 x 4 + 5 = 21 ms. */
+#define TWO_CALLS                                                                                \
+    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["         \
+    "{'id':'web','type':'service','service':'1ms','calls':{'*':['a','b']}},"                    \
+    "{'id':'a','type':'service','latency':'2ms','service':'3ms'},"                             \
+    "{'id':'b','type':'service','latency':'4ms','service':'5ms'}]}"
+
+START_TEST(test_calls_in_order)
+{
+    struct rig r = rig_open(TWO_CALLS);
+    struct world *w = r.w;
+    inject(&r, 0);
+    run_to(&r, 0.0209);
+    ck_assert_uint_eq(w->completed, 0);
+    run_past(&r, 0.021);
+    ck_assert_uint_eq(w->completed, 1);
+    ck_assert_double_eq_tol(hist_mean(&w->latency), 0.021, EPS);
+    ck_assert_uint_eq(comp_of(&r, "a")->requests, 1);
+    ck_assert_uint_eq(comp_of(&r, "b")->requests, 1);
+    rig_close(&r);
+}
+END_TEST
+
+/* a fails while it serves the request (at 4 ms): web hears at 6 ms and fails the request
+ * without calling b; the orphan's service end at a (6 ms) is dropped. */
+START_TEST(test_failed_call_skips_the_rest)
+{
+    struct rig r = rig_open(TWO_CALLS);
+    struct world *w = r.w;
+    inject(&r, 0);
+    run_to(&r, 0.004);
+    control(&r, "a", CTL_FAIL, 0);
+    run_to(&r, 0.0059);
+    ck_assert_uint_eq(w->failed, 0);
+    run_past(&r, 0.006);
+    ck_assert_uint_eq(w->failed, 1);
+    ck_assert_uint_eq(w->in_flight, 0);
+    run_past(&r, 1);
+    ck_assert_uint_eq(comp_of(&r, "b")->requests, 0);
+    ck_assert_uint_eq(comp_of(&r, "a")->failed, 1);
+    ck_assert_uint_eq(comp_of(&r, "web")->failed, 1);
+    ck_assert_uint_eq(w->completed, 0);
+    rig_close(&r);
+}
+END_TEST
+
+/* A refusal below comes back as the request's status: db has one worker and no waiting
+ * room, web two workers; of two requests at once one is served (1 s), one refused at once. */
+START_TEST(test_rejection_propagates)
+{
+    struct rig r = rig_open(
+        "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
+        "{'id':'web','type':'service','workers':2,'calls':{'*':['db']}},"
+        "{'id':'db','type':'service','queue':0,'service':'1s'}]}");
+    struct world *w = r.w;
+    inject(&r, 0);
+    inject(&r, 0);
+    run_past(&r, 0);
+    ck_assert_uint_eq(w->rejected, 1);
+    ck_assert_uint_eq(comp_of(&r, "db")->rejected, 1);
+    ck_assert_uint_eq(comp_of(&r, "web")->rejected, 0);
+    run_past(&r, 1);
+    ck_assert_uint_eq(w->completed, 1);
+    ck_assert_uint_eq(w->in_flight, 0);
+    /* web held one worker for 1 s and the other not at all. */
+    ck_assert_double_eq_tol(util_of(&r, "web", 0), 0.5, UEPS);
+    rig_close(&r);
+}
+END_TEST
+
 /* ---- timeouts ------------------------------------------------------------------------ */
 
 /* web calls db (10 ms away, 1 s of service) and gives up after 100 ms. */
@@ -551,6 +622,9 @@ Suite *request_suite(void)
     tcase_add_test(tc, test_chain_latency_is_sum_of_hops);
     tcase_add_test(tc, test_worker_held_during_downstream_calls);
     tcase_add_test(tc, test_second_tier_holds_its_worker);
+    tcase_add_test(tc, test_calls_in_order);
+    tcase_add_test(tc, test_failed_call_skips_the_rest);
+    tcase_add_test(tc, test_rejection_propagates);
     suite_add_tcase(s, tc);
     tc = tcase_create("timeout");
     tcase_add_test(tc, test_timeout_then_orphan_is_freed);

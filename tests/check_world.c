@@ -225,6 +225,28 @@ START_TEST(test_uniform_set_between_arrivals)
 }
 END_TEST
 
+/* A pause: 10/s, 0 from 3.05 s, 10/s again from 6.05 s. The integral is 30.5 at the pause
+ * and picks up from there: arrivals at 0, 0.1, ..., 3.0, then at 6.1, 6.2, ..., 9.9: 70 in
+ * all. With the last arrival at 9.9 s and 1 s of service, everything has drained by 11 s. */
+START_TEST(test_uniform_pause_and_drain)
+{
+    struct run r = run_text("{'name':'t','duration':'11s','workload':{'rate':10,"
+                            "'arrivals':'uniform','entry':'web'},"
+                            "'components':[{'id':'web','type':'service','workers':'unlimited',"
+                            "'service':'1s'}],"
+                            "'events':[{'at':'3.05s','action':'set','path':'workload.rate',"
+                            "'value':0},{'at':'6.05s','action':'set','path':'workload.rate',"
+                            "'value':10},{'at':'9.95s','action':'set','path':'workload.rate',"
+                            "'value':0}]}");
+    ck_assert_uint_eq(r.w->arrived, 70);
+    ck_assert_double_eq_tol(offered(&r, 3, 6), 1, 1e-9);
+    ck_assert_double_eq_tol(offered(&r, 6, 7), 9, 1e-9);
+    ck_assert_uint_eq(r.w->completed, 70);
+    ck_assert_uint_eq(r.w->in_flight, 0);
+    run_close(&r);
+}
+END_TEST
+
 /* Requests that arrive during the warm-up are served but not counted. */
 START_TEST(test_warmup_excluded)
 {
@@ -464,6 +486,7 @@ Suite *world_suite(void)
     tcase_add_test(tc, test_uniform_linear_ramp);
     tcase_add_test(tc, test_uniform_set_events);
     tcase_add_test(tc, test_uniform_set_between_arrivals);
+    tcase_add_test(tc, test_uniform_pause_and_drain);
     tcase_add_test(tc, test_warmup_excluded);
     suite_add_tcase(s, tc);
     tc = tcase_create("poisson");
