@@ -2,8 +2,10 @@
 #include "models/registry.h"
 
 extern const struct model_ops service_ops;
+extern const struct model_ops load_balancer_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
+    &load_balancer_ops,
     NULL,
 };
