@@ -30,8 +30,8 @@ static struct rig rig_open(const char *squoted)
             *p = '"';
     struct sim_error err = {0};
     struct rig r = {0};
-    int rc = scenario_load_text("request.json", text, strlen(text), NULL, 0, model_registry,
-                                &r.sc, &err);
+    int rc = scenario_load_text("request.json", text, strlen(text), NULL, 0, model_registry, &r.sc,
+                                &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -102,8 +102,8 @@ static void control(struct rig *r, const char *id, enum control_action a, int64_
     ck_assert_int_eq(c->ops->control(c, &r->w->sim, &ctl, &err), 0);
 }
 
-#define ONE_SERVER                                                                               \
-    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},"                        \
+#define ONE_SERVER                                                                                 \
+    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},"                           \
     "'components':[{'id':'web','type':'service'}]}"
 
 /* ---- pool and resident lists ----------------------------------------------------------- */
@@ -192,11 +192,11 @@ END_TEST
 /* ---- call and reply -------------------------------------------------------------------- */
 
 /* web -> app -> db with one-way latencies 1, 3, 7 ms and service 2, 5, 11 ms. */
-#define CHAIN(web_workers)                                                                       \
-    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["         \
-    "{'id':'web','type':'service','workers':" #web_workers ",'latency':'1ms','service':'2ms',"  \
-    "'calls':{'*':['app']}},"                                                                    \
-    "{'id':'app','type':'service','latency':'3ms','service':'5ms','calls':{'*':['db']}},"      \
+#define CHAIN(web_workers)                                                                         \
+    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["             \
+    "{'id':'web','type':'service','workers':" #web_workers ",'latency':'1ms','service':'2ms',"     \
+    "'calls':{'*':['app']}},"                                                                      \
+    "{'id':'app','type':'service','latency':'3ms','service':'5ms','calls':{'*':['db']}},"          \
     "{'id':'db','type':'service','latency':'7ms','service':'11ms'}]}"
 
 START_TEST(test_chain_latency_is_sum_of_hops)
@@ -215,8 +215,7 @@ START_TEST(test_chain_latency_is_sum_of_hops)
     /* Each component's own latency runs from its arrival to its reply. */
     ck_assert_double_eq_tol(hist_mean(&comp_of(&r, "db")->latency), 0.011, EPS);
     ck_assert_double_eq_tol(hist_mean(&comp_of(&r, "app")->latency), 0.005 + 0.014 + 0.011, EPS);
-    ck_assert_double_eq_tol(hist_mean(&comp_of(&r, "web")->latency), 0.002 + 0.020 + 0.016,
-                            EPS);
+    ck_assert_double_eq_tol(hist_mean(&comp_of(&r, "web")->latency), 0.002 + 0.020 + 0.016, EPS);
     ck_assert_uint_eq(comp_of(&r, "web")->requests, 1);
     ck_assert_uint_eq(comp_of(&r, "db")->requests, 1);
     rig_close(&r);
@@ -262,10 +261,10 @@ END_TEST
 
 /* Calls in order while the worker is held: 1 ms at web, then a (2 ms away, 3 ms), then b
  * (4 ms away, 5 ms): 1 + 2 x 2 + 3 + 2 x 4 + 5 = 21 ms. */
-#define TWO_CALLS                                                                                \
-    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["         \
-    "{'id':'web','type':'service','service':'1ms','calls':{'*':['a','b']}},"                    \
-    "{'id':'a','type':'service','latency':'2ms','service':'3ms'},"                             \
+#define TWO_CALLS                                                                                  \
+    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["             \
+    "{'id':'web','type':'service','service':'1ms','calls':{'*':['a','b']}},"                       \
+    "{'id':'a','type':'service','latency':'2ms','service':'3ms'},"                                 \
     "{'id':'b','type':'service','latency':'4ms','service':'5ms'}]}"
 
 START_TEST(test_calls_in_order)
@@ -311,10 +310,10 @@ END_TEST
  * room, web two workers; of two requests at once one is served (1 s), one refused at once. */
 START_TEST(test_rejection_propagates)
 {
-    struct rig r = rig_open(
-        "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
-        "{'id':'web','type':'service','workers':2,'calls':{'*':['db']}},"
-        "{'id':'db','type':'service','queue':0,'service':'1s'}]}");
+    struct rig r =
+        rig_open("{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
+                 "{'id':'web','type':'service','workers':2,'calls':{'*':['db']}},"
+                 "{'id':'db','type':'service','queue':0,'service':'1s'}]}");
     struct world *w = r.w;
     inject(&r, 0);
     inject(&r, 0);
@@ -334,9 +333,9 @@ END_TEST
 /* ---- timeouts ------------------------------------------------------------------------ */
 
 /* web calls db (10 ms away, 1 s of service) and gives up after 100 ms. */
-#define SLOW_DB                                                                                  \
-    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["         \
-    "{'id':'web','type':'service','calls':{'*':['db']}},"                                       \
+#define SLOW_DB                                                                                    \
+    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["             \
+    "{'id':'web','type':'service','calls':{'*':['db']}},"                                          \
     "{'id':'db','type':'service','latency':'10ms','timeout':'100ms','service':'1s'}]}"
 
 START_TEST(test_timeout_then_orphan_is_freed)
@@ -406,10 +405,10 @@ END_TEST
  * 160..240 ms and abandoned at 220 ms. */
 START_TEST(test_orphans_hold_the_callee)
 {
-    struct rig r = rig_open(
-        "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
-        "{'id':'web','type':'service','workers':10,'calls':{'*':['db']}},"
-        "{'id':'db','type':'service','timeout':'100ms','service':'80ms'}]}");
+    struct rig r =
+        rig_open("{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
+                 "{'id':'web','type':'service','workers':10,'calls':{'*':['db']}},"
+                 "{'id':'db','type':'service','timeout':'100ms','service':'80ms'}]}");
     struct world *w = r.w;
     inject(&r, 0);
     inject(&r, 0.05);
@@ -438,10 +437,10 @@ END_TEST
  * timed-out reply is on the way back to web (arriving at 500 ms) when the client gives up on
  * web at 450 ms (outer). The outer timeout was armed on the original; the inner one moved
  * it to the copy, where it must fire exactly once. */
-#define NESTED(web_timeout)                                                                      \
-    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["         \
-    "{'id':'web','type':'service','timeout':'" web_timeout "','calls':{'*':['app']}},"          \
-    "{'id':'app','type':'service','latency':'200ms','calls':{'*':['db']}},"                    \
+#define NESTED(web_timeout)                                                                        \
+    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["             \
+    "{'id':'web','type':'service','timeout':'" web_timeout "','calls':{'*':['app']}},"             \
+    "{'id':'app','type':'service','latency':'200ms','calls':{'*':['db']}},"                        \
     "{'id':'db','type':'service','latency':'10ms','timeout':'100ms','service':'2s'}]}"
 
 START_TEST(test_nested_timeouts_inner_first)
@@ -559,10 +558,10 @@ END_TEST
  * and db's late reply (at 1.01 s) is dropped at web. */
 START_TEST(test_failing_caller_of_an_orphan)
 {
-    struct rig r = rig_open(
-        "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
-        "{'id':'web','type':'service','timeout':'100ms','calls':{'*':['db']}},"
-        "{'id':'db','type':'service','latency':'10ms','service':'1s'}]}");
+    struct rig r =
+        rig_open("{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
+                 "{'id':'web','type':'service','timeout':'100ms','calls':{'*':['db']}},"
+                 "{'id':'db','type':'service','latency':'10ms','service':'1s'}]}");
     struct world *w = r.w;
     inject(&r, 0);
     run_past(&r, 0.1);
@@ -587,10 +586,10 @@ END_TEST
  * the dropped frame: no answer to the client, nothing left in the pool. */
 START_TEST(test_failure_below_an_orphan)
 {
-    struct rig r = rig_open(
-        "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
-        "{'id':'web','type':'service','timeout':'100ms','calls':{'*':['app']}},"
-        "{'id':'app','type':'service','latency':'10ms','service':'1s'}]}");
+    struct rig r =
+        rig_open("{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
+                 "{'id':'web','type':'service','timeout':'100ms','calls':{'*':['app']}},"
+                 "{'id':'app','type':'service','latency':'10ms','service':'1s'}]}");
     struct world *w = r.w;
     inject(&r, 0);
     run_past(&r, 0.5);

@@ -41,8 +41,8 @@ static struct scenario *load(const char *squoted, const char *trace)
             *p = '"';
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("station.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc =
+        scenario_load_text("station.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -101,8 +101,7 @@ static int summary_get(struct run *r, const char *dotted, double *x)
 static double summary_num(struct run *r, const char *dotted)
 {
     double x;
-    ck_assert_msg(summary_get(r, dotted, &x) && !isnan(x), "summary has no number at %s",
-                  dotted);
+    ck_assert_msg(summary_get(r, dotted, &x) && !isnan(x), "summary has no number at %s", dotted);
     return x;
 }
 
@@ -176,8 +175,8 @@ static void trace_add(char *buf, size_t len, double t, int n)
         snprintf(buf + strlen(buf), len - strlen(buf), "%g,read,0,0\n", t);
 }
 
-#define SERVER(fields)                                                                           \
-    "{'name':'t','duration':'10s','workload':{'entry':'web','trace':'%s'},"                     \
+#define SERVER(fields)                                                                             \
+    "{'name':'t','duration':'10s','workload':{'entry':'web','trace':'%s'},"                        \
     "'components':[{'id':'web','type':'service','service':'1s'," fields "}]}"
 
 /* ---- workers and the waiting room -------------------------------------------------------- */
@@ -252,8 +251,7 @@ START_TEST(test_utilisation_and_queue_exact)
     trace_add(trace, sizeof trace, 0, 3);
     struct run r = run_whole(SERVER("'workers':1"), trace);
     ck_assert_double_eq_tol(summary_num(&r, "components.web.utilization"), 0.3, EPS);
-    ck_assert_double_eq_tol(summary_num(&r, "components.web.per_node.0.utilization"), 0.3,
-                            EPS);
+    ck_assert_double_eq_tol(summary_num(&r, "components.web.per_node.0.utilization"), 0.3, EPS);
     ck_assert_double_eq_tol(summary_num(&r, "components.web.queue_mean"), 0.3, EPS);
     ck_assert_double_eq_tol(summary_num(&r, "components.web.busy_mean"), 0.3, EPS);
     /* The time series: one row per second, interval figures exact. */
@@ -277,11 +275,10 @@ START_TEST(test_averages_start_after_warmup)
     char trace[512] = "";
     trace_add(trace, sizeof trace, 0, 3);
     trace_add(trace, sizeof trace, 5, 1);
-    struct run r = run_whole(
-        "{'name':'t','duration':'10s','metrics':{'warmup':'1.5s'},"
-        "'workload':{'entry':'web','trace':'%s'},"
-        "'components':[{'id':'web','type':'service','service':'1s'}]}",
-        trace);
+    struct run r = run_whole("{'name':'t','duration':'10s','metrics':{'warmup':'1.5s'},"
+                             "'workload':{'entry':'web','trace':'%s'},"
+                             "'components':[{'id':'web','type':'service','service':'1s'}]}",
+                             trace);
     ck_assert_double_eq_tol(summary_num(&r, "components.web.utilization"), 2.5 / 8.5, EPS);
     ck_assert_double_eq_tol(summary_num(&r, "components.web.queue_mean"), 0.5 / 8.5, EPS);
     ck_assert_uint_eq(r.w->arrived, 1);
@@ -383,12 +380,12 @@ START_TEST(test_scale_in_and_out)
     trace_add(trace, sizeof trace, 0, 3);
     trace_add(trace, sizeof trace, 2, 3);
     trace_add(trace, sizeof trace, 11, 2);
-    struct run r = run_whole(
-        "{'name':'t','duration':'20s','workload':{'entry':'web','trace':'%s'},"
-        "'components':[{'id':'web','type':'service','nodes':3,'service':'1s'}],"
-        "'events':[{'at':'0.5s','action':'scale','target':'web','nodes':1},"
-        "{'at':'10s','action':'scale','target':'web','nodes':2}]}",
-        trace);
+    struct run r =
+        run_whole("{'name':'t','duration':'20s','workload':{'entry':'web','trace':'%s'},"
+                  "'components':[{'id':'web','type':'service','nodes':3,'service':'1s'}],"
+                  "'events':[{'at':'0.5s','action':'scale','target':'web','nodes':1},"
+                  "{'at':'10s','action':'scale','target':'web','nodes':2}]}",
+                  trace);
     struct world *w = r.w;
     ck_assert_uint_eq(w->completed, 8);
     /* 1, 1, 1 at 0; 1, 2, 3 at 2 s; 1, 1 at 11 s. */
@@ -412,14 +409,14 @@ START_TEST(test_fail_node_by_event)
     trace_add(trace, sizeof trace, 0, 6);
     trace_add(trace, sizeof trace, 4, 4);
     trace_add(trace, sizeof trace, 7, 2);
-    struct run r = run_whole(
-        "{'name':'t','duration':'10s','metrics':{'interval':'0.25s'},"
-        "'workload':{'entry':'web','trace':'%s'},"
-        "'components':[{'id':'web','type':'service','nodes':2,'latency':'100ms',"
-        "'service':'1s'}],"
-        "'events':[{'at':'0.5s','action':'fail','target':'web','node':0},"
-        "{'at':'6s','action':'recover','target':'web','node':0}]}",
-        trace);
+    struct run r =
+        run_whole("{'name':'t','duration':'10s','metrics':{'interval':'0.25s'},"
+                  "'workload':{'entry':'web','trace':'%s'},"
+                  "'components':[{'id':'web','type':'service','nodes':2,'latency':'100ms',"
+                  "'service':'1s'}],"
+                  "'events':[{'at':'0.5s','action':'fail','target':'web','node':0},"
+                  "{'at':'6s','action':'recover','target':'web','node':0}]}",
+                  trace);
     struct world *w = r.w;
     ck_assert_uint_eq(w->arrived, 12);
     ck_assert_uint_eq(w->completed, 7);
@@ -574,12 +571,12 @@ START_TEST(test_fail_whole_component)
     trace_add(trace, sizeof trace, 0, 6);
     trace_add(trace, sizeof trace, 1, 3);
     trace_add(trace, sizeof trace, 3, 3);
-    struct run r = run_whole(
-        "{'name':'t','duration':'10s','workload':{'entry':'web','trace':'%s'},"
-        "'components':[{'id':'web','type':'service','nodes':3,'service':'1s'}],"
-        "'events':[{'at':'0.5s','action':'fail','target':'web'},"
-        "{'at':'2s','action':'recover','target':'web'}]}",
-        trace);
+    struct run r =
+        run_whole("{'name':'t','duration':'10s','workload':{'entry':'web','trace':'%s'},"
+                  "'components':[{'id':'web','type':'service','nodes':3,'service':'1s'}],"
+                  "'events':[{'at':'0.5s','action':'fail','target':'web'},"
+                  "{'at':'2s','action':'recover','target':'web'}]}",
+                  trace);
     struct world *w = r.w;
     ck_assert_uint_eq(w->failed, 9);
     ck_assert_uint_eq(w->completed, 3);

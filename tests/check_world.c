@@ -41,8 +41,8 @@ static struct scenario *load(const char *squoted, const char *trace)
             *p = '"';
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("world.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc =
+        scenario_load_text("world.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -105,8 +105,8 @@ static uint64_t all_arrivals(const struct run *r)
 
 static void assert_within(const char *what, double got, double expect, double sd)
 {
-    ck_assert_msg(fabs(got - expect) <= 4 * sd, "%s: %g, expected %g +- 4 x %g", what, got,
-                  expect, sd);
+    ck_assert_msg(fabs(got - expect) <= 4 * sd, "%s: %g, expected %g +- 4 x %g", what, got, expect,
+                  sd);
 }
 
 /* An entry that answers at once, so that every arrival completes at its own instant. */
@@ -146,9 +146,9 @@ END_TEST
 /* A step ramp: 100/s for 5 s, then 500/s: every row exact. */
 START_TEST(test_uniform_step_ramp)
 {
-    struct run r = run_text("{'name':'t','duration':'10s','workload':{'rate':[['0s',100],"
-                            "['5s',500]],'ramp':'step','arrivals':'uniform','entry':'web'}," SINK
-                            "}");
+    struct run r =
+        run_text("{'name':'t','duration':'10s','workload':{'rate':[['0s',100],"
+                 "['5s',500]],'ramp':'step','arrivals':'uniform','entry':'web'}," SINK "}");
     ck_assert_uint_eq(r.w->arrived, 3000);
     for (size_t row = 0; row < 10; row++)
         ck_assert_double_eq_tol(offered(&r, row, row + 1), row < 5 ? 100 : 500, 1e-9);
@@ -198,7 +198,10 @@ START_TEST(test_uniform_set_events)
                  "'value':2},{'at':'7s','action':'set','path':'workload.users','value':50}]}");
     ck_assert_uint_eq(r.w->arrived, 100 * 5 + 200 * 2 + 100 * 3);
     for (size_t row = 0; row < 10; row++)
-        ck_assert_double_eq_tol(offered(&r, row, row + 1), row < 5 ? 100 : row < 7 ? 200 : 100,
+        ck_assert_double_eq_tol(offered(&r, row, row + 1),
+                                row < 5   ? 100
+                                : row < 7 ? 200
+                                          : 100,
                                 1e-9);
     ck_assert_double_eq(world_users_at(r.w, 1), 50);
     ck_assert_double_eq(world_rate_at(r.w, 1), 100);
@@ -251,8 +254,7 @@ END_TEST
 START_TEST(test_warmup_excluded)
 {
     struct run r = run_text("{'name':'t','duration':'10s','metrics':{'warmup':'3s'},"
-                            "'workload':{'rate':10,'arrivals':'uniform','entry':'web'}," SINK
-                            "}");
+                            "'workload':{'rate':10,'arrivals':'uniform','entry':'web'}," SINK "}");
     ck_assert_uint_eq(all_arrivals(&r), 100);
     ck_assert_uint_eq(r.w->arrived, 70);
     ck_assert_uint_eq(r.w->completed, 70);
@@ -288,8 +290,7 @@ END_TEST
 START_TEST(test_poisson_linear_ramp)
 {
     struct run r = run_text("{'name':'t','duration':'10s','workload':{'users':[['0s',100],"
-                            "['4s',1000],['8s',200]],'rate_per_user':1,'entry':'web'}," SINK
-                            "}");
+                            "['4s',1000],['8s',200]],'rate_per_user':1,'entry':'web'}," SINK "}");
     assert_within("ramp total", (double)r.w->arrived, 5000, sqrt(5000));
     for (size_t row = 0; row < 10; row++) {
         double a = world_rate_at(r.w, (double)row), b = world_rate_at(r.w, (double)row + 1);
@@ -380,8 +381,7 @@ END_TEST
 START_TEST(test_series_partial_last_row)
 {
     struct run r = run_text("{'name':'t','duration':'10s','metrics':{'interval':'3s'},"
-                            "'workload':{'rate':10,'arrivals':'uniform','entry':'web'}," SINK
-                            "}");
+                            "'workload':{'rate':10,'arrivals':'uniform','entry':'web'}," SINK "}");
     ck_assert_uint_eq(r.w->series.nrows, 4);
     size_t ct = column(&r, "t_s"), co = column(&r, "offered_rps");
     ck_assert_double_eq(series_get(&r.w->series, 3, ct), 10);
@@ -438,17 +438,17 @@ static char *summary_text(struct world *w)
     return text;
 }
 
-#define BUSY_SCENARIO                                                                            \
-    "{'name':'t','duration':'20s','metrics':{'warmup':'2s'},"                                   \
-    "'workload':{'users':[['0s',200],['15s',900]],'rate_per_user':1,'ops':{'read':3,'write':1},"\
-    "'entry':'web'},"                                                                            \
-    "'components':[{'id':'web','type':'service','nodes':2,'workers':4,'queue':20,"             \
-    "'latency':'1ms','timeout':'300ms','service':{'dist':'exp','mean':'2ms'},"                 \
-    "'calls':{'*':['db']}},"                                                                     \
-    "{'id':'db','type':'service','workers':3,'queue':50,'latency':'2ms','timeout':'100ms',"    \
-    "'service':{'dist':'lognormal','mean':'4ms','cv':1.5}}],"                                  \
-    "'events':[{'at':'8s','action':'fail','target':'web','node':1},"                           \
-    "{'at':'10s','action':'recover','target':'web','node':1},"                                 \
+#define BUSY_SCENARIO                                                                              \
+    "{'name':'t','duration':'20s','metrics':{'warmup':'2s'},"                                      \
+    "'workload':{'users':[['0s',200],['15s',900]],'rate_per_user':1,'ops':{'read':3,'write':1},"   \
+    "'entry':'web'},"                                                                              \
+    "'components':[{'id':'web','type':'service','nodes':2,'workers':4,'queue':20,"                 \
+    "'latency':'1ms','timeout':'300ms','service':{'dist':'exp','mean':'2ms'},"                     \
+    "'calls':{'*':['db']}},"                                                                       \
+    "{'id':'db','type':'service','workers':3,'queue':50,'latency':'2ms','timeout':'100ms',"        \
+    "'service':{'dist':'lognormal','mean':'4ms','cv':1.5}}],"                                      \
+    "'events':[{'at':'8s','action':'fail','target':'web','node':1},"                               \
+    "{'at':'10s','action':'recover','target':'web','node':1},"                                     \
     "{'at':'12s','action':'set','path':'workload.rate_per_user','value':1.5}]}"
 
 START_TEST(test_same_seed_same_results)
