@@ -5,6 +5,7 @@
 #include "sim/request.h"
 #include "sim/world.h"
 
+#include <math.h>
 #include <string.h>
 
 #define SLAB_REQUESTS 1024
@@ -188,6 +189,13 @@ void req_reply(struct sim *sim, struct request *req)
         hist_record(&c->latency, sim->now - f->t_arrive);
     if (req->status == REQ_FAILED && req->counted)
         c->failed++;
+    /* The caller's timeout runs until the reply reaches it: one that would arrive after the
+     * deadline finds the caller gone, and the caller hears of the timeout at the deadline. */
+    if (f->serial) {
+        double deadline = f->t_arrive - f->net + c->spec->timeout;
+        if (sim->now + f->net > deadline)
+            req_abandon(sim, req, idx, REQ_TIMEOUT, fmax(deadline - sim->now, 0));
+    }
     f->serial = 0;
     unlink_frame(f);
     req->depth--;

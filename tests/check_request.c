@@ -374,6 +374,43 @@ START_TEST(test_timeout_then_orphan_is_freed)
 }
 END_TEST
 
+/* The timeout runs until the reply reaches the caller. db is 10 ms away and web gives up
+ * after 100 ms: a reply sent at 95 ms (85 ms of service) would arrive at 105 ms, so web
+ * hears of the timeout at 100 ms; one sent at 85 ms (75 ms) arrives in time, at 95 ms. */
+START_TEST(test_timeout_counts_the_way_back)
+{
+    static const char *const texts[2] = {
+        "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
+        "{'id':'web','type':'service','calls':{'*':['db']}},"
+        "{'id':'db','type':'service','latency':'10ms','timeout':'100ms','service':'85ms'}]}",
+        "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},'components':["
+        "{'id':'web','type':'service','calls':{'*':['db']}},"
+        "{'id':'db','type':'service','latency':'10ms','timeout':'100ms','service':'75ms'}]}"};
+    struct rig r = rig_open(texts[0]);
+    struct world *w = r.w;
+    inject(&r, 0);
+    run_to(&r, 0.0999);
+    ck_assert_uint_eq(w->timed_out + w->completed, 0);
+    run_past(&r, 0.1);
+    ck_assert_uint_eq(w->timed_out, 1);
+    ck_assert_uint_eq(w->completed, 0);
+    ck_assert_uint_eq(w->in_flight, 0);
+    /* db did answer: its own latency counts the 85 ms. */
+    ck_assert_double_eq_tol(hist_mean(&comp_of(&r, "db")->latency), 0.085, EPS);
+    rig_close(&r);
+
+    r = rig_open(texts[1]);
+    w = r.w;
+    inject(&r, 0);
+    run_past(&r, 0.095);
+    ck_assert_uint_eq(w->completed, 1);
+    run_past(&r, 1);
+    ck_assert_uint_eq(w->timed_out, 0);
+    ck_assert_double_eq_tol(hist_mean(&w->latency), 0.095, EPS);
+    rig_close(&r);
+}
+END_TEST
+
 /* An answered call's timeout event is stale; it must not hit the request object that the
  * pool hands out next (the free list gives back the same one). */
 START_TEST(test_stale_timeout_spares_recycled_request)
@@ -627,6 +664,7 @@ Suite *request_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("timeout");
     tcase_add_test(tc, test_timeout_then_orphan_is_freed);
+    tcase_add_test(tc, test_timeout_counts_the_way_back);
     tcase_add_test(tc, test_stale_timeout_spares_recycled_request);
     tcase_add_test(tc, test_orphans_hold_the_callee);
     tcase_add_test(tc, test_nested_timeouts_inner_first);
