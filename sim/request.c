@@ -185,7 +185,9 @@ void req_reply(struct sim *sim, struct request *req)
     uint32_t idx = req->depth - 1u;
     struct frame *f = &req->frames[idx];
     struct comp *c = &w->comps[f->comp];
-    if (req->counted && req->status == REQ_OK)
+    /* An orphan's late answer (its caller gave up, or its node failed meanwhile) is no
+     * response anyone received: it does not count in the component's latency. */
+    if (req->counted && req->status == REQ_OK && req->orphan_at != idx)
         hist_record(&c->latency, sim->now - f->t_arrive);
     if (req->status == REQ_FAILED && req->counted)
         c->failed++;
