@@ -240,7 +240,8 @@ static int service_control(struct comp *c, struct sim *sim, const struct control
         if (ctl->node >= (int64_t)s->active || ctl->node < -1)
             return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
                             (long long)ctl->node);
-        for (uint32_t i = 0; i < s->active; i++)
+        /* A whole-component failure also takes the nodes scaled away that still serve. */
+        for (uint32_t i = 0; i < (ctl->node < 0 ? s->st.nnodes : s->active); i++)
             if (ctl->node < 0 || (uint32_t)ctl->node == i) {
                 if (ctl->action == CTL_FAIL)
                     station_fail(&s->st, sim, i);
