@@ -170,7 +170,7 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 {
     struct service *st = c->state;
     if (!station_alive(&st->st, req)) {
-        req_reply(sim, req); /* the node failed meanwhile: nobody waits for this */
+        req_drop(sim, req); /* the node failed meanwhile: nobody waits for this */
         return;
     }
     if (req->status != REQ_OK) {
@@ -190,7 +190,7 @@ static void service_handle(struct comp *c, struct sim *sim, const struct sim_eve
     struct service *s = c->state;
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
     if (!station_alive(&s->st, ev->ptr)) {
-        req_reply(sim, ev->ptr);
+        req_drop(sim, ev->ptr);
         return;
     }
     next_call(c, sim, ev->ptr);

@@ -149,6 +149,12 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
     sim_schedule(sim, net, &ev);
 }
 
+void req_drop(struct sim *sim, struct request *req)
+{
+    SIM_ASSERT(req->depth >= 2 && req->orphan_at == req->depth - 1u);
+    req_free(sim, req);
+}
+
 void req_abandon(struct sim *sim, struct request *req, uint32_t idx, enum req_status st,
                  double delay)
 {
@@ -202,9 +208,7 @@ void req_reply(struct sim *sim, struct request *req)
     uint32_t idx = req->depth - 1u;
     struct frame *f = &req->frames[idx];
     struct comp *c = &w->comps[f->comp];
-    /* An orphan's late answer (its caller gave up, or its node failed meanwhile) is no
-     * response anyone received: it does not count in the component's latency. */
-    if (req->counted && req->status == REQ_OK && req->orphan_at != idx)
+    if (req->counted && req->status == REQ_OK)
         hist_record(&c->latency, sim->now - f->t_arrive);
     if (req->status == REQ_FAILED && req->counted)
         c->failed++;

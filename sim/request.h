@@ -105,6 +105,9 @@ void req_reply(struct sim *sim, struct request *req);
  * not keep pointers to a request that is in flight below them (they may be orphaned). */
 void req_abandon(struct sim *sim, struct request *req, uint32_t idx, enum req_status st,
                  double delay);
+/* Discards a request whose node failed after it arrived (station_alive is false): its caller
+ * has already been answered, and nothing of it is counted. */
+void req_drop(struct sim *sim, struct request *req);
 /* Ends the current component's part with a status (rejected, failed). */
 static inline void req_reply_status(struct sim *sim, struct request *req, enum req_status st)
 {
