@@ -31,6 +31,23 @@ struct request *req_alloc(struct sim *sim)
     return req;
 }
 
+struct request *req_spawn(struct sim *sim, uint32_t comp, uint32_t node, uint64_t key,
+                          uint16_t op)
+{
+    struct world *w = sim->world;
+    struct request *req = req_alloc(sim);
+    req->id = w->next_id++;
+    req->t_start = sim->now;
+    req->key = key;
+    req->client = 0;
+    req->op = op;
+    req->counted = sim->now >= w->sc->warmup;
+    req->depth = 2;
+    req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now};
+    req->frames[1] = (struct frame){.comp = comp, .node = node, .t_arrive = sim->now, .index = 1};
+    return req;
+}
+
 void residents_init(struct residents *r)
 {
     r->head = (struct frame){0};

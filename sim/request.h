@@ -75,6 +75,13 @@ void residents_add(struct residents *r, struct request *req);
 struct request *req_alloc(struct sim *sim);
 void req_free(struct sim *sim, struct request *req);
 
+/* A request that a component starts on its own (a write-back flush, a refresh): the client
+ * frame, then a frame for component `comp` on `node`, from which the component makes its
+ * req_call. Its replies come back to the component (never to the client), which ends the
+ * request with req_free; so it loads the components it calls and counts there (after the
+ * warm-up), but never counts end to end. */
+struct request *req_spawn(struct sim *sim, uint32_t comp, uint32_t node, uint64_t key,
+                          uint16_t op);
 /* Sends req from its current component to component `to` (node REQ_ANY_NODE lets it choose).
  * If `to` declares a timeout, the caller gives up after it and resumes with REQ_TIMEOUT. */
 void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
