@@ -115,6 +115,12 @@ static int lb_parse(struct comp_spec *cs, const cJSON *obj, const struct scenari
     return 0;
 }
 
+static unsigned lb_needs(const struct comp_spec *cs)
+{
+    const struct lb_cfg *cfg = cs->config;
+    return cfg->policy == LB_HASH ? NEEDS_KEYS : cfg->policy == LB_STICKY ? NEEDS_CLIENTS : 0;
+}
+
 static void lb_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx)
 {
     const struct lb_cfg *cfg = cs->config;
@@ -361,6 +367,15 @@ static void lb_resume(struct comp *c, struct sim *sim, struct request *req)
      * or not this balancer node is still alive to pass the answer on. */
     if (f->aux < lb->nbackend && lb->outstanding[f->aux] > 0)
         lb->outstanding[f->aux]--;
+    if (station_alive(&lb->st, req) && req_retry_allowed(sim, req)) {
+        /* A retry goes where the policy sends it now (a balancer retries on another node). */
+        uint32_t node = choose(c, req);
+        if (node != UINT32_MAX && req_retry(sim, req, node)) {
+            lb->outstanding[node]++;
+            f->aux = node;
+            return;
+        }
+    }
     req_reply(sim, req);
 }
 
@@ -445,6 +460,7 @@ const struct model_ops load_balancer_ops = {
     .config_size = sizeof(struct lb_cfg),
     .parse = lb_parse,
     .edges = lb_edges,
+    .needs = lb_needs,
     .state_size = sizeof(struct lb),
     .start = lb_start,
     .arrive = lb_arrive,

@@ -15,6 +15,9 @@ struct service_cfg {
     struct station_cfg st;
     struct dist service;
     const cJSON *calls_json;
+    const cJSON *speeds_json;
+    double *speeds;   /* relative speed per node, from speeds_json */
+    uint32_t nspeeds;
     /* Resolved from calls_json: per op, the components to call in order. */
     uint32_t *calls[SCN_MAX_OPS];
     uint32_t ncalls[SCN_MAX_OPS];
@@ -36,8 +39,34 @@ static const struct param_spec service_params[] = {
     {"calls", PT_JSON, offsetof(struct service_cfg, calls_json), 0, 0, NULL,
      "per op, the components called in order: {\"read\": [\"cache\"], \"*\": [\"db\"]}", NULL,
      0},
+    {"speeds", PT_JSON, offsetof(struct service_cfg, speeds_json), 0, 0, NULL,
+     "relative speed of each node, e.g. [1, 1, 0.5] (service time / speed; unlisted: 1)",
+     NULL, 0},
     PARAM_END,
 };
+
+static int parse_speeds(struct comp_spec *cs, struct service_cfg *cfg, struct sim_error *err)
+{
+    char path[300], sub[300];
+    const cJSON *v = cfg->speeds_json;
+    if (!v)
+        return 0;
+    path_member(path, sizeof path, cs->path, "speeds");
+    int n = cJSON_GetArraySize(v);
+    if (!cJSON_IsArray(v) || n < 1 || n > cs->nodes)
+        return sim_fail(err, path, "must be a list of 1 to %lld speeds (one per node)",
+                        (long long)cs->nodes);
+    cfg->speeds = sim_xcalloc((size_t)n, sizeof *cfg->speeds);
+    int i = 0;
+    for (const cJSON *x = v->child; x; x = x->next, i++) {
+        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0) || x->valuedouble > 1e6)
+            return sim_fail(err, path_index(sub, sizeof sub, path, (size_t)i),
+                            "must be a number above 0");
+        cfg->speeds[i] = x->valuedouble;
+    }
+    cfg->nspeeds = (uint32_t)n;
+    return 0;
+}
 
 static int parse_call_list(struct service_cfg *cfg, size_t op, const cJSON *list,
                            const char *path, const struct scenario *sc, struct sim_error *err)
@@ -68,6 +97,8 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
     struct service_cfg *cfg = cs->config;
     char path[300], sub[300];
     (void)obj;
+    if (parse_speeds(cs, cfg, err))
+        return -1;
     path_member(path, sizeof path, cs->path, "calls");
     const cJSON *calls = cfg->calls_json;
     if (!calls)
@@ -119,6 +150,12 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
     return 0;
 }
 
+static unsigned service_needs(const struct comp_spec *cs)
+{
+    (void)cs;
+    return 0;
+}
+
 static void service_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
                           void *ctx)
 {
@@ -133,6 +170,7 @@ static void service_free_config(void *config)
     struct service_cfg *cfg = config;
     for (size_t op = 0; op < SCN_MAX_OPS; op++)
         free(cfg->calls[op]);
+    free(cfg->speeds);
 }
 
 static int service_start(struct comp *c, struct sim *sim)
@@ -141,6 +179,7 @@ static int service_start(struct comp *c, struct sim *sim)
     const struct service_cfg *cfg = c->config;
     s->active = (uint32_t)c->spec->nodes;
     station_init(&s->st, c, &cfg->st, &cfg->service, s->active, EV_SERVICE_DONE, sim->now);
+    station_set_speeds(&s->st, cfg->speeds, cfg->nspeeds);
     return 0;
 }
 
@@ -188,6 +227,8 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
         return;
     }
     if (req->status != REQ_OK) {
+        if (req_retry(sim, req, REQ_ANY_NODE))
+            return; /* the worker stays held through the backoff, as a blocking client's */
         /* A failed downstream call fails the request; the worker is free again. */
         struct service *s = c->state;
         station_release(&s->st, sim, req_top(req)->node);
@@ -291,6 +332,7 @@ const struct model_ops service_ops = {
     .config_size = sizeof(struct service_cfg),
     .parse = service_parse,
     .edges = service_edges,
+    .needs = service_needs,
     .free_config = service_free_config,
     .state_size = sizeof(struct service),
     .start = service_start,

@@ -3,9 +3,12 @@
 #include "sim/cli.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
+#include "sim/jobs.h"
+#include "sim/replicate.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
 #include "sim/schema.h"
+#include "sim/sweep.h"
 #include "sim/world.h"
 
 #include <errno.h>
@@ -56,7 +59,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 static const char run_help[] =
     "usage: clustersim run SCENARIO.json [--out DIR] [--seed N] [--set PATH=VALUE]...\n"
-    "                      [--no-plots] [--quiet]\n"
+    "                      [--replications R] [--jobs J] [--no-plots] [--quiet]\n"
     "\n"
     "Runs one scenario and writes summary.json, timeseries.csv, latency.csv, nodes.csv and\n"
     "keymoves.csv into DIR (default out/<name>/); prints a short summary.\n"
@@ -65,6 +68,9 @@ static const char run_help[] =
     "  --seed N           the seed (default: the scenario's \"seed\", else 1)\n"
     "  --set PATH=VALUE   override one value before validation; PATH names a component\n"
     "                     by id: --set components.web.nodes=8 --set workload.rate=100\n"
+    "  --replications R   run R independent seeds (seed, seed+1, ...) and report means\n"
+    "                     with 95%% confidence half-widths (Student's t over replications)\n"
+    "  --jobs J           processes for the replications (default: the number of cores)\n"
     "  --no-plots         do not draw plots\n"
     "  --quiet            print nothing but errors\n"
     "\n"
@@ -79,6 +85,8 @@ struct run_opts {
     size_t nsets;
     int no_plots;
     int quiet;
+    uint64_t replications;
+    uint64_t jobs;
 };
 
 static void progress_line(void *ctx, const struct world *w, double wall)
@@ -94,6 +102,7 @@ static void progress_line(void *ctx, const struct world *w, double wall)
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->replications = 1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -117,6 +126,13 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
             if (o->nsets == MAX_SETS)
                 return usage_error("run", "too many --set options");
             o->sets[o->nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--replications") == 0 || strcmp(a, "--jobs") == 0) {
+            int reps = a[2] == 'r';
+            if (!val || parse_u64(val, reps ? 10000 : 1024, reps ? &o->replications : &o->jobs) ||
+                (reps ? o->replications : o->jobs) < 1)
+                return usage_error("run", "%s needs a whole number from 1 to %d, got '%s'", a,
+                                   reps ? 10000 : 1024, val ? val : "");
             i++;
         } else if (strcmp(a, "--no-plots") == 0) {
             o->no_plots = 1;
@@ -152,26 +168,33 @@ static int cmd_run(int argc, char **argv)
         snprintf(dir, sizeof dir, "%s", o.out);
     else
         snprintf(dir, sizeof dir, "out/%s", sc->name);
-    struct world *w;
-    if (world_create(sc, o.has_seed ? o.seed : sc->seed, &w, &err)) {
-        sim_error_print(&err);
-        scenario_free(sc);
-        return 2;
-    }
+    uint64_t seed = o.has_seed ? o.seed : sc->seed;
+    struct world *w = NULL;
+    cJSON *summary = NULL;
     struct sigaction sa = {0}, old;
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
     int tty = !o.quiet && isatty(STDERR_FILENO);
-    rc = world_run(w, (volatile int *)&interrupted, tty ? progress_line : NULL, NULL, &err);
+    if (o.replications > 1) {
+        unsigned jobs = o.jobs ? (unsigned)o.jobs : jobs_default();
+        if (tty)
+            fprintf(stderr, "running %llu replications in %u processes...\n",
+                    (unsigned long long)o.replications, jobs);
+        rc = replicate_run(sc, seed, (unsigned)o.replications, jobs,
+                           (volatile int *)&interrupted, &w, &summary, &err);
+    } else if ((rc = world_create(sc, seed, &w, &err)) == 0) {
+        rc = world_run(w, (volatile int *)&interrupted, tty ? progress_line : NULL, NULL, &err);
+        if (tty)
+            fputs("\r\033[K", stderr);
+        if (rc == 0)
+            summary = report_summary(w);
+    }
     sigaction(SIGINT, &old, NULL);
-    if (tty)
-        fputs("\r\033[K", stderr);
     int status = 0;
     if (rc) {
         sim_error_print(&err);
-        status = 1;
+        status = err.code == SIM_EUSAGE ? 2 : 1;
     } else {
-        cJSON *summary = report_summary(w);
         if (report_write(w, summary, dir, &err)) {
             sim_error_print(&err);
             status = 1;
@@ -179,14 +202,173 @@ static int cmd_run(int argc, char **argv)
             report_print(summary, stdout);
             printf("results in %s/\n", dir);
         }
-        cJSON_Delete(summary);
         if (w->interrupted && status == 0) {
             fprintf(stderr, "clustersim: interrupted; the summary is marked \"interrupted\"\n");
             status = 130;
         }
     }
+    cJSON_Delete(summary);
     world_free(w);
     scenario_free(sc);
+    return status;
+}
+
+/* ---- sweep ----------------------------------------------------------------------------- */
+
+static const char sweep_help[] =
+    "usage: clustersim sweep SCENARIO.json --param PATH=V1,V2,... [--param ...]\n"
+    "                        [--set PATH=VALUE]... [--replications R] [--jobs J]\n"
+    "                        [--seed N] [--out DIR] [--no-plots] [--quiet]\n"
+    "\n"
+    "Runs the cross product of the parameter values (the first varies slowest), each point\n"
+    "with R replications (seeds seed..seed+R-1, the same at every point), in J processes.\n"
+    "Writes sweep.csv (one row per point: the parameters, then throughput, latency mean,\n"
+    "p50, p99, p99.9, rejected and failed fractions, with 95%% half-widths when R > 1) and\n"
+    "sweep.json into DIR (default out/<name>-sweep/). Every point is validated first.\n"
+    "\n"
+    "example: clustersim sweep scenarios/mm1.json --param workload.rate=50,70,90 "
+    "--replications 5\n";
+
+static int cmd_sweep(int argc, char **argv)
+{
+    struct sweep_param params[16];
+    const char *sets[MAX_SETS];
+    struct sweep_request rq = {.sets = sets, .params = params, .replications = 1};
+    const char *out = NULL;
+    int quiet = 0, has_seed = 0, status = 2;
+    uint64_t v;
+    struct sim_error err = {0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(sweep_help, stdout);
+            status = 0;
+            goto done;
+        } else if (strcmp(a, "--param") == 0) {
+            if (rq.nparams == 16) {
+                usage_error("sweep", "at most 16 --param options");
+                goto done;
+            }
+            if (!val || sweep_parse_param(val, &params[rq.nparams], &err)) {
+                if (!val)
+                    usage_error("sweep", "--param needs PATH=V1,V2,...");
+                else
+                    sim_error_print(&err);
+                goto done;
+            }
+            rq.nparams++;
+            i++;
+        } else if (strcmp(a, "--set") == 0) {
+            if (!val || !strchr(val, '=') || rq.nsets == MAX_SETS) {
+                usage_error("sweep", "--set needs PATH=VALUE, got '%s'", val ? val : "");
+                goto done;
+            }
+            sets[rq.nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--replications") == 0 || strcmp(a, "--jobs") == 0) {
+            if (!val || parse_u64(val, 10000, &v) || v < 1) {
+                usage_error("sweep", "%s needs a whole number from 1 to 10000, got '%s'", a,
+                            val ? val : "");
+                goto done;
+            }
+            *(a[2] == 'r' ? &rq.replications : &rq.jobs) = (unsigned)v;
+            i++;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!val || parse_u64(val, 9007199254740991ULL, &rq.seed)) {
+                usage_error("sweep", "--seed needs a whole number, got '%s'", val ? val : "");
+                goto done;
+            }
+            has_seed = 1;
+            i++;
+        } else if (strcmp(a, "--out") == 0) {
+            if (!val || !*val) {
+                usage_error("sweep", "--out needs a folder");
+                goto done;
+            }
+            out = val;
+            i++;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = 1;
+        } else if (strcmp(a, "--no-plots") == 0) {
+            /* Sweep plots are drawn by the plot driver when it is present. */
+        } else if (a[0] == '-' && a[1]) {
+            usage_error("sweep", "unknown option '%s'", a);
+            goto done;
+        } else if (!rq.file) {
+            rq.file = a;
+        } else {
+            usage_error("sweep", "one scenario at a time (extra argument '%s')", a);
+            goto done;
+        }
+    }
+    if (!rq.file || rq.nparams == 0) {
+        usage_error("sweep", rq.file ? "give at least one --param PATH=V1,V2,..."
+                                     : "which scenario? give SCENARIO.json");
+        goto done;
+    }
+    if (!rq.jobs)
+        rq.jobs = jobs_default();
+    struct scenario **scs;
+    if (sweep_load(&rq, model_registry, &scs, &err)) {
+        sim_error_print(&err);
+        goto done;
+    }
+    size_t npoints = sweep_points(params, rq.nparams);
+    if (!has_seed)
+        rq.seed = scs[0]->seed;
+    char dir[3072];
+    if (out)
+        snprintf(dir, sizeof dir, "%s", out);
+    else
+        snprintf(dir, sizeof dir, "out/%s-sweep", scs[0]->name);
+    if (!quiet && isatty(STDERR_FILENO))
+        fprintf(stderr, "sweep: %zu points x %u replications in %u processes...\n", npoints,
+                rq.replications, rq.jobs);
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    cJSON *result = NULL;
+    int rc = sweep_run(&rq, scs, (volatile int *)&interrupted, &result, &err);
+    sigaction(SIGINT, &old, NULL);
+    status = 1;
+    if (rc) {
+        sim_error_print(&err);
+    } else {
+        struct outset o;
+        if (outset_open(&o, dir, &err) == 0) {
+            FILE *f;
+            if ((f = outset_file(&o, "sweep.csv"))) {
+                sweep_write_csv(result, f);
+                outset_close_file(&o);
+            }
+            char *text = cJSON_Print(result);
+            if ((f = outset_file(&o, "sweep.json"))) {
+                fputs(text, f);
+                fputc('\n', f);
+                outset_close_file(&o);
+            }
+            free(text);
+            rc = outset_commit(&o, &err);
+        } else {
+            rc = -1;
+        }
+        if (rc) {
+            sim_error_print(&err);
+        } else {
+            status = interrupted ? 130 : 0;
+            if (!quiet) {
+                sweep_print(result, stdout);
+                printf("results in %s/\n", dir);
+            }
+        }
+        cJSON_Delete(result);
+    }
+    for (size_t p = 0; p < npoints; p++)
+        scenario_free(scs[p]);
+    free(scs);
+done:
+    for (size_t k = 0; k < rq.nparams; k++)
+        sweep_param_free(&params[k]);
     return status;
 }
 
@@ -235,6 +417,7 @@ static const char main_help[] =
     "\n"
     "commands:\n"
     "  run SCENARIO.json      simulate a scenario; write summary, CSVs and plots\n"
+    "  sweep SCENARIO --param PATH=V1,V2,...   run the cross product of parameter values\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
@@ -317,6 +500,7 @@ static const struct command commands[] = {
     {"types", cmd_types},
     {"schema", cmd_schema},
     {"keymove", cmd_keymove},
+    {"sweep", cmd_sweep},
     {NULL, NULL},
 };
 

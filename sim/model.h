@@ -43,6 +43,10 @@ struct node_stats {
     uint64_t keys;
 };
 
+/* What a component reads from requests, so that the workload draws only what is used. */
+#define NEEDS_KEYS 1u
+#define NEEDS_CLIENTS 2u
+
 struct model_ops {
     const char *name;                 /* the "type" in scenarios */
     const char *help;                 /* one line for `--help` */
@@ -55,6 +59,8 @@ struct model_ops {
     /* Optional: the components this one calls (for the call graph's cycle check). */
     void (*edges)(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx);
     void (*free_config)(void *config); /* optional: what parse allocated */
+    /* Optional: NEEDS_KEYS | NEEDS_CLIENTS for this configuration; absent means both. */
+    unsigned (*needs)(const struct comp_spec *cs);
 
     size_t state_size;
     int (*start)(struct comp *c, struct sim *sim);
@@ -89,10 +95,12 @@ struct comp {
     uint32_t index;
     struct world *world;
     gsl_rng *rng_net;       /* network latency draws */
+    gsl_rng *rng_retry;     /* retry jitter of calls into it */
     /* Figures the kernel keeps for every component. */
     uint64_t requests;      /* arrivals (after warm-up) */
     uint64_t rejected;      /* refused (after warm-up) */
     uint64_t failed;
+    uint64_t retries;       /* calls into it that were retries (after warm-up) */
     struct hist latency;    /* arrival at the component to its reply, counted requests */
     int has_hit_ratio;      /* its timeseries.csv columns include <id>.hit_ratio */
 };

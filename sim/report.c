@@ -146,6 +146,7 @@ static cJSON *component_object(struct world *w, struct comp *c)
     cJSON_AddNumberToObject(o, "requests", (double)c->requests);
     cJSON_AddNumberToObject(o, "rejected", (double)c->rejected);
     cJSON_AddNumberToObject(o, "failed", (double)c->failed);
+    cJSON_AddNumberToObject(o, "retries", (double)c->retries);
     cJSON_AddItemToObject(o, "latency_ms", latency_object(&c->latency, 0));
     if (c->ops->node_stats && nodes > 0) {
         cJSON *per = cJSON_AddArrayToObject(o, "per_node");
@@ -205,7 +206,9 @@ cJSON *report_summary(struct world *w)
     for (size_t i = 0; i < sc->wl.nops; i++) {
         cJSON *op = cJSON_AddObjectToObject(ops, sc->wl.op_names[i]);
         cJSON_AddNumberToObject(op, "completed", (double)w->ops[i].completed);
-        cJSON_AddItemToObject(op, "latency_ms", latency_object(&w->ops[i].latency, 0));
+        cJSON_AddItemToObject(op, "latency_ms",
+                              latency_object(sc->wl.nops > 1 ? &w->ops[i].latency : &w->latency,
+                                             0));
     }
     cJSON *comps = cJSON_AddObjectToObject(s, "components");
     for (size_t i = 0; i < w->ncomp; i++)
@@ -244,8 +247,10 @@ static void write_nodes(struct world *w, FILE *f)
         for (uint32_t n = 0; n < nodes; n++) {
             struct node_stats ns = {0};
             c->ops->node_stats(c, &w->sim, n, &ns);
-            fprintf(f, "%s,%u,%llu,%.6g,%llu\n", c->spec->id, n,
-                    (unsigned long long)ns.requests, ns.util, (unsigned long long)ns.keys);
+            fprintf(f, "%s,%u,%llu,", c->spec->id, n, (unsigned long long)ns.requests);
+            if (isfinite(ns.util))
+                fprintf(f, "%.6g", ns.util);
+            fprintf(f, ",%llu\n", (unsigned long long)ns.keys);
         }
     }
 }
@@ -331,16 +336,25 @@ void report_print(const cJSON *s, FILE *out)
                  "max %.4g\n",
             num(lat, "mean"), num(lat, "p50"), num(lat, "p90"), num(lat, "p95"), num(lat, "p99"),
             num(lat, "p999"), num(lat, "max"));
+    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(s, "ci95");
+    if (ci)
+        fprintf(out, "over %.0f replications, 95%% half-widths: mean ±%.3g ms, p99 ±%.3g ms, "
+                     "throughput ±%.3g/s\n",
+                num(s, "replications"), num(ci, "latency_ms.mean"), num(ci, "latency_ms.p99"),
+                num(ci, "throughput_rps"));
     fprintf(out, "%-16s %-14s %6s %12s %8s %10s %10s %10s %9s\n", "component", "type", "nodes",
             "requests", "util", "rejected", "mean ms", "p99 ms", "max/mean");
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(s, "components");
     for (const cJSON *c = comps ? comps->child : NULL; c; c = c->next) {
         const cJSON *cl = cJSON_GetObjectItemCaseSensitive(c, "latency_ms");
         const cJSON *skew = cJSON_GetObjectItemCaseSensitive(c, "skew");
-        fprintf(out, "%-16s %-14s %6.0f %12.0f %8.3f %10.0f %10.4g %10.4g %9.3f\n", c->string,
+        char util[16] = "-";
+        if (isfinite(num(c, "utilization")))
+            snprintf(util, sizeof util, "%.3f", num(c, "utilization"));
+        fprintf(out, "%-16s %-14s %6.0f %12.0f %8s %10.0f %10.4g %10.4g %9.3f\n", c->string,
                 cJSON_GetObjectItemCaseSensitive(c, "type")->valuestring, num(c, "nodes"),
-                num(c, "requests"), num(c, "utilization"), num(c, "rejected"), num(cl, "mean"),
-                num(cl, "p99"), skew ? num(skew, "max_over_mean") : NAN);
+                num(c, "requests"), util, num(c, "rejected"), num(cl, "mean"), num(cl, "p99"),
+                skew ? num(skew, "max_over_mean") : NAN);
     }
     /* Hit ratios and key movements, for the components that have them. */
     for (const cJSON *c = comps ? comps->child : NULL; c; c = c->next) {

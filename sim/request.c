@@ -118,9 +118,16 @@ static void arm_timeout(struct sim *sim, struct request *req, uint32_t idx, doub
 
 void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node)
 {
+    req_top(req)->attempt = 0;
+    req_call_again(sim, req, to, node);
+}
+
+void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t node)
+{
     struct world *w = sim->world;
     struct comp *c = &w->comps[to];
     SIM_ASSERT(req->depth < REQ_MAX_DEPTH);
+    req_top(req)->callee = to;
     double net = c->spec->latency.kind == DIST_CONST ? c->spec->latency.p[0]
                                                       : dist_sample(&c->spec->latency, c->rng_net);
     uint32_t idx = req->depth++;

@@ -33,6 +33,8 @@ struct frame {
     struct frame *res_prev, *res_next; /* the node's resident list; NULL when not linked */
     uint32_t epoch;   /* the node's life when the request arrived; a failure starts a new one */
     uint32_t index;   /* this frame's index in the request's stack */
+    uint32_t callee;  /* the component this frame's last call went to */
+    uint32_t attempt; /* retries of that call so far */
     uint64_t aux;     /* free for the model */
 };
 
@@ -85,6 +87,15 @@ struct request *req_spawn(struct sim *sim, uint32_t comp, uint32_t node, uint64_
 /* Sends req from its current component to component `to` (node REQ_ANY_NODE lets it choose).
  * If `to` declares a timeout, the caller gives up after it and resumes with REQ_TIMEOUT. */
 void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
+/* The same call once more (a retry): the attempt count of the caller's frame is kept. */
+void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
+/* A downstream call came back with a failure (req->status): if the callee's "retries" policy
+ * allows another attempt, schedules it after the backoff (to `node` of the callee, or
+ * REQ_ANY_NODE) and returns 1: the model then just returns. Returns 0 when the failure stands.
+ * The client retries calls into the entry component by itself. */
+int req_retry(struct sim *sim, struct request *req, uint32_t node);
+/* Whether req_retry would retry (for models whose choice of node has side effects). */
+int req_retry_allowed(struct sim *sim, const struct request *req);
 /* Ends the current component's part: pops its frame and resumes the caller (status as set). */
 void req_reply(struct sim *sim, struct request *req);
 /* Gives up on the call in frame idx (idx >= 1) on behalf of the caller: the caller resumes

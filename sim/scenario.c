@@ -465,6 +465,7 @@ struct common_cfg {
     int64_t nodes;
     struct dist latency;
     double timeout;
+    const cJSON *retries;
     char *region;
 };
 
@@ -479,6 +480,11 @@ static const struct param_spec common_params[] = {
      "one-way network delay of a call into it (and of the reply)", NULL, 0},
     {"timeout", PT_DURATION, offsetof(struct common_cfg, timeout), 0, 1e9, "0",
      "the caller gives up after this long (0: never)", NULL, 0},
+    {"retries", PT_JSON, offsetof(struct common_cfg, retries), 0, 0, NULL,
+     "callers retry failed calls into it: {\"max\": 3, \"backoff\": \"50ms\", "
+     "\"multiplier\": 2, \"max_backoff\": \"2s\", \"jitter\": \"full\", "
+     "\"on\": [\"failed\", \"timeout\", \"rejected\"]}",
+     NULL, 0},
     {"region", PT_STRING, offsetof(struct common_cfg, region), 0, 0, NULL,
      "region (data center) it runs in", NULL, 0},
     PARAM_END,
@@ -487,6 +493,72 @@ static const struct param_spec common_params[] = {
 const struct param_spec *scenario_common_params(void)
 {
     return common_params;
+}
+
+static int parse_retries(const cJSON *obj, const char *path, struct retry_policy *rp,
+                         struct sim_error *err)
+{
+    static const char *const allowed[] = {"max",    "backoff", "multiplier", "max_backoff",
+                                          "jitter", "on",      NULL};
+    static const char *const jitters[] = {"full", "equal", "none", NULL};
+    static const char *const statuses[] = {"failed", "timeout", "rejected", NULL};
+    char sub[PATHLEN];
+    *rp = (struct retry_policy){.backoff = 0.05, .multiplier = 2, .max_backoff = 10,
+                                .on_failed = 1, .on_timeout = 1, .on_rejected = 1};
+    if (!obj)
+        return 0;
+    if (check_members(obj, allowed, path, err))
+        return -1;
+    const cJSON *v;
+    uint64_t max = 3;
+    if ((v = member(obj, "max")) &&
+        get_count(v, path_member(sub, sizeof sub, path, "max"), 0, 100, &max, err))
+        return -1;
+    rp->max = (uint32_t)max;
+    if ((v = member(obj, "backoff")) &&
+        get_duration(v, path_member(sub, sizeof sub, path, "backoff"), &rp->backoff, err))
+        return -1;
+    if ((v = member(obj, "multiplier")) &&
+        get_number(v, path_member(sub, sizeof sub, path, "multiplier"), 1, 100, &rp->multiplier,
+                   err))
+        return -1;
+    if ((v = member(obj, "max_backoff")) &&
+        get_duration(v, path_member(sub, sizeof sub, path, "max_backoff"), &rp->max_backoff,
+                     err))
+        return -1;
+    if ((v = member(obj, "jitter"))) {
+        int k = -1;
+        for (int i = 0; jitters[i] && cJSON_IsString(v); i++)
+            if (strcmp(jitters[i], v->valuestring) == 0)
+                k = i;
+        if (k < 0)
+            return sim_fail(err, path_member(sub, sizeof sub, path, "jitter"),
+                            "must be \"full\", \"equal\" or \"none\"");
+        rp->jitter = (enum retry_jitter)k;
+    }
+    if ((v = member(obj, "on"))) {
+        path_member(sub, sizeof sub, path, "on");
+        if (!cJSON_IsArray(v))
+            return sim_fail(err, sub, "must be a list of \"failed\", \"timeout\", "
+                                      "\"rejected\"");
+        rp->on_failed = rp->on_timeout = rp->on_rejected = 0;
+        for (const cJSON *s = v->child; s; s = s->next) {
+            int k = -1;
+            for (int i = 0; statuses[i] && cJSON_IsString(s); i++)
+                if (strcmp(statuses[i], s->valuestring) == 0)
+                    k = i;
+            if (k < 0)
+                return sim_fail(err, sub, "must list only \"failed\", \"timeout\", "
+                                          "\"rejected\"");
+            if (k == 0)
+                rp->on_failed = 1;
+            else if (k == 1)
+                rp->on_timeout = 1;
+            else
+                rp->on_rejected = 1;
+        }
+    }
+    return 0;
 }
 
 static const struct model_ops *find_model(const struct model_ops *const *registry,
@@ -580,6 +652,11 @@ static int parse_components(struct scenario *sc, const cJSON *arr,
         cs->latency = common.latency;
         common.latency = (struct dist){0};
         cs->timeout = common.timeout;
+        char rpath[PATHLEN];
+        if (!rc && parse_retries(common.retries, path_member(rpath, sizeof rpath, cs->path,
+                                                             "retries"),
+                                 &cs->retry, err))
+            rc = -1;
         cs->region = common.region;
         common.region = NULL;
         params_free(common_tab, &common);

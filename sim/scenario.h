@@ -52,6 +52,18 @@ struct workload {
     size_t ntrace;
 };
 
+enum retry_jitter { JITTER_FULL, JITTER_EQUAL, JITTER_NONE };
+
+/* Callers retry a failed, timed-out or rejected call into a component with "retries". */
+struct retry_policy {
+    uint32_t max;          /* retries after the first attempt; 0 = none */
+    double backoff;        /* s, before the first retry */
+    double multiplier;     /* each further retry waits this much longer */
+    double max_backoff;    /* s, cap on the wait */
+    enum retry_jitter jitter;
+    uint8_t on_failed, on_timeout, on_rejected;
+};
+
 struct comp_spec {
     char *id;
     const struct model_ops *ops;
@@ -59,6 +71,7 @@ struct comp_spec {
     int64_t nodes;        /* initial node count */
     struct dist latency;  /* one-way network delay of a call into this component */
     double timeout;       /* s; 0 = callers never give up */
+    struct retry_policy retry; /* how callers retry a failed call into this component */
     char *region;
     void *config;         /* ops->config_size bytes */
     char path[256];       /* "components[3]" */

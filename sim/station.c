@@ -26,13 +26,27 @@ void station_init(struct station *st, const struct comp *owner, const struct sta
     st->nnodes = 0;
     st->nodes = NULL;
     st->rng = NULL;
+    st->speed = NULL;
+    st->nspeed = 0;
     station_resize(st, NULL, nodes);
     for (uint32_t i = 0; i < nodes; i++)
         node_init(&st->nodes[i], now);
 }
 
+void station_set_speeds(struct station *st, const double *speeds, uint32_t n)
+{
+    free(st->speed);
+    st->speed = n ? sim_xmalloc(n * sizeof *st->speed) : NULL;
+    for (uint32_t i = 0; i < n; i++)
+        st->speed[i] = speeds[i];
+    st->nspeed = n;
+}
+
 void station_free(struct station *st)
 {
+    free(st->speed);
+    st->speed = NULL;
+    st->nspeed = 0;
     for (uint32_t i = 0; i < st->nnodes; i++) {
         free(st->nodes[i].wait);
         gsl_rng_free(st->rng[i]);
@@ -62,7 +76,10 @@ static void schedule_done(struct station *st, struct sim *sim, uint32_t node,
                           struct request *req, const struct dist *service)
 {
     struct sim_event ev = {.ptr = req, .target = st->comp, .kind = st->done_kind, .node = node};
-    sim_schedule(sim, dist_sample(service, st->rng[node]), &ev);
+    double t = dist_sample(service, st->rng[node]);
+    if (node < st->nspeed)
+        t /= st->speed[node];
+    sim_schedule(sim, t, &ev);
 }
 
 void station_serve(struct station *st, struct sim *sim, uint32_t node, struct request *req,
@@ -194,10 +211,11 @@ void station_reset(struct station *st, double now)
     }
 }
 
+/* Utilisation has no meaning without a worker limit: NaN (null in summary.json). */
 static double node_util(const struct station *st, const struct twavg *busy, double now)
 {
     if (st->cfg.workers <= 0)
-        return 0;
+        return NAN;
     return twavg_mean(busy, now) / (double)st->cfg.workers;
 }
 

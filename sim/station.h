@@ -34,6 +34,8 @@ struct station {
     struct station_node *nodes;
     struct dist service;    /* a copy of the model's service time (not owned) */
     gsl_rng **rng;          /* one stream per node: (component, node, "service") */
+    double *speed;          /* relative speed per node (service time / speed); NULL: all 1 */
+    uint32_t nspeed;
     const struct comp *owner;
 };
 
@@ -63,6 +65,8 @@ static inline int station_alive(const struct station *st, struct request *req)
  * after the network latency. Figures are kept. */
 void station_fail(struct station *st, struct sim *sim, uint32_t node);
 void station_recover(struct station *st, struct sim *sim, uint32_t node);
+/* Relative speeds of the first n nodes (a node at 0.5 takes twice as long); others run at 1. */
+void station_set_speeds(struct station *st, const double *speeds, uint32_t n);
 /* Starts service for req on a worker the caller already holds (e.g. a second phase). */
 void station_serve(struct station *st, struct sim *sim, uint32_t node, struct request *req,
                    const struct dist *service);
@@ -77,7 +81,7 @@ void station_reset(struct station *st, double now);
 void station_sample(struct station *st, double now, double *util, double *queue);
 void station_node_stats(const struct station *st, double now, uint32_t node,
                         struct node_stats *out);
-/* Mean utilisation over all nodes since warm-up (0 when workers are unlimited). */
+/* Mean utilisation over all nodes since warm-up (NaN when workers are unlimited). */
 double station_utilization(const struct station *st, double now);
 double station_queue_mean(const struct station *st, double now);
 /* Mean busy workers per node since warm-up. */

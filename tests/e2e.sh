@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types schema; do
+for c in run validate types schema sweep keymove; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -70,6 +70,29 @@ check "nothing written" test ! -e "$T/bad-out"
 status_is 2 "validate invalid" "$BIN" validate "$T/bad.json"
 status_is 2 "bad --set" "$BIN" run scenarios/mm1.json --out "$T/d" --set components.server.workers=0
 check "bad --set names --set" grep -q -- "--set: components\[0\].workers" "$T/err"
+
+# Replications: means with 95% half-widths; the same seeds give the same means.
+status_is 0 "run with replications" "$BIN" run scenarios/mm1.json --out "$T/r" --quiet --set duration=200s --replications 4 --jobs 2
+check "replications in summary" grep -q '"replications":	4' "$T/r/summary.json"
+check "ci95 in summary" grep -q '"latency_ms.p99"' "$T/r/summary.json"
+status_is 0 "replications in one process" "$BIN" run scenarios/mm1.json --out "$T/r1" --quiet --set duration=200s --replications 4 --jobs 1
+strip_wall "$T/r/summary.json" > "$T/r.s"; strip_wall "$T/r1/summary.json" > "$T/r1.s"
+check "replications: same result whatever the jobs" cmp -s "$T/r.s" "$T/r1.s"
+status_is 2 "bad --replications" "$BIN" run scenarios/mm1.json --replications 0
+
+# Sweeps: one row per point; an invalid point stops everything before it runs.
+status_is 0 "sweep" "$BIN" sweep scenarios/mm1.json --param workload.rate=40,60 --param components.server.workers=1,2 --set duration=200s --out "$T/s" --quiet
+check "sweep.csv rows" sh -c "[ \$(wc -l < '$T/s/sweep.csv') -eq 5 ]"
+check "sweep.csv header" sh -c "head -1 '$T/s/sweep.csv' | grep -q '^workload.rate,components.server.workers,throughput_rps,mean_ms'"
+status_is 2 "sweep with an invalid point" "$BIN" sweep scenarios/mm1.json --param components.server.workers=1,0 --out "$T/s2"
+check "invalid sweep wrote nothing" test ! -e "$T/s2"
+
+# keymove: the JSON object of CLI.md.
+status_is 0 "keymove" "$BIN" keymove --scheme jump --nodes 10 --add 1 --keys 10000
+for k in scheme nodes_before nodes_after keys moved moved_fraction ideal_fraction max_over_mean_before max_over_mean_after; do
+    check "keymove has $k" grep -q "\"$k\"" "$T/out"
+done
+status_is 2 "keymove bad scheme" "$BIN" keymove --scheme nope --nodes 10 --add 1
 
 # An unwritable output folder: exit 1 and a message.
 status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot
