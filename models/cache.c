@@ -97,6 +97,8 @@ struct cache {
     /* The current metrics interval, warm-up included. */
     uint64_t int_hits, int_reads;
     int probed;                 /* the kernel's first sample (at t = 0) has been answered */
+    int instant;                /* lookups take no time on unlimited workers: served on
+                                   arrival, without a service event */
     struct cache_move *moves;
     size_t nmoves;
 };
@@ -174,6 +176,13 @@ static int cache_parse(struct comp_spec *cs, const cJSON *obj, const struct scen
                           err);
 }
 
+/* Placement and hits depend on keys; nothing depends on clients. */
+static unsigned cache_needs(const struct comp_spec *cs)
+{
+    (void)cs;
+    return NEEDS_KEYS;
+}
+
 static void cache_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
                         void *ctx)
 {
@@ -240,6 +249,17 @@ static uint32_t owners_in(const struct placement *p, uint32_t n, uint32_t rf, ui
 static uint32_t owners(const struct cache *k, uint64_t key, uint32_t *out)
 {
     return owners_in(k->place, k->active, k->rf, key, out);
+}
+
+/* The copies a write reaches from the node that handles it: the key's owners, or for a
+ * sidecar that node alone (a private instance shares nothing). */
+static uint32_t copies(const struct cache *k, uint32_t node, uint64_t key, uint32_t *out)
+{
+    if (!k->place) {
+        out[0] = node;
+        return 1;
+    }
+    return owners(k, key, out);
 }
 
 static int node_is_up(const struct cache *k, uint32_t node)
@@ -429,7 +449,7 @@ static void flush_key(struct comp *c, struct sim *sim, uint32_t node, uint64_t k
 {
     struct cache *k = c->state;
     uint32_t own[16];
-    uint32_t n = owners(k, key, own);
+    uint32_t n = copies(k, node, key, own);
     evict_mark_clean(&k->nodes[node].store, key);
     for (uint32_t i = 0; i < n; i++)
         if (own[i] != node)
@@ -487,11 +507,12 @@ static void fill(struct comp *c, struct sim *sim, uint32_t node, uint64_t key)
 
 /* A write reaches every working copy: clean after the backend's ack, or dirty (write-back),
  * where a new dirty period schedules its flush. */
-static void write_copies(struct comp *c, struct sim *sim, uint64_t key, int dirty)
+static void write_copies(struct comp *c, struct sim *sim, uint32_t node, uint64_t key,
+                         int dirty)
 {
     struct cache *k = c->state;
     uint32_t own[16];
-    uint32_t n = owners(k, key, own);
+    uint32_t n = copies(k, node, key, own);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t j = own[i];
         if (!node_is_up(k, j))
@@ -507,10 +528,10 @@ static void write_copies(struct comp *c, struct sim *sim, uint64_t key, int dirt
     }
 }
 
-static void invalidate_copies(struct cache *k, uint64_t key)
+static void invalidate_copies(struct cache *k, uint32_t node, uint64_t key)
 {
     uint32_t own[16];
-    uint32_t n = owners(k, key, own);
+    uint32_t n = copies(k, node, key, own);
     for (uint32_t i = 0; i < n; i++)
         evict_remove(&k->nodes[own[i]].store, key, NULL);
 }
@@ -527,6 +548,7 @@ static int cache_start(struct comp *c, struct sim *sim)
     k->warmup = world_warmup(w);
     k->backend = cfg->backend >= 0 ? &w->comps[cfg->backend] : NULL;
     k->rf = cfg->sharding.replication_factor;
+    k->instant = cfg->st.workers < 0 && cfg->service.kind == DIST_CONST && cfg->service.p[0] == 0;
     station_init(&k->st, c, &cfg->st, &cfg->service, 0, EV_CACHE_DONE, sim->now);
     if (cfg->placement == CP_SIDECAR) {
         k->ncallers = (uint32_t)w->ncomp + 1;
@@ -539,29 +561,6 @@ static int cache_start(struct comp *c, struct sim *sim)
     k->active = k->nnodes;
     k->place = make_placement(cfg, k->active);
     return 0;
-}
-
-static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
-{
-    struct cache *k = c->state;
-    const struct cache_cfg *cfg = c->config;
-    struct frame *f = req_top(req);
-    /* The key decides the node, whatever node the caller named. */
-    f->node = cfg->placement == CP_SIDECAR ? sidecar_instance(c, sim, req)
-              : k->active == 1             ? 0
-                                           : route(k, req->key);
-    switch (station_arrive(&k->st, sim, f->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
 }
 
 static void call_backend(struct comp *c, struct sim *sim, struct request *req,
@@ -606,13 +605,13 @@ static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32
     call_backend(c, sim, req, CS_FILL);
 }
 
-static void do_write(struct comp *c, struct sim *sim, struct request *req)
+static void do_write(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
 {
     struct cache *k = c->state;
     const struct cache_cfg *cfg = c->config;
     k->writes += req->counted;
     if (!k->backend) {
-        write_copies(c, sim, req->key, 0);
+        write_copies(c, sim, node, req->key, 0);
         req_reply(sim, req);
         return;
     }
@@ -624,27 +623,51 @@ static void do_write(struct comp *c, struct sim *sim, struct request *req)
         call_backend(c, sim, req, CS_AROUND);
         return;
     default:
-        write_copies(c, sim, req->key, 1);
+        write_copies(c, sim, node, req->key, 1);
         req_reply(sim, req);
         return;
     }
 }
 
-/* The lookup's service time is over. */
-static void serve(struct comp *c, struct sim *sim, struct request *req)
+/* The lookup is done (its service time is over, or it takes none). */
+static void serve(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
 {
     struct cache *k = c->state;
-    uint32_t node = req_top(req)->node;
-    /* Event-driven: the worker is free once the lookup is done. */
-    station_release(&k->st, sim, node);
     if (req->op == k->op_read)
         do_read(c, sim, req, node);
     else if (req->op == k->op_write)
-        do_write(c, sim, req);
+        do_write(c, sim, req, node);
     else if (k->backend)
         call_backend(c, sim, req, CS_PASS);
     else
         req_reply(sim, req);
+}
+
+static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    struct frame *f = req_top(req);
+    /* The key decides the node, whatever node the caller named. */
+    f->node = cfg->placement == CP_SIDECAR ? sidecar_instance(c, sim, req)
+              : k->active == 1             ? 0
+                                           : route(k, req->key);
+    enum station_result r = k->instant ? station_enter(&k->st, f->node, req)
+                                       : station_arrive(&k->st, sim, f->node, req);
+    switch (r) {
+    case STATION_REJECTED:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        if (k->instant)
+            serve(c, sim, req, f->node);
+        break;
+    }
 }
 
 static void cache_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
@@ -659,7 +682,9 @@ static void cache_handle(struct comp *c, struct sim *sim, const struct sim_event
         req_reply(sim, ev->ptr);
         return;
     }
-    serve(c, sim, ev->ptr);
+    /* Event-driven: the worker is free once the lookup is done. */
+    station_release(&k->st, sim, ev->node);
+    serve(c, sim, ev->ptr, ev->node);
 }
 
 /* The fill goes to the node that served the read, unless a scale has since given the key
@@ -677,6 +702,8 @@ static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
     const struct cache_cfg *cfg = c->config;
     struct frame *f = req_top(req);
     if (f->step == CS_FLUSH) {
+        if (req->status != REQ_OK && req_retry(sim, req, REQ_ANY_NODE))
+            return;
         /* A flush the backend did not take is a write no copy holds any more. */
         if (req->status != REQ_OK && req->counted) {
             k->flush_failures++;
@@ -689,6 +716,9 @@ static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
         req_reply(sim, req); /* the node failed meanwhile; its waiters went with it */
         return;
     }
+    /* The backend's retry policy may call again; misses coalesced on this call wait on. */
+    if (req->status != REQ_OK && req_retry(sim, req, REQ_ANY_NODE))
+        return;
     int ok = req->status == REQ_OK;
     switch (f->step) {
     case CS_FILL:
@@ -702,10 +732,10 @@ static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
         break;
     case CS_THROUGH:
         if (ok)
-            write_copies(c, sim, req->key, 0);
+            write_copies(c, sim, f->node, req->key, 0);
         break;
     case CS_AROUND:
-        invalidate_copies(k, req->key);
+        invalidate_copies(k, f->node, req->key);
         break;
     default:
         break;
@@ -796,7 +826,8 @@ static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
     k->place = np;
     k->active = n_new;
     k->gen++;
-    qsort(gone_dirty.key, gone_dirty.n, sizeof *gone_dirty.key, cmp_u64);
+    if (gone_dirty.n)
+        qsort(gone_dirty.key, gone_dirty.n, sizeof *gone_dirty.key, cmp_u64);
     for (size_t i = 0; i < gone_dirty.n; i++) {
         uint64_t key = gone_dirty.key[i];
         if (i > 0 && gone_dirty.key[i - 1] == key)
@@ -1004,6 +1035,7 @@ const struct model_ops cache_ops = {
     .config_size = sizeof(struct cache_cfg),
     .parse = cache_parse,
     .edges = cache_edges,
+    .needs = cache_needs,
     .state_size = sizeof(struct cache),
     .start = cache_start,
     .arrive = cache_arrive,

@@ -130,6 +130,20 @@ enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t
     return result;
 }
 
+enum station_result station_enter(struct station *st, uint32_t node, struct request *req)
+{
+    struct station_node *n = &st->nodes[node];
+    n->arrivals++;
+    if (!n->up) {
+        n->rejected++;
+        return STATION_DOWN;
+    }
+    n->served++;
+    req_top(req)->epoch = n->epoch;
+    residents_add(&n->residents, req);
+    return STATION_STARTED;
+}
+
 void station_fail(struct station *st, struct sim *sim, uint32_t node)
 {
     struct station_node *n = &st->nodes[node];
@@ -188,7 +202,22 @@ void station_resize(struct station *st, struct sim *sim, uint32_t nodes)
 {
     double now = sim ? sim->now : 0;
     if (nodes > st->nnodes) {
-        st->nodes = sim_xrealloc(st->nodes, nodes * sizeof *st->nodes);
+        /* Not realloc: each resident list's sentinel lives in its node record, so when the
+         * records move, the first and last frames of every list must point to the new place
+         * (and an empty list to itself). */
+        struct station_node *moved = sim_xmalloc(nodes * sizeof *moved);
+        for (uint32_t i = 0; i < st->nnodes; i++) {
+            struct frame *from = &st->nodes[i].residents.head, *to = &moved[i].residents.head;
+            moved[i] = st->nodes[i];
+            if (from->res_next == from) {
+                to->res_next = to->res_prev = to;
+            } else {
+                to->res_next->res_prev = to;
+                to->res_prev->res_next = to;
+            }
+        }
+        free(st->nodes);
+        st->nodes = moved;
         st->rng = sim_xrealloc(st->rng, nodes * sizeof *st->rng);
         for (uint32_t i = st->nnodes; i < nodes; i++) {
             node_init(&st->nodes[i], now);

@@ -384,6 +384,110 @@ START_TEST(test_write_back_replicas_survive)
 }
 END_TEST
 
+/* A trace scenario with an events list, run to its end. */
+static struct world *run_with_events(const char *rows, const char *duration, const char *cache,
+                                     const char *db_fields, const char *events,
+                                     struct scenario **sc_out, char **trace_out)
+{
+    char *trace = trace_file(rows);
+    char *text = trace_scenario(trace, duration, "cache", cache, db_fields, "");
+    char *end = strrchr(text, ']');
+    snprintf(end, 8192 - (size_t)(end - text), "],\"events\":[%s]}", events);
+    struct scenario *sc = load(text);
+    free(text);
+    *sc_out = sc;
+    *trace_out = trace;
+    return run(sc, 1);
+}
+
+static void done_with(struct world *w, struct scenario *sc, char *trace)
+{
+    world_free(w);
+    scenario_free(sc);
+    unlink(trace);
+    free(trace);
+}
+
+/* A node fails while a miss (at 0) and two coalesced misses (0.1, 0.2) wait for the backend
+ * (1 s): all three fail at once, the orphaned call's late answer fills nothing, and the node
+ * comes back cold at 0.6, so the read at 2 misses again. No request is left behind. */
+START_TEST(test_fail_with_waiters)
+{
+    struct scenario *sc;
+    char *trace;
+    struct world *w = run_with_events(
+        "0,read,5,0\n0.1,read,5,0\n0.2,read,5,0\n2,read,5,0\n", "5s",
+        "\"capacity\":10,\"backend\":\"db\"", "\"service\":\"1s\"",
+        "{\"at\":\"0.5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0},"
+        "{\"at\":\"0.6s\",\"action\":\"recover\",\"target\":\"cache\",\"node\":0}",
+        &sc, &trace);
+    cJSON *s = report_summary(w);
+    const cJSON *c = comp_summary(s, "cache");
+    ck_assert_uint_eq(w->failed, 3);
+    ck_assert_uint_eq(w->completed, 1);
+    ck_assert_uint_eq(w->in_flight, 0);
+    ck_assert_double_eq(num(c, "misses"), 4);
+    ck_assert_double_eq(num(c, "coalesced"), 2);
+    ck_assert_double_eq(num(c, "backend_calls"), 2);
+    ck_assert_double_eq(num(c, "keys"), 1);
+    cJSON_Delete(s);
+    done_with(w, sc, trace);
+}
+END_TEST
+
+/* The backend's retry policy (one retry after 0.1 s) applies to the cache's call: the call at
+ * 0 times out at 0.5, is retried at 0.6 and times out at 1.1; the miss coalesced on it waits
+ * through the retry and times out with it. One logical backend call, two requests at db. */
+START_TEST(test_backend_retry)
+{
+    struct outcome o = run_trace("0,read,5,0\n0.1,read,5,0\n", "5s",
+                                 "\"capacity\":10,\"backend\":\"db\"",
+                                 "\"service\":\"1s\",\"timeout\":\"0.5s\","
+                                 "\"retries\":{\"max\":1,\"backoff\":\"0.1s\","
+                                 "\"jitter\":\"none\"}");
+    ck_assert_double_eq(o.backend_calls, 1);
+    ck_assert_double_eq(o.db_requests, 2);
+    ck_assert_double_eq(o.coalesced, 1);
+    ck_assert_uint_eq(o.timed_out, 2);
+}
+END_TEST
+
+/* Scaling a write-back cache from 1 to 2 nodes (modulo): the dirty keys whose owner changed
+ * are removed from node 0 and flushed at once, one flush each; the others stay dirty until
+ * their flush_after (100 s, after the run). Which keys move follows from the placement. */
+START_TEST(test_scale_flushes_moved_dirty)
+{
+    struct placement *p;
+    ck_assert_int_eq(placement_create(PLACEMENT_MODULO, NULL, 2, NULL, &p, NULL), 0);
+    char rows[1024] = "";
+    double moved = 0;
+    for (int k = 0; k < 10; k++) {
+        char row[64];
+        snprintf(row, sizeof row, "%d,write,%d,0\n", k, k);
+        strcat(rows, row);
+        moved += placement_lookup(p, placement_hash_id(p, (uint64_t)k)) != 0;
+    }
+    placement_free(p);
+    ck_assert(moved > 0 && moved < 10);
+    struct scenario *sc;
+    char *trace;
+    struct world *w = run_with_events(
+        rows, "20s",
+        "\"capacity\":100,\"backend\":\"db\",\"write_policy\":\"write_back\","
+        "\"flush_after\":\"100s\"",
+        "", "{\"at\":\"15s\",\"action\":\"scale\",\"target\":\"cache\",\"nodes\":2}",
+        &sc, &trace);
+    cJSON *s = report_summary(w);
+    const cJSON *c = comp_summary(s, "cache");
+    ck_assert_double_eq(num(c, "flushes"), moved);
+    ck_assert_double_eq(num(comp_summary(s, "db"), "requests"), moved);
+    ck_assert_double_eq(num(c, "keys"), 10 - moved);
+    ck_assert_double_eq(num(c, "lost_writes"), 0);
+    cJSON_Delete(s);
+    done_with(w, sc, trace);
+}
+END_TEST
+
 /* ---- sidecar --------------------------------------------------------------------------- */
 
 /* A web tier of 3 nodes (round robin) calls the cache for each read of key 1. As a sidecar,
@@ -427,6 +531,46 @@ START_TEST(test_sidecar)
 {
     sidecar_case("sidecar", 3, 3, 3);
     sidecar_case("shared", 5, 1, 1);
+}
+END_TEST
+
+/* Writes through a sidecar stay in the instance of the web node that made them: web nodes
+ * 0, 1, 0, 1 (round robin) write 1, then read 1 three times: instance 0 hits at 2, instance
+ * 1 misses at 1 and hits at 3. Write-through: the write and the one miss call the backend.
+ * Write-back (flush after 0.5 s): the write is flushed once from instance 0. */
+static void sidecar_writes(const char *policy, double calls, double flushes)
+{
+    char *trace = trace_file("0,write,1,0\n1,read,1,0\n2,read,1,0\n3,read,1,0\n");
+    char cache[256];
+    snprintf(cache, sizeof cache,
+             "\"capacity\":10,\"backend\":\"db\",\"placement\":\"sidecar\","
+             "\"write_policy\":\"%s\",\"flush_after\":\"0.5s\"",
+             policy);
+    char *text = trace_scenario(trace, "10s", "web", cache, "",
+                                ",{\"id\":\"web\",\"type\":\"service\",\"nodes\":2,"
+                                "\"calls\":{\"*\":[\"cache\"]}}");
+    struct scenario *sc = load(text);
+    struct world *w = run(sc, 1);
+    cJSON *s = report_summary(w);
+    const cJSON *c = comp_summary(s, "cache");
+    ck_assert_double_eq(num(c, "hits"), 2);
+    ck_assert_double_eq(num(c, "misses"), 1);
+    ck_assert_double_eq(num(c, "backend_calls"), calls);
+    ck_assert_double_eq(num(c, "flushes"), flushes);
+    ck_assert_double_eq(num(c, "nodes"), 2);
+    ck_assert_uint_eq(w->completed, 4);
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+    unlink(trace);
+    free(trace);
+}
+
+START_TEST(test_sidecar_writes)
+{
+    sidecar_writes("write_through", 2, 0);
+    sidecar_writes("write_back", 2, 1);
 }
 END_TEST
 
@@ -750,7 +894,11 @@ Suite *cache_suite(void)
     tcase_add_test(tc, test_coalesce_failure);
     tcase_add_test(tc, test_write_back_loss);
     tcase_add_test(tc, test_write_back_replicas_survive);
+    tcase_add_test(tc, test_fail_with_waiters);
+    tcase_add_test(tc, test_backend_retry);
+    tcase_add_test(tc, test_scale_flushes_moved_dirty);
     tcase_add_test(tc, test_sidecar);
+    tcase_add_test(tc, test_sidecar_writes);
     tcase_add_test(tc, test_interval_hit_ratio);
     tcase_add_test(tc, test_validation);
     suite_add_tcase(s, tc);
