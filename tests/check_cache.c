@@ -316,74 +316,6 @@ START_TEST(test_coalesce_failure)
 }
 END_TEST
 
-/* ---- write-back loss on failure -------------------------------------------------------- */
-
-/* Dirty keys 1, 2, 3 (1 written twice: one dirty key) when the node fails at 5: three lost
- * writes. The write at 5.5 finds the node down (failed); the node recovers cold at 6, so the
- * read of 1 at 7 misses. Nothing is ever flushed (flush_after 100 s). */
-START_TEST(test_write_back_loss)
-{
-    char *trace = trace_file("0,write,1,0\n1,write,2,0\n2,write,3,0\n3,write,1,0\n"
-                             "5.5,write,4,0\n7,read,1,0\n");
-    char extra[] = "],\"events\":[{\"at\":\"5s\",\"action\":\"fail\",\"target\":\"cache\","
-                   "\"node\":0},{\"at\":\"6s\",\"action\":\"recover\",\"target\":\"cache\","
-                   "\"node\":0}";
-    /* The events array closes the components list early; the text ends with "]}" anyway. */
-    char *text = trace_scenario(trace, "20s", "cache",
-                                "\"capacity\":10,\"backend\":\"db\","
-                                "\"write_policy\":\"write_back\",\"flush_after\":\"100s\"",
-                                "", "");
-    char *end = strrchr(text, ']');
-    snprintf(end, 8192 - (size_t)(end - text), "%s]}", extra);
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
-    cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "lost_writes"), 3);
-    ck_assert_double_eq(num(c, "flushes"), 0);
-    ck_assert_double_eq(num(c, "misses"), 1);
-    ck_assert_double_eq(num(c, "backend_calls"), 1);
-    ck_assert_uint_eq(w->failed, 1);
-    ck_assert_uint_eq(w->completed, 5);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
-    free(text);
-    unlink(trace);
-    free(trace);
-}
-END_TEST
-
-/* With two nodes and replication_factor 2 every dirty key has a second dirty copy, so failing
- * node 0 loses nothing; the survivor flushes keys 1, 2, 3 at 100, 101, 102. */
-START_TEST(test_write_back_replicas_survive)
-{
-    char *trace = trace_file("0,write,1,0\n1,write,2,0\n2,write,3,0\n3,write,1,0\n");
-    char *text = trace_scenario(trace, "110s", "cache",
-                                "\"capacity\":10,\"backend\":\"db\",\"nodes\":2,"
-                                "\"sharding\":{\"replication_factor\":2},"
-                                "\"write_policy\":\"write_back\",\"flush_after\":\"100s\"",
-                                "", "");
-    char *end = strrchr(text, ']');
-    snprintf(end, 8192 - (size_t)(end - text),
-             "],\"events\":[{\"at\":\"5s\",\"action\":\"fail\",\"target\":\"cache\","
-             "\"node\":0}]}");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
-    cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "lost_writes"), 0);
-    ck_assert_double_eq(num(c, "flushes"), 3);
-    ck_assert_double_eq(num(comp_summary(s, "db"), "requests"), 3);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
-    free(text);
-    unlink(trace);
-    free(trace);
-}
-END_TEST
-
 /* A trace scenario with an events list, run to its end. */
 static struct world *run_with_events(const char *rows, const char *duration, const char *cache,
                                      const char *db_fields, const char *events,
@@ -407,6 +339,60 @@ static void done_with(struct world *w, struct scenario *sc, char *trace)
     unlink(trace);
     free(trace);
 }
+
+/* ---- write-back loss on failure -------------------------------------------------------- */
+
+/* Dirty keys 1, 2, 3 (1 written twice: one dirty key) when the node fails at 5: three lost
+ * writes. The write at 5.5 finds the node down (failed); the node recovers cold at 6, so the
+ * read of 1 at 7 misses. Nothing is ever flushed (flush_after 100 s). */
+START_TEST(test_write_back_loss)
+{
+    struct scenario *sc;
+    char *trace;
+    struct world *w = run_with_events(
+        "0,write,1,0\n1,write,2,0\n2,write,3,0\n3,write,1,0\n5.5,write,4,0\n7,read,1,0\n",
+        "20s",
+        "\"capacity\":10,\"backend\":\"db\",\"write_policy\":\"write_back\","
+        "\"flush_after\":\"100s\"",
+        "",
+        "{\"at\":\"5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0},"
+        "{\"at\":\"6s\",\"action\":\"recover\",\"target\":\"cache\",\"node\":0}",
+        &sc, &trace);
+    cJSON *s = report_summary(w);
+    const cJSON *c = comp_summary(s, "cache");
+    ck_assert_double_eq(num(c, "lost_writes"), 3);
+    ck_assert_double_eq(num(c, "flushes"), 0);
+    ck_assert_double_eq(num(c, "misses"), 1);
+    ck_assert_double_eq(num(c, "backend_calls"), 1);
+    ck_assert_uint_eq(w->failed, 1);
+    ck_assert_uint_eq(w->completed, 5);
+    cJSON_Delete(s);
+    done_with(w, sc, trace);
+}
+END_TEST
+
+/* With two nodes and replication_factor 2 every dirty key has a second dirty copy, so failing
+ * node 0 loses nothing; the survivor flushes keys 1, 2, 3 at 100, 101, 102. */
+START_TEST(test_write_back_replicas_survive)
+{
+    struct scenario *sc;
+    char *trace;
+    struct world *w = run_with_events(
+        "0,write,1,0\n1,write,2,0\n2,write,3,0\n3,write,1,0\n", "110s",
+        "\"capacity\":10,\"backend\":\"db\",\"nodes\":2,"
+        "\"sharding\":{\"replication_factor\":2},"
+        "\"write_policy\":\"write_back\",\"flush_after\":\"100s\"",
+        "", "{\"at\":\"5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0}", &sc,
+        &trace);
+    cJSON *s = report_summary(w);
+    const cJSON *c = comp_summary(s, "cache");
+    ck_assert_double_eq(num(c, "lost_writes"), 0);
+    ck_assert_double_eq(num(c, "flushes"), 3);
+    ck_assert_double_eq(num(comp_summary(s, "db"), "requests"), 3);
+    cJSON_Delete(s);
+    done_with(w, sc, trace);
+}
+END_TEST
 
 /* A node fails while a miss (at 0) and two coalesced misses (0.1, 0.2) wait for the backend
  * (1 s): all three fail at once, the orphaned call's late answer fills nothing, and the node
@@ -432,6 +418,34 @@ START_TEST(test_fail_with_waiters)
     ck_assert_double_eq(num(c, "keys"), 1);
     cJSON_Delete(s);
     done_with(w, sc, trace);
+}
+END_TEST
+
+/* The callers give up on the cache after 0.5 s (its timeout) while the backend takes 1 s:
+ * the miss at 0 and the one coalesced at 0.1 time out, but the backend's answer still fills
+ * the key at 1, so the read at 2 hits; the abandoned waiter is freed when the fill answers. */
+START_TEST(test_caller_timeout_still_fills)
+{
+    char *trace = trace_file("0,read,5,0\n0.1,read,5,0\n2,read,5,0\n");
+    char *text = trace_scenario(trace, "5s", "cache",
+                                "\"capacity\":10,\"backend\":\"db\",\"timeout\":\"0.5s\"",
+                                "\"service\":\"1s\"", "");
+    struct scenario *sc = load(text);
+    struct world *w = run(sc, 1);
+    cJSON *s = report_summary(w);
+    const cJSON *c = comp_summary(s, "cache");
+    ck_assert_uint_eq(w->timed_out, 2);
+    ck_assert_uint_eq(w->completed, 1);
+    ck_assert_uint_eq(w->in_flight, 0);
+    ck_assert_double_eq(num(c, "hits"), 1);
+    ck_assert_double_eq(num(c, "coalesced"), 1);
+    ck_assert_double_eq(num(c, "backend_calls"), 1);
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+    unlink(trace);
+    free(trace);
 }
 END_TEST
 
@@ -896,6 +910,7 @@ Suite *cache_suite(void)
     tcase_add_test(tc, test_write_back_replicas_survive);
     tcase_add_test(tc, test_fail_with_waiters);
     tcase_add_test(tc, test_backend_retry);
+    tcase_add_test(tc, test_caller_timeout_still_fills);
     tcase_add_test(tc, test_scale_flushes_moved_dirty);
     tcase_add_test(tc, test_sidecar);
     tcase_add_test(tc, test_sidecar_writes);
