@@ -26,18 +26,18 @@ enum cache_stage { CS_NONE, CS_FILL, CS_THROUGH, CS_AROUND, CS_PASS, CS_FLUSH };
 struct cache_cfg {
     struct station_cfg st;
     struct dist service;
-    int64_t capacity;      /* entries per node */
-    int eviction;          /* enum evict_policy */
-    double ttl;            /* s; 0 = none */
+    int64_t capacity; /* entries per node */
+    int eviction;     /* enum evict_policy */
+    double ttl;       /* s; 0 = none */
     char *backend_id;
-    int write_policy;      /* enum cache_write */
-    double flush_after;    /* s; write-back: a dirty entry is flushed this long after its first
-                              unflushed write */
+    int write_policy;   /* enum cache_write */
+    double flush_after; /* s; write-back: a dirty entry is flushed this long after its first
+                           unflushed write */
     const cJSON *sharding_json;
-    int placement;         /* enum cache_placement */
-    int coalesce;          /* concurrent misses for a key share one backend call */
+    int placement; /* enum cache_placement */
+    int coalesce;  /* concurrent misses for a key share one backend call */
     /* Resolved by the parse hook. */
-    int64_t backend;       /* component index, or -1 for none */
+    int64_t backend; /* component index, or -1 for none */
     struct sharding_cfg sharding;
 };
 
@@ -49,7 +49,7 @@ struct flush_rec {
 
 struct cache_node {
     struct evict_store store;
-    gsl_rng *rng;          /* random eviction only */
+    gsl_rng *rng; /* random eviction only */
     /* Due flushes in deadline order; each has one EV_CACHE_FLUSH event pending. */
     struct flush_rec *fq;
     uint32_t fq_head, fq_len, fq_cap;
@@ -74,14 +74,14 @@ struct cache_move {
 struct cache {
     struct station st;
     struct cache_node *nodes;
-    uint32_t nnodes;            /* node records (never shrinks) */
-    uint32_t active;            /* nodes that own keys */
-    struct placement *place;    /* over `active` nodes */
-    uint32_t gen;               /* placement generation: changes at every scale */
-    uint32_t rf;                /* replication factor */
-    struct comp *backend;       /* NULL: the cache is the store of record */
-    int op_read, op_write;      /* workload op indexes, -1 when absent */
-    double warmup;              /* s */
+    uint32_t nnodes;         /* node records (never shrinks) */
+    uint32_t active;         /* nodes that own keys */
+    struct placement *place; /* over `active` nodes */
+    uint32_t gen;            /* placement generation: changes at every scale */
+    uint32_t rf;             /* replication factor */
+    struct comp *backend;    /* NULL: the cache is the store of record */
+    int op_read, op_write;   /* workload op indexes, -1 when absent */
+    double warmup;           /* s */
     /* Sidecar: per caller component (the client is the last slot) and caller node, the
      * instance index + 1 (0: none yet). */
     uint32_t **inst;
@@ -92,38 +92,36 @@ struct cache {
     uint32_t pend_mask, pend_count;
     /* Figures after the warm-up. */
     uint64_t hits, misses, coalesced, backend_calls, flushes, flush_failures, lost_writes;
-    uint64_t writes, reads_failed;
+    uint64_t writes;
     uint64_t evict_base, expire_base; /* store counters at the end of the warm-up */
     /* The current metrics interval, warm-up included. */
     uint64_t int_hits, int_reads;
-    int probed;                 /* the kernel's first sample (at t = 0) has been answered */
-    int instant;                /* lookups take no time on unlimited workers: served on
-                                   arrival, without a service event */
+    int probed;  /* the kernel's first sample (at t = 0) has been answered */
+    int instant; /* lookups take no time on unlimited workers: served on
+                    arrival, without a service event */
     struct cache_move *moves;
     size_t nmoves;
 };
 
 static const struct param_spec cache_params[] = {
     {"workers", PT_LIMIT, offsetof(struct cache_cfg, st.workers), 1, 1e9, "\"unlimited\"",
-     "concurrent requests per node (event-driven: none is held while the backend answers)",
-     NULL, 0},
+     "concurrent requests per node (event-driven: none is held while the backend answers)", NULL,
+     0},
     {"queue", PT_LIMIT, offsetof(struct cache_cfg, st.queue), 0, 1e9, "\"unlimited\"",
      "waiting room per node; 0 = none", NULL, 0},
     {"service", PT_DIST, offsetof(struct cache_cfg, service), 0, 0, "0",
      "time of one lookup on a worker", NULL, 0},
-    {"capacity", PT_INT, offsetof(struct cache_cfg, capacity), 0, (double)EVICT_MAX_CAPACITY,
-     NULL, "keys per node (per instance for a sidecar)", NULL, PARAM_REQUIRED},
+    {"capacity", PT_INT, offsetof(struct cache_cfg, capacity), 0, (double)EVICT_MAX_CAPACITY, NULL,
+     "keys per node (per instance for a sidecar)", NULL, PARAM_REQUIRED},
     {"eviction", PT_ENUM, offsetof(struct cache_cfg, eviction), 0, 0, "\"lru\"",
      "which key leaves a full node", evict_policy_names, 0},
     {"ttl", PT_DURATION, offsetof(struct cache_cfg, ttl), 0, 1e12, "0",
-     "lifetime of an entry from its fill or write; an expired entry is a miss (0: none)", NULL,
-     0},
+     "lifetime of an entry from its fill or write; an expired entry is a miss (0: none)", NULL, 0},
     {"backend", PT_STRING, offsetof(struct cache_cfg, backend_id), 0, 0, NULL,
      "id of the component called on a read miss, for writes and for other ops (none: misses "
      "are filled at once)",
      NULL, 0},
-    {"write_policy", PT_ENUM, offsetof(struct cache_cfg, write_policy), 0, 0,
-     "\"write_through\"",
+    {"write_policy", PT_ENUM, offsetof(struct cache_cfg, write_policy), 0, 0, "\"write_through\"",
      "write_through: backend, then update, reply after the ack; write_around: backend, then "
      "invalidate; write_back: update as dirty and reply at once, flush later",
      write_names, 0},
@@ -140,8 +138,8 @@ static const struct param_spec cache_params[] = {
      "caller",
      placement_names, 0},
     {"coalesce", PT_BOOL, offsetof(struct cache_cfg, coalesce), 0, 0, "true",
-     "concurrent misses for a key wait for one backend call (false: each calls: a stampede)",
-     NULL, 0},
+     "concurrent misses for a key wait for one backend call (false: each calls: a stampede)", NULL,
+     0},
     PARAM_END,
 };
 
@@ -171,9 +169,8 @@ static int cache_parse(struct comp_spec *cs, const cJSON *obj, const struct scen
             return sim_fail(err, path_member(path, sizeof path, cs->path, "sharding"),
                             "a sidecar cache is private to its caller node: it has no sharding");
     }
-    return sharding_parse(cfg->sharding_json,
-                          path_member(path, sizeof path, cs->path, "sharding"), &cfg->sharding,
-                          err);
+    return sharding_parse(cfg->sharding_json, path_member(path, sizeof path, cs->path, "sharding"),
+                          &cfg->sharding, err);
 }
 
 /* Placement and hits depend on keys; nothing depends on clients. */
@@ -183,8 +180,7 @@ static unsigned cache_needs(const struct comp_spec *cs)
     return NEEDS_KEYS;
 }
 
-static void cache_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
-                        void *ctx)
+static void cache_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx)
 {
     const struct cache_cfg *cfg = cs->config;
     if (cfg->backend >= 0)
@@ -208,8 +204,8 @@ static void grow_nodes(struct comp *c, struct sim *sim, uint32_t n)
             nd->rng = comp_rng(c, i, "evict");
         struct sim_error err = {0};
         /* The capacity and TTL were checked against the store's limits at load. */
-        int rc = evict_init(&nd->store, (enum evict_policy)cfg->eviction,
-                            (uint64_t)cfg->capacity, cfg->ttl, nd->rng, &err);
+        int rc = evict_init(&nd->store, (enum evict_policy)cfg->eviction, (uint64_t)cfg->capacity,
+                            cfg->ttl, nd->rng, &err);
         if (rc)
             sim_error_print(&err);
         SIM_ASSERT(rc == 0);
@@ -457,8 +453,7 @@ static void flush_key(struct comp *c, struct sim *sim, uint32_t node, uint64_t k
     spawn_flush(c, sim, node, key);
 }
 
-static void push_flush(struct comp *c, struct sim *sim, uint32_t node, uint64_t key,
-                       double since)
+static void push_flush(struct comp *c, struct sim *sim, uint32_t node, uint64_t key, double since)
 {
     const struct cache_cfg *cfg = c->config;
     struct cache_node *nd = &((struct cache *)c->state)->nodes[node];
@@ -507,8 +502,7 @@ static void fill(struct comp *c, struct sim *sim, uint32_t node, uint64_t key)
 
 /* A write reaches every working copy: clean after the backend's ack, or dirty (write-back),
  * where a new dirty period schedules its flush. */
-static void write_copies(struct comp *c, struct sim *sim, uint32_t node, uint64_t key,
-                         int dirty)
+static void write_copies(struct comp *c, struct sim *sim, uint32_t node, uint64_t key, int dirty)
 {
     struct cache *k = c->state;
     uint32_t own[16];
@@ -770,8 +764,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Measures how many keys of an evenly spaced sample change their primary node. */
-static void record_move(struct comp *c, struct sim *sim, const struct placement *np,
-                        uint32_t n_new)
+static void record_move(struct comp *c, struct sim *sim, const struct placement *np, uint32_t n_new)
 {
     struct cache *k = c->state;
     const struct scenario *sc = c->world->sc;
@@ -787,9 +780,8 @@ static void record_move(struct comp *c, struct sim *sim, const struct placement 
         moved += a != b;
     }
     k->moves = sim_xrealloc(k->moves, (k->nmoves + 1) * sizeof *k->moves);
-    k->moves[k->nmoves++] =
-        (struct cache_move){.at = sim->now, .before = k->active, .after = n_new, .keys = keys,
-                            .moved = moved};
+    k->moves[k->nmoves++] = (struct cache_move){
+        .at = sim->now, .before = k->active, .after = n_new, .keys = keys, .moved = moved};
 }
 
 /* A new node count: new nodes start cold, and every key a node no longer owns is removed from
@@ -954,8 +946,7 @@ static int cache_node_up(const struct comp *c, uint32_t node)
     return node < k->active && node_is_up(k, node);
 }
 
-static void cache_node_stats(struct comp *c, struct sim *sim, uint32_t node,
-                             struct node_stats *out)
+static void cache_node_stats(struct comp *c, struct sim *sim, uint32_t node, struct node_stats *out)
 {
     struct cache *k = c->state;
     station_node_stats(&k->st, sim->now, node, out);
@@ -988,8 +979,23 @@ static void cache_report(struct comp *c, struct sim *sim, cJSON *out)
     cJSON_AddStringToObject(out, "eviction", evict_policy_names[cfg->eviction]);
     cJSON_AddStringToObject(out, "write_policy", write_names[cfg->write_policy]);
     cJSON_AddStringToObject(out, "placement", placement_names[cfg->placement]);
-    if (cfg->placement == CP_SHARED)
+    if (cfg->placement == CP_SHARED) {
         cJSON_AddStringToObject(out, "sharding", placement_scheme_name(cfg->sharding.scheme));
+    } else {
+        /* Which caller node each sidecar instance (a node in per_node and nodes.csv) serves. */
+        cJSON *inst = cJSON_AddArrayToObject(out, "instances");
+        for (uint32_t i = 0; i < k->nnodes; i++) {
+            const struct cache_node *nd = &k->nodes[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "node", i);
+            cJSON_AddStringToObject(o, "caller",
+                                    nd->caller_comp == SIM_KERNEL
+                                        ? "client"
+                                        : c->world->comps[nd->caller_comp].spec->id);
+            cJSON_AddNumberToObject(o, "caller_node", nd->caller_node);
+            cJSON_AddItemToArray(inst, o);
+        }
+    }
     cJSON *moves = cJSON_AddArrayToObject(out, "key_moves");
     for (size_t i = 0; i < k->nmoves; i++) {
         const struct cache_move *m = &k->moves[i];

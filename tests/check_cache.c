@@ -24,8 +24,8 @@ static struct scenario *load(const char *text)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("cache.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc =
+        scenario_load_text("cache.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -36,8 +36,8 @@ static void load_bad(const char *text, const char *needle)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("cache.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc =
+        scenario_load_text("cache.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     ck_assert_int_ne(rc, 0);
     ck_assert_ptr_null(sc);
     ck_assert_msg(strstr(err.msg, needle) || strstr(err.path, needle),
@@ -160,8 +160,7 @@ START_TEST(test_ttl_exact)
 {
     struct outcome o = run_trace("0,read,1,0\n5,read,1,0\n9.999,read,1,0\n10,read,1,0\n"
                                  "15,read,1,0\n19.5,read,1,0\n20,read,1,0\n",
-                                 "30s", "\"capacity\":10,\"ttl\":\"10s\",\"backend\":\"db\"",
-                                 "");
+                                 "30s", "\"capacity\":10,\"ttl\":\"10s\",\"backend\":\"db\"", "");
     ck_assert_double_eq(o.hits, 4);
     ck_assert_double_eq(o.misses, 3);
     ck_assert_double_eq(o.expirations, 2);
@@ -260,8 +259,8 @@ END_TEST
 /* Ops other than read and write pass through uncached: two static requests, two calls. */
 START_TEST(test_pass_through)
 {
-    struct outcome o = run_trace("0,static,1,0\n1,static,1,0\n", "5s",
-                                 "\"capacity\":10,\"backend\":\"db\"", "");
+    struct outcome o =
+        run_trace("0,static,1,0\n1,static,1,0\n", "5s", "\"capacity\":10,\"backend\":\"db\"", "");
     ck_assert_double_eq(o.backend_calls, 2);
     ck_assert_double_eq(o.hits + o.misses, 0);
     ck_assert_uint_eq(o.completed, 2);
@@ -279,16 +278,15 @@ static const char burst_trace[] = "0,read,5,0\n0.1,read,5,0\n0.2,read,5,0\n0.3,r
  * still hits. */
 START_TEST(test_coalesce)
 {
-    struct outcome o = run_trace(burst_trace, "5s", "\"capacity\":10,\"backend\":\"db\"",
-                                 "\"service\":\"1s\"");
+    struct outcome o =
+        run_trace(burst_trace, "5s", "\"capacity\":10,\"backend\":\"db\"", "\"service\":\"1s\"");
     ck_assert_double_eq(o.backend_calls, 1);
     ck_assert_double_eq(o.db_requests, 1);
     ck_assert_double_eq(o.coalesced, 9);
     ck_assert_double_eq(o.misses, 10);
     ck_assert_double_eq(o.hits, 1);
     ck_assert_uint_eq(o.completed, 11);
-    o = run_trace(burst_trace, "5s",
-                  "\"capacity\":10,\"backend\":\"db\",\"coalesce\":false",
+    o = run_trace(burst_trace, "5s", "\"capacity\":10,\"backend\":\"db\",\"coalesce\":false",
                   "\"service\":\"1s\"");
     ck_assert_double_eq(o.backend_calls, 10);
     ck_assert_double_eq(o.db_requests, 10);
@@ -350,8 +348,7 @@ START_TEST(test_write_back_loss)
     struct scenario *sc;
     char *trace;
     struct world *w = run_with_events(
-        "0,write,1,0\n1,write,2,0\n2,write,3,0\n3,write,1,0\n5.5,write,4,0\n7,read,1,0\n",
-        "20s",
+        "0,write,1,0\n1,write,2,0\n2,write,3,0\n3,write,1,0\n5.5,write,4,0\n7,read,1,0\n", "20s",
         "\"capacity\":10,\"backend\":\"db\",\"write_policy\":\"write_back\","
         "\"flush_after\":\"100s\"",
         "",
@@ -382,8 +379,7 @@ START_TEST(test_write_back_replicas_survive)
         "\"capacity\":10,\"backend\":\"db\",\"nodes\":2,"
         "\"sharding\":{\"replication_factor\":2},"
         "\"write_policy\":\"write_back\",\"flush_after\":\"100s\"",
-        "", "{\"at\":\"5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0}", &sc,
-        &trace);
+        "", "{\"at\":\"5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0}", &sc, &trace);
     cJSON *s = report_summary(w);
     const cJSON *c = comp_summary(s, "cache");
     ck_assert_double_eq(num(c, "lost_writes"), 0);
@@ -401,12 +397,12 @@ START_TEST(test_fail_with_waiters)
 {
     struct scenario *sc;
     char *trace;
-    struct world *w = run_with_events(
-        "0,read,5,0\n0.1,read,5,0\n0.2,read,5,0\n2,read,5,0\n", "5s",
-        "\"capacity\":10,\"backend\":\"db\"", "\"service\":\"1s\"",
-        "{\"at\":\"0.5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0},"
-        "{\"at\":\"0.6s\",\"action\":\"recover\",\"target\":\"cache\",\"node\":0}",
-        &sc, &trace);
+    struct world *w =
+        run_with_events("0,read,5,0\n0.1,read,5,0\n0.2,read,5,0\n2,read,5,0\n", "5s",
+                        "\"capacity\":10,\"backend\":\"db\"", "\"service\":\"1s\"",
+                        "{\"at\":\"0.5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0},"
+                        "{\"at\":\"0.6s\",\"action\":\"recover\",\"target\":\"cache\",\"node\":0}",
+                        &sc, &trace);
     cJSON *s = report_summary(w);
     const cJSON *c = comp_summary(s, "cache");
     ck_assert_uint_eq(w->failed, 3);
@@ -454,11 +450,11 @@ END_TEST
  * through the retry and times out with it. One logical backend call, two requests at db. */
 START_TEST(test_backend_retry)
 {
-    struct outcome o = run_trace("0,read,5,0\n0.1,read,5,0\n", "5s",
-                                 "\"capacity\":10,\"backend\":\"db\"",
-                                 "\"service\":\"1s\",\"timeout\":\"0.5s\","
-                                 "\"retries\":{\"max\":1,\"backoff\":\"0.1s\","
-                                 "\"jitter\":\"none\"}");
+    struct outcome o =
+        run_trace("0,read,5,0\n0.1,read,5,0\n", "5s", "\"capacity\":10,\"backend\":\"db\"",
+                  "\"service\":\"1s\",\"timeout\":\"0.5s\","
+                  "\"retries\":{\"max\":1,\"backoff\":\"0.1s\","
+                  "\"jitter\":\"none\"}");
     ck_assert_double_eq(o.backend_calls, 1);
     ck_assert_double_eq(o.db_requests, 2);
     ck_assert_double_eq(o.coalesced, 1);
@@ -489,8 +485,7 @@ START_TEST(test_scale_flushes_moved_dirty)
         rows, "20s",
         "\"capacity\":100,\"backend\":\"db\",\"write_policy\":\"write_back\","
         "\"flush_after\":\"100s\"",
-        "", "{\"at\":\"15s\",\"action\":\"scale\",\"target\":\"cache\",\"nodes\":2}",
-        &sc, &trace);
+        "", "{\"at\":\"15s\",\"action\":\"scale\",\"target\":\"cache\",\"nodes\":2}", &sc, &trace);
     cJSON *s = report_summary(w);
     const cJSON *c = comp_summary(s, "cache");
     ck_assert_double_eq(num(c, "flushes"), moved);
@@ -526,6 +521,13 @@ static void sidecar_case(const char *placement, double hits, double misses, doub
     ck_assert_double_eq(num(c, "nodes"), instances);
     ck_assert_double_eq(num(comp_summary(s, "db"), "requests"), misses);
     struct comp *cc = &w->comps[scenario_find(sc, "cache")];
+    const cJSON *inst = cJSON_GetObjectItem(c, "instances");
+    ck_assert_int_eq(cJSON_GetArraySize(inst), strcmp(placement, "sidecar") ? 0 : 3);
+    for (int i = 0; i < cJSON_GetArraySize(inst); i++) {
+        const cJSON *o = cJSON_GetArrayItem(inst, i);
+        ck_assert_str_eq(cJSON_GetObjectItem(o, "caller")->valuestring, "web");
+        ck_assert_double_eq(num(o, "caller_node"), i); /* web nodes take turns */
+    }
     for (uint32_t i = 0; i < (uint32_t)instances; i++) {
         struct node_stats ns = {0};
         cc->ops->node_stats(cc, &w->sim, i, &ns);
@@ -622,8 +624,8 @@ static double che_hit_ratio(const double *p, size_t n, double cap, int fifo)
     int status = GSL_CONTINUE;
     for (int it = 0; it < 200 && status == GSL_CONTINUE; it++) {
         gsl_root_fsolver_iterate(s);
-        status = gsl_root_test_interval(gsl_root_fsolver_x_lower(s), gsl_root_fsolver_x_upper(s),
-                                        0, 1e-12);
+        status = gsl_root_test_interval(gsl_root_fsolver_x_lower(s), gsl_root_fsolver_x_upper(s), 0,
+                                        1e-12);
     }
     ck_assert_int_eq(status, GSL_SUCCESS);
     double t = gsl_root_fsolver_root(s);
@@ -639,9 +641,9 @@ static double che_hit_ratio(const double *p, size_t n, double cap, int fifo)
 #define IRM_KEYS 10000
 #define IRM_CAP 1000
 #define IRM_S 0.9
-#define IRM_RATE 10000   /* req/s */
-#define IRM_WARMUP 3     /* s: 30000 requests, 30 times the capacity */
-#define IRM_BATCHES 40   /* 1 s intervals after the warm-up: 400000 measured requests */
+#define IRM_RATE 10000 /* req/s */
+#define IRM_WARMUP 3   /* s: 30000 requests, 30 times the capacity */
+#define IRM_BATCHES 40 /* 1 s intervals after the warm-up: 400000 measured requests */
 
 /* One cache node with a backend that answers at once (service and latency 0), so a miss is
  * filled at its own instant before the next request arrives: the independent reference model
@@ -657,8 +659,7 @@ static double sim_hit_ratio(const char *eviction, double *se)
              "\"components\":[{\"id\":\"cache\",\"type\":\"cache\",\"capacity\":%d,"
              "\"eviction\":\"%s\",\"backend\":\"db\"},"
              "{\"id\":\"db\",\"type\":\"service\",\"workers\":\"unlimited\"}]}",
-             IRM_WARMUP + IRM_BATCHES, IRM_WARMUP, IRM_RATE, IRM_KEYS, IRM_S, IRM_CAP,
-             eviction);
+             IRM_WARMUP + IRM_BATCHES, IRM_WARMUP, IRM_RATE, IRM_KEYS, IRM_S, IRM_CAP, eviction);
     struct scenario *sc = load(text);
     struct world *w = run(sc, 7);
     cJSON *s = report_summary(w);
@@ -702,8 +703,8 @@ START_TEST(test_che)
     double lru = sim_hit_ratio("lru", &se_lru);
     double fifo = sim_hit_ratio("fifo", &se_fifo);
     double lfu = sim_hit_ratio("lfu", &se_lfu);
-    fprintf(stderr, "cache: lru %.4f (Che %.4f, se %.4f) fifo %.4f (%.4f, se %.4f) lfu %.4f\n",
-            lru, che_lru, se_lru, fifo, che_fifo, se_fifo, lfu);
+    fprintf(stderr, "cache: lru %.4f (Che %.4f, se %.4f) fifo %.4f (%.4f, se %.4f) lfu %.4f\n", lru,
+            che_lru, se_lru, fifo, che_fifo, se_fifo, lfu);
     ck_assert_double_lt(se_lru, 0.0025);
     ck_assert_double_lt(se_fifo, 0.0025);
     ck_assert_double_lt(se_lfu, 0.0025);
@@ -715,8 +716,8 @@ END_TEST
 
 /* ---- scaling: key movement and the hit-ratio dip --------------------------------------- */
 
-#define SCALE_AT 1.5  /* s */
-#define SCALE_ROW 75   /* the interval (1.5 s, 1.52 s] */
+#define SCALE_AT 1.5 /* s */
+#define SCALE_ROW 75 /* the interval (1.5 s, 1.52 s] */
 
 static const char *scale_scenario(char *buf, size_t len, const char *scheme)
 {
@@ -766,17 +767,15 @@ static void scale_case(const char *scheme, double expect_moved, double dip)
     ck_assert_double_eq(num(m, "ideal_fraction"), 0.2);
     double frac = num(m, "moved_fraction");
     ck_assert_double_eq(frac, num(m, "moved") / 100000);
-    fprintf(stderr, "cache: %s 4 -> 5 moved %.4f (expected %.4f)\n", scheme, frac,
-            expect_moved);
-    ck_assert_msg(fabs(frac - expect_moved) < 0.007, "%s moved %.4f, expected %.4f", scheme,
-                  frac, expect_moved);
+    fprintf(stderr, "cache: %s 4 -> 5 moved %.4f (expected %.4f)\n", scheme, frac, expect_moved);
+    ck_assert_msg(fabs(frac - expect_moved) < 0.007, "%s moved %.4f, expected %.4f", scheme, frac,
+                  expect_moved);
     size_t col = 0;
     while (strcmp(w->series.names[col], "cache.hit_ratio") != 0)
         col++;
     double before = series_range_mean(&w->series, col, SCALE_ROW - 25, SCALE_ROW);
     double after = series_get(&w->series, SCALE_ROW, col);
-    fprintf(stderr, "cache: %s hit ratio %.4f before, %.4f right after\n", scheme, before,
-            after);
+    fprintf(stderr, "cache: %s hit ratio %.4f before, %.4f right after\n", scheme, before, after);
     ck_assert_msg(after < before - dip, "%s: no dip (%.4f then %.4f)", scheme, before, after);
     /* The new node started cold and now holds keys; every node is within its capacity. */
     struct comp *cc = &w->comps[0];
@@ -830,8 +829,8 @@ START_TEST(test_outputs)
     const char *header =
         "at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction\n";
     ck_assert_int_eq(strncmp(csv, header, strlen(header)), 0);
-    const cJSON *m = cJSON_GetArrayItem(cJSON_GetObjectItem(comp_summary(s, "cache"),
-                                                            "key_moves"), 0);
+    const cJSON *m =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(comp_summary(s, "cache"), "key_moves"), 0);
     char row[256];
     snprintf(row, sizeof row, "1.5,cache,4,5,100000,%.9g,%.9g,0.2\n", num(m, "moved"),
              num(m, "moved_fraction"));
@@ -875,9 +874,9 @@ END_TEST
 
 /* ---- validation ------------------------------------------------------------------------ */
 
-#define BAD(cache)                                                                          \
-    "{\"name\":\"t\",\"duration\":\"1s\",\"workload\":{\"rate\":1,\"entry\":\"cache\"},"    \
-    "\"components\":[{\"id\":\"cache\",\"type\":\"cache\"," cache "},"                     \
+#define BAD(cache)                                                                                 \
+    "{\"name\":\"t\",\"duration\":\"1s\",\"workload\":{\"rate\":1,\"entry\":\"cache\"},"           \
+    "\"components\":[{\"id\":\"cache\",\"type\":\"cache\"," cache "},"                             \
     "{\"id\":\"db\",\"type\":\"service\"}]}"
 
 START_TEST(test_validation)
