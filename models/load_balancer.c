@@ -2,6 +2,7 @@
  * requests over the nodes of its backend pool by policy, and learns of failed and recovered
  * nodes only at its health checks, so a failed node keeps receiving traffic until then. */
 #include "models/sharding.h"
+#include "sim/estimate.h"
 #include "sim/jsonloc.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
@@ -119,6 +120,21 @@ static unsigned lb_needs(const struct comp_spec *cs)
 {
     const struct lb_cfg *cfg = cs->config;
     return cfg->policy == LB_HASH ? NEEDS_KEYS : cfg->policy == LB_STICKY ? NEEDS_CLIENTS : 0;
+}
+
+static void lb_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                        struct est_comp *self)
+{
+    const struct lb_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    if (cfg->policy == LB_HASH || cfg->policy == LB_STICKY)
+        snprintf(self->note, sizeof self->note, "%s: assumes an even spread",
+                 policy_names[cfg->policy]);
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        est_call(self, cfg->backend, op, self->rate[op], 1);
 }
 
 static void lb_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx)
@@ -461,6 +477,7 @@ const struct model_ops load_balancer_ops = {
     .parse = lb_parse,
     .edges = lb_edges,
     .needs = lb_needs,
+    .estimate = lb_estimate,
     .state_size = sizeof(struct lb),
     .start = lb_start,
     .arrive = lb_arrive,

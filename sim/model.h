@@ -17,6 +17,7 @@
 
 struct scenario;
 struct comp_spec;
+struct est_comp;
 struct comp;
 struct world;
 
@@ -59,6 +60,10 @@ struct model_ops {
     /* Optional: the components this one calls (for the call graph's cycle check). */
     void (*edges)(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx);
     void (*free_config)(void *config); /* optional: what parse allocated */
+    /* Optional: back-of-envelope figures (sim/estimate.h): from self->rate, set nodes,
+     * workers, queue, service time and its scv, and declare downstream traffic (est_call). */
+    void (*estimate)(const struct comp_spec *cs, const struct scenario *sc,
+                     struct est_comp *self);
     /* Optional: NEEDS_KEYS | NEEDS_CLIENTS for this configuration; absent means both. */
     unsigned (*needs)(const struct comp_spec *cs);
 
