@@ -3,6 +3,8 @@
  * per caller node; concurrent misses coalesce into one backend call; scaling moves keys. */
 #include "models/eviction.h"
 #include "models/sharding.h"
+#include "sim/estimate.h"
+#include "sim/keys.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/world.h"
@@ -185,6 +187,172 @@ static void cache_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32
     const struct cache_cfg *cfg = cs->config;
     if (cfg->backend >= 0)
         fn(ctx, (uint32_t)cfg->backend);
+}
+
+/* ---- back-of-envelope hit ratio ------------------------------------------------------- */
+
+/* The workload's key popularity as blocks of keys of (nearly) equal probability: the first
+ * 65536 keys one by one, then blocks 0.1% wide, so a billion keys take about 10^4 blocks. */
+struct key_blocks {
+    size_t n, cap;
+    double *m; /* keys in the block */
+    double *p; /* probability of each of them */
+};
+
+static void key_blocks(const struct scenario *sc, struct key_blocks *b)
+{
+    const struct workload *wl = &sc->wl;
+    struct keydist kd;
+    char msg[160];
+    memset(b, 0, sizeof *b);
+    /* The workload was validated at load, and no alias table is built (limit 0). */
+    int rc = keydist_init_alias_max(&kd, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
+                                    wl->hot_share, 0, msg, sizeof msg);
+    SIM_ASSERT(rc == 0);
+    for (uint64_t a = 0; a < wl->key_count;) {
+        uint64_t end = a < 65536 ? a + 1 : (uint64_t)((double)a * 1.001) + 1;
+        if (a < wl->hot_keys && wl->hot_keys < end)
+            end = wl->hot_keys;
+        if (end > wl->key_count)
+            end = wl->key_count;
+        if (b->n == b->cap) {
+            b->cap = b->cap ? 2 * b->cap : 4096;
+            b->m = sim_xrealloc(b->m, b->cap * sizeof *b->m);
+            b->p = sim_xrealloc(b->p, b->cap * sizeof *b->p);
+        }
+        b->m[b->n] = (double)(end - a);
+        b->p[b->n++] = keydist_pmf(&kd, a + (end - a) / 2);
+        a = end;
+    }
+    keydist_free(&kd);
+}
+
+/* Che's approximation: entries held when a key lives T requests after its last use, for LRU
+ * sum (1 - exp(-p T)), for FIFO and random sum p T / (1 + p T). With a TTL of D seconds (not
+ * renewed by hits) at `reads` req/s, a key also holds at most the share of time a TTL cache
+ * would keep it, r / (1 + r) with r = p reads D, and the smaller share is taken (the entry
+ * leaves by whichever comes first). T = inf gives the TTL-only figure. *hit gets the matching
+ * hit ratio, sum p x share. */
+static double che_occupancy(const struct key_blocks *b, double t, int fifo, double reads,
+                            double ttl, double *hit)
+{
+    double occ = 0, h = 0;
+    for (size_t j = 0; j < b->n; j++) {
+        double x = b->p[j] * t;
+        double in = isinf(t) ? 1 : fifo ? x / (1 + x) : -expm1(-x);
+        if (ttl > 0) {
+            double r = b->p[j] * reads * ttl;
+            in = fmin(in, r / (1 + r));
+        }
+        occ += b->m[j] * in;
+        h += b->m[j] * b->p[j] * in;
+    }
+    *hit = h;
+    return occ;
+}
+
+/* The read hit ratio of `cap` entries under the independent reference model: Che's
+ * approximation for LRU, its FIFO form for FIFO and random, the top-`cap` popularity mass for
+ * LFU (which holds the most popular keys under a stationary popularity); each bounded by the
+ * TTL as above. */
+static double irm_hit_ratio(const struct scenario *sc, double cap, int policy, double reads,
+                            double ttl)
+{
+    struct key_blocks b;
+    key_blocks(sc, &b);
+    double hit = 0;
+    if (policy == EVICT_LFU) {
+        double held = 0;
+        for (size_t j = 0; j < b.n && held < cap; j++) {
+            double take = fmin(b.m[j], cap - held), r = b.p[j] * reads * ttl;
+            hit += take * b.p[j] * (ttl > 0 ? r / (1 + r) : 1);
+            held += take;
+        }
+    } else if (che_occupancy(&b, INFINITY, 0, reads, ttl, &hit) > cap) {
+        int fifo = policy != EVICT_LRU;
+        double lo = 0, hi = 1;
+        while (che_occupancy(&b, hi, fifo, reads, ttl, &hit) < cap)
+            hi *= 2;
+        /* Bisection to a relative width of 1e-12: the occupancy grows with T. */
+        for (int it = 0; it < 200 && hi - lo > hi * 1e-12; it++) {
+            double mid = (lo + hi) / 2;
+            if (che_occupancy(&b, mid, fifo, reads, ttl, &hit) < cap)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        che_occupancy(&b, hi, fifo, reads, ttl, &hit);
+    }
+    free(b.m);
+    free(b.p);
+    return fmin(hit, 1);
+}
+
+struct caller_scan {
+    uint32_t target;
+    int calls;
+};
+
+static void caller_edge(void *ctx, uint32_t to)
+{
+    struct caller_scan *s = ctx;
+    s->calls |= to == s->target;
+}
+
+/* A sidecar has one instance per node of each caller (the client counts as one node). */
+static double sidecar_instances(const struct comp_spec *cs, const struct scenario *sc)
+{
+    double n = 0;
+    for (size_t i = 0; i < sc->ncomp; i++) {
+        struct caller_scan s = {cs->index, 0};
+        if (sc->comps[i].ops->edges)
+            sc->comps[i].ops->edges(&sc->comps[i], caller_edge, &s);
+        n += s.calls ? (double)sc->comps[i].nodes : 0;
+    }
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        if (sc->wl.entry[op] == cs->index) {
+            n += 1;
+            break;
+        }
+    return n > 0 ? n : 1;
+}
+
+/* Reads reach the backend at the miss ratio (Che's approximation over the whole cluster's
+ * entries: hashing splits the keys, not their popularity); writes through or around at their
+ * rate; write-back flushes at most one per write, and nobody waits for them. */
+static void cache_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                           struct est_comp *self)
+{
+    const struct cache_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    int read = scenario_op(sc, "read"), write = scenario_op(sc, "write");
+    double cap = (double)cfg->capacity * (double)cs->nodes,
+           reads = read >= 0 ? self->rate[read] : 0;
+    if (cfg->placement == CP_SIDECAR) {
+        /* Each instance holds `capacity` keys and sees the reads of one caller node. */
+        self->nodes = (uint32_t)sidecar_instances(cs, sc);
+        cap = (double)cfg->capacity;
+        reads /= self->nodes;
+    }
+    double h = irm_hit_ratio(sc, cap, cfg->eviction, reads, cfg->ttl);
+    self->hit_ratio = h;
+    snprintf(self->note, sizeof self->note, "hit ratio %.3f (%s, %.0f keys, %s)%s", h,
+             cfg->eviction == EVICT_LFU ? "top keys" : "Che", cap, "the workload's popularity",
+             cfg->eviction == EVICT_MRU ? "; mru as random, an upper bound" : "");
+    if (cfg->backend < 0)
+        return;
+    for (size_t op = 0; op < sc->wl.nops; op++) {
+        if ((int)op == read)
+            est_call(self, (uint32_t)cfg->backend, op, self->rate[op] * (1 - h), 1 - h);
+        else if ((int)op == write)
+            est_call(self, (uint32_t)cfg->backend, op, self->rate[op],
+                     cfg->write_policy == CW_BACK ? 0 : 1);
+        else
+            est_call(self, (uint32_t)cfg->backend, op, self->rate[op], 1);
+    }
 }
 
 /* ---- nodes and placement --------------------------------------------------------------- */
@@ -1041,6 +1209,7 @@ const struct model_ops cache_ops = {
     .config_size = sizeof(struct cache_cfg),
     .parse = cache_parse,
     .edges = cache_edges,
+    .estimate = cache_estimate,
     .needs = cache_needs,
     .state_size = sizeof(struct cache),
     .start = cache_start,
