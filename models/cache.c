@@ -953,8 +953,8 @@ static void record_move(struct comp *c, struct sim *sim, const struct placement 
 }
 
 /* A new node count: new nodes start cold, and every key a node no longer owns is removed from
- * it (a dirty one is flushed first, once per key), so the keys that moved are misses at
- * their new owners. */
+ * it (a dirty one is written back, once per key, unless a copy that stays is still dirty), so
+ * the keys that moved are misses at their new owners. */
 static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
 {
     struct cache *k = c->state;
