@@ -3,11 +3,13 @@
 
 extern const struct model_ops service_ops;
 extern const struct model_ops load_balancer_ops;
+extern const struct model_ops database_ops;
 extern const struct model_ops cache_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
     &load_balancer_ops,
+    &database_ops,
     &cache_ops,
     NULL,
 };

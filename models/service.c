@@ -240,7 +240,7 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 {
     struct service *st = c->state;
     if (!station_alive(&st->st, req)) {
-        req_reply(sim, req); /* the node failed meanwhile: nobody waits for this */
+        req_drop(sim, req); /* the node failed meanwhile: nobody waits for this */
         return;
     }
     if (req->status != REQ_OK) {
@@ -260,7 +260,7 @@ static void service_handle(struct comp *c, struct sim *sim, const struct sim_eve
     struct service *s = c->state;
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
     if (!station_alive(&s->st, ev->ptr)) {
-        req_reply(sim, ev->ptr);
+        req_drop(sim, ev->ptr);
         return;
     }
     next_call(c, sim, ev->ptr);
@@ -310,7 +310,8 @@ static int service_control(struct comp *c, struct sim *sim, const struct control
         if (ctl->node >= (int64_t)s->active || ctl->node < -1)
             return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
                             (long long)ctl->node);
-        for (uint32_t i = 0; i < s->active; i++)
+        /* A whole-component failure also takes the nodes scaled away that still serve. */
+        for (uint32_t i = 0; i < (ctl->node < 0 ? s->st.nnodes : s->active); i++)
             if (ctl->node < 0 || (uint32_t)ctl->node == i) {
                 if (ctl->action == CTL_FAIL)
                     station_fail(&s->st, sim, i);

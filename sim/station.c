@@ -198,26 +198,32 @@ void station_release(struct station *st, struct sim *sim, uint32_t node)
     set_busy(n, sim->now, n->busy - 1);
 }
 
+/* A node record moved to `to`: the first and last resident frames still point at the old
+ * list head, so they are pointed at the new one (an empty list points at itself). */
+static void move_residents(const struct residents *from, struct residents *to)
+{
+    if (from->head.res_next == &from->head) {
+        residents_init(to);
+        return;
+    }
+    to->head.res_next->res_prev = &to->head;
+    to->head.res_prev->res_next = &to->head;
+}
+
 void station_resize(struct station *st, struct sim *sim, uint32_t nodes)
 {
     double now = sim ? sim->now : 0;
     if (nodes > st->nnodes) {
-        /* Not realloc: each resident list's sentinel lives in its node record, so when the
-         * records move, the first and last frames of every list must point to the new place
-         * (and an empty list to itself). */
-        struct station_node *moved = sim_xmalloc(nodes * sizeof *moved);
+        /* Not realloc: each record holds its resident list's head, which the frames on the
+         * list point to, so the records are copied and the lists re-anchored before the old
+         * array goes. */
+        struct station_node *fresh = sim_xmalloc(nodes * sizeof *fresh);
         for (uint32_t i = 0; i < st->nnodes; i++) {
-            struct frame *from = &st->nodes[i].residents.head, *to = &moved[i].residents.head;
-            moved[i] = st->nodes[i];
-            if (from->res_next == from) {
-                to->res_next = to->res_prev = to;
-            } else {
-                to->res_next->res_prev = to;
-                to->res_prev->res_next = to;
-            }
+            fresh[i] = st->nodes[i];
+            move_residents(&st->nodes[i].residents, &fresh[i].residents);
         }
         free(st->nodes);
-        st->nodes = moved;
+        st->nodes = fresh;
         st->rng = sim_xrealloc(st->rng, nodes * sizeof *st->rng);
         for (uint32_t i = st->nnodes; i < nodes; i++) {
             node_init(&st->nodes[i], now);
