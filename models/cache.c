@@ -548,15 +548,20 @@ static void add_waiter(struct pending *p, struct request *req)
     p->tail = req;
 }
 
-/* Answers every waiter of a pending call with `status` and forgets the call. */
-static void pend_resolve(struct comp *c, struct sim *sim, struct pending *p, enum req_status st)
+/* Answers every waiter of a pending call with `status` and forgets the call; `drop` instead
+ * discards them (their node failed, and their callers have had that answer already). */
+static void pend_resolve(struct comp *c, struct sim *sim, struct pending *p, enum req_status st,
+                         int drop)
 {
     struct cache *k = c->state;
     struct request *w = p->head;
     pend_delete(k, p);
     while (w) {
         struct request *next = (struct request *)(uintptr_t)req_top(w)->aux;
-        req_reply_status(sim, w, st);
+        if (drop)
+            req_drop(sim, w);
+        else
+            req_reply_status(sim, w, st);
         w = next;
     }
 }
@@ -841,7 +846,7 @@ static void cache_handle(struct comp *c, struct sim *sim, const struct sim_event
     }
     SIM_ASSERT(ev->kind == EV_CACHE_DONE);
     if (!station_alive(&k->st, ev->ptr)) {
-        req_reply(sim, ev->ptr);
+        req_drop(sim, ev->ptr);
         return;
     }
     /* Event-driven: the worker is free once the lookup is done. */
@@ -875,7 +880,7 @@ static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
         return;
     }
     if (!station_alive(&k->st, req)) {
-        req_reply(sim, req); /* the node failed meanwhile; its waiters went with it */
+        req_drop(sim, req); /* the node failed meanwhile; its waiters went with it */
         return;
     }
     /* The backend's retry policy may call again; misses coalesced on this call wait on. */
@@ -889,7 +894,7 @@ static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
         if (cfg->coalesce) {
             struct pending *p = pend_find(k, f->node, req->key);
             if (p)
-                pend_resolve(c, sim, p, (enum req_status)req->status);
+                pend_resolve(c, sim, p, (enum req_status)req->status, 0);
         }
         break;
     case CS_THROUGH:
@@ -1028,11 +1033,11 @@ static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
     evict_clear(&k->nodes[node].store);
     station_fail(&k->st, sim, node);
     /* The waiters were abandoned towards their callers by station_fail; the orphans left
-     * here are freed by replying to them. */
+     * here are discarded. */
     for (uint32_t i = 0; k->pend && i <= k->pend_mask;) {
         struct pending *p = &k->pend[i];
         if (p->used && p->node == node)
-            pend_resolve(c, sim, p, REQ_FAILED); /* backward shift may refill slot i */
+            pend_resolve(c, sim, p, REQ_FAILED, 1); /* backward shift may refill slot i */
         else
             i++;
     }

@@ -409,6 +409,7 @@ START_TEST(test_fail_with_waiters)
     ck_assert_uint_eq(w->failed, 3);
     ck_assert_uint_eq(w->completed, 1);
     ck_assert_uint_eq(w->in_flight, 0);
+    ck_assert_double_eq(num(c, "failed"), 3); /* each failed request counted once */
     ck_assert_double_eq(num(c, "misses"), 4);
     ck_assert_double_eq(num(c, "coalesced"), 2);
     ck_assert_double_eq(num(c, "backend_calls"), 2);
