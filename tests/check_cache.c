@@ -268,6 +268,23 @@ START_TEST(test_pass_through)
 }
 END_TEST
 
+/* With a lookup time and one worker without a waiting room, the cache is a station: the read
+ * at 0.0005 finds the worker busy (1 ms lookups) and is rejected; the read at 0.002 hits the
+ * key the first one filled, 1 ms after it arrived. */
+START_TEST(test_lookup_time_and_workers)
+{
+    struct outcome o = run_trace("0,read,1,0\n0.0005,read,1,0\n0.002,read,1,0\n", "1s",
+                                 "\"capacity\":10,\"backend\":\"db\",\"service\":\"1ms\","
+                                 "\"workers\":1,\"queue\":0",
+                                 "");
+    ck_assert_uint_eq(o.rejected, 1);
+    ck_assert_uint_eq(o.completed, 2);
+    ck_assert_double_eq(o.hits, 1);
+    ck_assert_double_eq(o.misses, 1);
+    ck_assert_double_eq(o.backend_calls, 1);
+}
+END_TEST
+
 /* ---- coalescing ------------------------------------------------------------------------ */
 
 static const char burst_trace[] = "0,read,5,0\n0.1,read,5,0\n0.2,read,5,0\n0.3,read,5,0\n"
@@ -949,6 +966,7 @@ Suite *cache_suite(void)
     tcase_add_test(tc, test_write_back);
     tcase_add_test(tc, test_write_back_eviction_flush);
     tcase_add_test(tc, test_pass_through);
+    tcase_add_test(tc, test_lookup_time_and_workers);
     tcase_add_test(tc, test_coalesce);
     tcase_add_test(tc, test_coalesce_failure);
     tcase_add_test(tc, test_write_back_loss);
