@@ -3,9 +3,11 @@
 
 extern const struct model_ops service_ops;
 extern const struct model_ops load_balancer_ops;
+extern const struct model_ops geo_dns_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
     &load_balancer_ops,
+    &geo_dns_ops,
     NULL,
 };
