@@ -295,19 +295,21 @@ END_TEST
 
 /* ---- region failure -------------------------------------------------------------------- */
 
-/* Half the clients in us, half in eu; evenly spaced arrivals, request k at k / 100 s; each
+/* Half the clients in us, half in eu; evenly spaced arrivals: request k (counting from 1, as
+ * the draws of the regions stream) at (k - 1) / 100 s; each
  * region's entry (no network latency inside a region) serves in 1 ms. The us region fails at
- * 42.005 s (between arrivals 4200 and 4201, none in flight); the router's checks run every
+ * 42.005 s (between requests 4201 and 4202, none in flight); the router's checks run every
  * 5 s, so it notices at 45 s, and the us clients switch to eu a TTL later. Every us request
- * from 4201 up to the switch fails, exactly, and nothing else does. */
-static const char *failover_scenario(char *buf, size_t len, const char *ttl, const char *events)
+ * from 4202 up to the switch fails, exactly, and nothing else does. */
+static const char *failover_scenario(char *buf, size_t len, const char *check, const char *ttl,
+                                     const char *events)
 {
     snprintf(buf, len,
              "{\"duration\":\"200s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"
              "\"workload\":{\"rate\":100,\"arrivals\":\"uniform\",\"entry\":\"dns\","
              "\"regions\":{\"us\":0.5,\"eu\":0.5}},\"components\":["
              "{\"id\":\"dns\",\"type\":\"geo_dns\",\"routes\":{\"us\":\"lb-us\","
-             "\"eu\":\"lb-eu\"},\"ttl\":\"%s\",\"health_check\":{\"interval\":\"5s\"}},"
+             "\"eu\":\"lb-eu\"},\"ttl\":\"%s\",\"health_check\":{\"interval\":\"%s\"}},"
              "{\"id\":\"lb-us\",\"type\":\"load_balancer\",\"region\":\"us\","
              "\"backend\":\"web-us\"},"
              "{\"id\":\"web-us\",\"type\":\"service\",\"region\":\"us\",\"nodes\":2,"
@@ -316,7 +318,7 @@ static const char *failover_scenario(char *buf, size_t len, const char *ttl, con
              "\"backend\":\"web-eu\"},"
              "{\"id\":\"web-eu\",\"type\":\"service\",\"region\":\"eu\",\"nodes\":2,"
              "\"workers\":4,\"service\":\"1ms\"}],\"events\":[%s]}",
-             ttl, events);
+             ttl, check, events);
     return buf;
 }
 
@@ -326,16 +328,17 @@ START_TEST(test_failover_after_check_and_ttl)
 {
     char text[4096];
     struct scenario *sc =
-        load(failover_scenario(text, sizeof text, "30.005s",
+        load(failover_scenario(text, sizeof text, "5s", "30.005s",
                                "{\"at\":\"42.005s\",\"action\":\"fail\",\"target\":\"us\"},"
                                "{\"at\":\"100.005s\",\"action\":\"recover\",\"target\":\"us\"}"));
     struct world *w = run(sc, 9);
-    /* Switch at 45 + 30.005 = 75.005 s: requests 4201..7500 were sent to the failed us. */
+    /* Switch at 45 + 30.005 = 75.005 s: requests 4202..7501 were sent to the failed us. */
     uint64_t in_window[2];
-    region_draws(9, half, 2, 4201, 7501, in_window);
+    region_draws(9, half, 2, 4202, 7502, in_window);
     ck_assert_uint_eq(w->failed, in_window[0]);
-    /* The last arrival, at 200 s, is still being served when the run ends. */
-    ck_assert_uint_le(w->arrived - w->completed - w->failed, 1);
+    /* Arrivals end before 200 s (the last at 199.99 s): every one was answered. */
+    ck_assert_uint_eq(w->arrived, 20000);
+    ck_assert_uint_eq(w->completed + w->failed, w->arrived);
     cJSON *s = report_summary(w);
     const cJSON *dns = path_get(s, "components", "dns", NULL);
     ck_assert_double_eq(path_get(dns, "regions", "us", "sent_to_failed")->valuedouble,
@@ -351,14 +354,14 @@ START_TEST(test_failover_after_check_and_ttl)
     ck_assert_double_eq(path_get(f0, "decided_at_s", NULL, NULL)->valuedouble, 45);
     ck_assert_double_eq_tol(path_get(f0, "at_s", NULL, NULL)->valuedouble, 75.005, 1e-9);
     /* Unreachable from the first us request that found the region down to the switch. */
-    uint64_t first = 4201, c[2];
+    uint64_t first = 4202, c[2];
     for (;; first++) {
         region_draws(9, half, 2, first, first + 1, c);
         if (c[0])
             break;
     }
     ck_assert_double_eq_tol(path_get(f0, "unreachable_s", NULL, NULL)->valuedouble,
-                            75.005 - (double)first / 100, 1e-6);
+                            75.005 - (double)(first - 1) / 100, 1e-6);
     ck_assert_double_eq(path_get(f0, "sent_to_failed", NULL, NULL)->valuedouble,
                         (double)in_window[0]);
     /* Back home: recovered at 100.005 s, noticed at 105 s, switched at 135.005 s; it cost
@@ -368,9 +371,9 @@ START_TEST(test_failover_after_check_and_ttl)
     ck_assert_double_eq(path_get(f1, "decided_at_s", NULL, NULL)->valuedouble, 105);
     ck_assert_double_eq_tol(path_get(f1, "at_s", NULL, NULL)->valuedouble, 135.005, 1e-9);
     ck_assert_double_eq(path_get(f1, "unreachable_s", NULL, NULL)->valuedouble, 0);
-    /* us clients in eu from 75.005 s to 135.005 s: requests 7501..13500. */
+    /* us clients in eu from 75.005 s to 135.005 s: requests 7502..13501. */
     uint64_t moved[2];
-    region_draws(9, half, 2, 7501, 13501, moved);
+    region_draws(9, half, 2, 7502, 13502, moved);
     ck_assert_double_eq(path_get(path_get(dns, "regions", "us", "sent_to"), "eu", NULL, NULL)
                             ->valuedouble,
                         (double)moved[0]);
@@ -382,15 +385,17 @@ START_TEST(test_failover_after_check_and_ttl)
 }
 END_TEST
 
-/* A TTL of 0: the clients switch at the check itself (45 s): requests 4201..4500. */
+/* A TTL of 0: the clients switch at the check itself. Checks every 5.005 s (off the arrivals'
+ * grid): the failure is noticed at 45.045 s, and requests 4202..4505 fail. */
 START_TEST(test_failover_ttl_zero)
 {
     char text[4096];
-    struct scenario *sc = load(failover_scenario(
-        text, sizeof text, "0s", "{\"at\":\"42.005s\",\"action\":\"fail\",\"target\":\"us\"}"));
+    struct scenario *sc =
+        load(failover_scenario(text, sizeof text, "5.005s", "0s",
+                               "{\"at\":\"42.005s\",\"action\":\"fail\",\"target\":\"us\"}"));
     struct world *w = run(sc, 9);
     uint64_t in_window[2];
-    region_draws(9, half, 2, 4201, 4501, in_window);
+    region_draws(9, half, 2, 4202, 4506, in_window);
     ck_assert_uint_eq(w->failed, in_window[0]);
     /* The whole region failed: the balancer's and the pool's nodes. */
     for (size_t i = 1; i < 3; i++) {
@@ -406,20 +411,20 @@ END_TEST
 
 /* Down from 42.005 s to 43.005 s, between two checks: the router never notices, nobody moves;
  * the requests of that second fail, and the us clients were cut off from the first request
- * that found the region down (the first us request from 4201 on) to the first that found it
- * back (the first us request from 4301 on). */
+ * that found the region down (the first us request from 4202 on) to the first that found it
+ * back (the first us request from 4302 on). */
 START_TEST(test_blip_between_checks)
 {
     char text[4096];
     struct scenario *sc =
-        load(failover_scenario(text, sizeof text, "30s",
+        load(failover_scenario(text, sizeof text, "5s", "30s",
                                "{\"at\":\"42.005s\",\"action\":\"fail\",\"target\":\"us\"},"
                                "{\"at\":\"43.005s\",\"action\":\"recover\",\"target\":\"us\"}"));
     struct world *w = run(sc, 9);
     uint64_t in_window[2], c[2];
-    region_draws(9, half, 2, 4201, 4301, in_window);
+    region_draws(9, half, 2, 4202, 4302, in_window);
     ck_assert_uint_eq(w->failed, in_window[0]);
-    uint64_t down = 4201, up = 4301;
+    uint64_t down = 4202, up = 4302;
     for (;; down++) {
         region_draws(9, half, 2, down, down + 1, c);
         if (c[0])
@@ -441,6 +446,47 @@ START_TEST(test_blip_between_checks)
 }
 END_TEST
 
+/* ---- replication between regions ------------------------------------------------------ */
+
+/* A database with its primary in us and its replica in eu (or us), sync replication with a
+ * 10 ms lag: a write is answered once the replica has it, so each takes exactly the 1 ms
+ * service, the lag and, across regions, the 80 ms between them: 91 ms (11 ms in one region).
+ * The clients are in no region, so the call into the database adds nothing. */
+#define REPLICA_FMT                                                                          \
+    "{\"duration\":\"20s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                   \
+    "\"workload\":{\"rate\":5,\"arrivals\":\"uniform\",\"ops\":{\"write\":1},"                  \
+    "\"entry\":\"db\"},\"components\":[{\"id\":\"db\",\"type\":\"database\","                   \
+    "\"service\":\"1ms\",\"replicas\":1,\"replication\":{\"mode\":\"sync\",\"lag\":\"10ms\"}%s}]}"
+
+START_TEST(test_cross_region_replication_lag)
+{
+    static const struct {
+        const char *extra;
+        double want; /* s */
+    } cases[] = {{",\"region\":\"us\",\"replica_regions\":[\"eu\"]", 0.091},
+                 {",\"region\":\"us\",\"replica_regions\":[\"us\"]", 0.011},
+                 {",\"region\":\"us\"", 0.011}};
+    for (size_t i = 0; i < 3; i++) {
+        char text[2048];
+        snprintf(text, sizeof text, REPLICA_FMT, cases[i].extra);
+        struct scenario *sc = load(text);
+        struct world *w = run(sc, 1);
+        ck_assert_uint_eq(w->completed, 100);
+        ck_assert_msg(fabs(hist_min(&w->latency) - cases[i].want) < 1e-9 &&
+                          fabs(hist_max(&w->latency) - cases[i].want) < 1e-9,
+                      "case %zu: %.9f .. %.9f s", i, hist_min(&w->latency),
+                      hist_max(&w->latency));
+        world_free(w);
+        scenario_free(sc);
+    }
+    char text[2048];
+    snprintf(text, sizeof text, REPLICA_FMT, ",\"replica_regions\":[\"eu\"]");
+    load_fails(text, "components[0].replica_regions", "needs the database's \"region\"");
+    snprintf(text, sizeof text, REPLICA_FMT, ",\"region\":\"us\",\"replica_regions\":[\"ue\"]");
+    load_fails(text, "components[0].replica_regions[0]", "did you mean \"us\"?");
+}
+END_TEST
+
 Suite *geo_dns_suite(void)
 {
     Suite *s = suite_create("geo_dns");
@@ -453,6 +499,7 @@ Suite *geo_dns_suite(void)
     tcase_add_test(tc, test_failover_after_check_and_ttl);
     tcase_add_test(tc, test_failover_ttl_zero);
     tcase_add_test(tc, test_blip_between_checks);
+    tcase_add_test(tc, test_cross_region_replication_lag);
     suite_add_tcase(s, tc);
     return s;
 }
