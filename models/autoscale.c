@@ -17,10 +17,8 @@ struct autoscale_json {
 static const struct param_spec autoscale_params[] = {
     {"target_utilization", PT_NUMBER, offsetof(struct autoscale_json, target), 0.01, 1, "0.6",
      "utilisation the pool is sized for", NULL, 0},
-    {"min", PT_INT, offsetof(struct autoscale_json, min), 1, 100000, "1", "fewest nodes", NULL,
-     0},
-    {"max", PT_INT, offsetof(struct autoscale_json, max), 1, 100000, "100", "most nodes", NULL,
-     0},
+    {"min", PT_INT, offsetof(struct autoscale_json, min), 1, 100000, "1", "fewest nodes", NULL, 0},
+    {"max", PT_INT, offsetof(struct autoscale_json, max), 1, 100000, "100", "most nodes", NULL, 0},
     {"interval", PT_DURATION, offsetof(struct autoscale_json, interval), 0, 1e9, "\"30s\"",
      "time between decisions; each looks at the utilisation over the last interval", NULL, 0},
     {"cooldown", PT_DURATION, offsetof(struct autoscale_json, cooldown), 0, 1e9, "\"2m\"",
@@ -38,8 +36,9 @@ int autoscale_parse(const cJSON *json, const char *path, int64_t nodes, int64_t 
     if (!json)
         return 0;
     if (!cJSON_IsObject(json))
-        return sim_fail(err, path, "must be an object such as {\"target_utilization\": 0.6, "
-                                   "\"min\": 2, \"max\": 20}");
+        return sim_fail(err, path,
+                        "must be an object such as {\"target_utilization\": 0.6, "
+                        "\"min\": 2, \"max\": 20}");
     const struct param_spec *tab[] = {autoscale_params, NULL};
     struct autoscale_json j = {0};
     if (params_parse(tab, NULL, json, &j, path, err))
@@ -50,15 +49,21 @@ int autoscale_parse(const cJSON *json, const char *path, int64_t nodes, int64_t 
         return sim_fail(err, path_member(sub, sizeof sub, path, "min"),
                         "is above max (%lld > %lld)", (long long)j.min, (long long)j.max);
     if (nodes < j.min || nodes > j.max)
-        return sim_fail(err, path, "the pool starts with %lld nodes, outside min..max "
-                                   "(%lld..%lld)", (long long)nodes, (long long)j.min,
-                        (long long)j.max);
+        return sim_fail(err, path,
+                        "the pool starts with %lld nodes, outside min..max "
+                        "(%lld..%lld)",
+                        (long long)nodes, (long long)j.min, (long long)j.max);
     if (workers < 0)
-        return sim_fail(err, path, "needs a worker limit: without one there is no "
-                                   "utilisation to scale on");
-    *cfg = (struct autoscale_cfg){.on = 1, .target = j.target, .min = (uint32_t)j.min,
-                                  .max = (uint32_t)j.max, .interval = j.interval,
-                                  .cooldown = j.cooldown, .provisioning = j.provisioning};
+        return sim_fail(err, path,
+                        "needs a worker limit: without one there is no "
+                        "utilisation to scale on");
+    *cfg = (struct autoscale_cfg){.on = 1,
+                                  .target = j.target,
+                                  .min = (uint32_t)j.min,
+                                  .max = (uint32_t)j.max,
+                                  .interval = j.interval,
+                                  .cooldown = j.cooldown,
+                                  .provisioning = j.provisioning};
     return 0;
 }
 
@@ -81,16 +86,15 @@ void autoscale_start(struct autoscale *as, const struct autoscale_cfg *cfg, cons
     schedule_decision(as, c, sim, kind);
 }
 
-static struct autoscale_step *add_step(struct autoscale *as, double at, uint32_t from,
-                                       uint32_t to, double util)
+static struct autoscale_step *add_step(struct autoscale *as, double at, uint32_t from, uint32_t to,
+                                       double util)
 {
     if (as->nsteps == as->cap) {
         as->cap = as->cap ? 2 * as->cap : 8;
         as->steps = sim_xrealloc(as->steps, as->cap * sizeof *as->steps);
     }
     struct autoscale_step *s = &as->steps[as->nsteps++];
-    *s = (struct autoscale_step){.at = at, .from = from, .to = to, .util = util,
-                                 .active_at = NAN};
+    *s = (struct autoscale_step){.at = at, .from = from, .to = to, .util = util, .active_at = NAN};
     return s;
 }
 
@@ -144,8 +148,8 @@ uint32_t autoscale_handle(struct autoscale *as, struct sim *sim, const struct si
         as->desired = n;
         as->last_change = now;
         if (cfg->provisioning > 0) {
-            struct sim_event act = {.target = c->index, .kind = ev->kind, .flags = 1, .node = n,
-                                    .tag = as->gen};
+            struct sim_event act = {
+                .target = c->index, .kind = ev->kind, .flags = 1, .node = n, .tag = as->gen};
             sim_schedule(sim, cfg->provisioning, &act);
         } else {
             set_active(as, now, n);
@@ -193,8 +197,10 @@ void autoscale_report(const struct autoscale *as, cJSON *out)
             snprintf(reason, sizeof reason, "utilization %.3f above target %.3g", s->util,
                      as->cfg->target);
         else
-            snprintf(reason, sizeof reason, "utilization %.3f: under target %.3g with fewer "
-                                            "nodes", s->util, as->cfg->target);
+            snprintf(reason, sizeof reason,
+                     "utilization %.3f: under target %.3g with fewer "
+                     "nodes",
+                     s->util, as->cfg->target);
         cJSON_AddStringToObject(o, "reason", reason);
         if (isnan(s->util))
             cJSON_AddNullToObject(o, "utilization");

@@ -20,24 +20,24 @@ struct autoscale_cfg {
 
 /* One change of the node count. */
 struct autoscale_step {
-    double at;          /* s, the decision */
-    uint32_t from, to;  /* nodes decided before and after (serving plus provisioning) */
-    double util;        /* utilisation over the interval before; NaN for a scale event */
-    double active_at;   /* s, when the count took effect (at + provisioning for a scale-out);
-                           NaN while the nodes are still provisioning */
+    double at;         /* s, the decision */
+    uint32_t from, to; /* nodes decided before and after (serving plus provisioning) */
+    double util;       /* utilisation over the interval before; NaN for a scale event */
+    double active_at;  /* s, when the count took effect (at + provisioning for a scale-out);
+                          NaN while the nodes are still provisioning */
 };
 
 struct autoscale {
     const struct autoscale_cfg *cfg;
-    uint32_t desired;        /* nodes decided: serving plus provisioning */
-    uint32_t active;         /* nodes serving */
-    uint32_t gen;            /* pending activations carry it; a newer decision cancels them */
-    double last_change;      /* s, -inf before the first */
-    double t_last;           /* s, start of the interval being measured */
-    double busy_last;        /* worker-seconds of the pool's running total at t_last */
-    double busy_carry;       /* worker-seconds of the interval lost to a restart (warm-up) */
-    struct twavg nodes;      /* serving nodes over time, for the capacity of an interval */
-    double nodes_area_last;  /* node-seconds at t_last */
+    uint32_t desired;       /* nodes decided: serving plus provisioning */
+    uint32_t active;        /* nodes serving */
+    uint32_t gen;           /* pending activations carry it; a newer decision cancels them */
+    double last_change;     /* s, -inf before the first */
+    double t_last;          /* s, start of the interval being measured */
+    double busy_last;       /* worker-seconds of the pool's running total at t_last */
+    double busy_carry;      /* worker-seconds of the interval lost to a restart (warm-up) */
+    struct twavg nodes;     /* serving nodes over time, for the capacity of an interval */
+    double nodes_area_last; /* node-seconds at t_last */
     struct autoscale_step *steps;
     size_t nsteps, cap;
 };

@@ -428,8 +428,8 @@ static int parse_replica_regions(const struct comp_spec *cs, struct database_cfg
         return sim_fail(err, path, "must be a list of region names, one per replica");
     if (!cs->region_no)
         return sim_fail(err, path, "needs the database's \"region\" (where the primaries are)");
-    cfg->replica_region = sim_xcalloc((size_t)cJSON_GetArraySize(j) + 1,
-                                      sizeof *cfg->replica_region);
+    cfg->replica_region =
+        sim_xcalloc((size_t)cJSON_GetArraySize(j) + 1, sizeof *cfg->replica_region);
     size_t i = 0;
     for (const cJSON *r = j->child; r; r = r->next, i++) {
         path_index(sub, sizeof sub, path, i);
@@ -817,8 +817,8 @@ static void write_applied(struct comp *c, struct sim *sim, struct request *req)
         struct sim_event ev = {.target = c->index, .kind = EV_DB_APPLY, .node = k, .tag = w};
         gsl_rng *r = s->lag_rng[sh->node[k]];
         double lag = dist_sample(&cfg->lag, r);
-        lag += region_delay(&c->world->sc->regions, slot_region(c, sh->primary),
-                            slot_region(c, k), r);
+        lag +=
+            region_delay(&c->world->sc->regions, slot_region(c, sh->primary), slot_region(c, k), r);
         sim_schedule(sim, lag, &ev);
     }
     if (cfg->sync) {

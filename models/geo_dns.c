@@ -39,13 +39,13 @@ struct geo_failover {
 
 /* The clients of one region. */
 struct geo_clients {
-    uint32_t answer;      /* region index the clients use now */
-    uint32_t pending;     /* the router's new answer, used after the TTL; GEO_NONE */
-    uint32_t gen;         /* generation of the pending switch (lazy cancellation) */
-    double decided_at;    /* s, when the router changed its answer to `pending` */
-    double stuck_since;   /* s, first request sent to a failed target since; NaN when none */
-    uint64_t stuck_sent;  /* requests sent to the failed target since stuck_since */
-    double unreachable;   /* s, over the episodes that ended */
+    uint32_t answer;     /* region index the clients use now */
+    uint32_t pending;    /* the router's new answer, used after the TTL; GEO_NONE */
+    uint32_t gen;        /* generation of the pending switch (lazy cancellation) */
+    double decided_at;   /* s, when the router changed its answer to `pending` */
+    double stuck_since;  /* s, first request sent to a failed target since; NaN when none */
+    uint64_t stuck_sent; /* requests sent to the failed target since stuck_since */
+    double unreachable;  /* s, over the episodes that ended */
     uint64_t requests, failed, sent_to_failed; /* counted requests */
 };
 
@@ -53,7 +53,7 @@ struct geo {
     struct comp *targets[REGION_MAX]; /* per region index, NULL without a route */
     uint8_t view[REGION_MAX];         /* the router's view of each route at its last check */
     struct geo_clients clients[REGION_MAX];
-    uint64_t *sent_to;                /* n x n: counted requests by client region, destination */
+    uint64_t *sent_to; /* n x n: counted requests by client region, destination */
     struct geo_failover *failovers;
     size_t nfailovers, cap;
 };
@@ -88,8 +88,9 @@ static int geo_parse(struct comp_spec *cs, const cJSON *obj, const struct scenar
     const cJSON *routes = cfg->routes_json;
     path_member(path, sizeof path, cs->path, "routes");
     if (!cJSON_IsObject(routes) || !routes->child)
-        return sim_fail(err, path, "must be an object of region -> entry component, e.g. "
-                                   "{\"us\": \"lb-us\", \"eu\": \"lb-eu\"}");
+        return sim_fail(err, path,
+                        "must be an object of region -> entry component, e.g. "
+                        "{\"us\": \"lb-us\", \"eu\": \"lb-eu\"}");
     for (const cJSON *m = routes->child; m; m = m->next) {
         path_member(sub, sizeof sub, path, m->string);
         int r = region_find(&sc->regions, m->string);
@@ -104,9 +105,9 @@ static int geo_parse(struct comp_spec *cs, const cJSON *obj, const struct scenar
         if (!t->ops->node_count || !t->ops->node_up)
             return sim_fail(err, sub, "a %s has no nodes to health-check", t->ops->name);
         if (t->region_no != (uint16_t)(r + 1))
-            return sim_fail(err, sub, "%s is placed %s%s, not in %s (set its \"region\")",
-                            t->id, t->region ? "in " : "in no region",
-                            t->region ? t->region : "", m->string);
+            return sim_fail(err, sub, "%s is placed %s%s, not in %s (set its \"region\")", t->id,
+                            t->region ? "in " : "in no region", t->region ? t->region : "",
+                            m->string);
         cfg->route[r] = (uint32_t)to;
     }
     for (size_t i = 0; i < cfg->nregions && cfg->first == GEO_NONE; i++)
@@ -121,8 +122,7 @@ static int geo_parse(struct comp_spec *cs, const cJSON *obj, const struct scenar
         for (const cJSON *m = hc->child; m; m = m->next)
             if (strcmp(m->string, "interval") != 0)
                 return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
-                                "unknown field \"%s\" (health_check has \"interval\")",
-                                m->string);
+                                "unknown field \"%s\" (health_check has \"interval\")", m->string);
         const cJSON *iv = cJSON_GetObjectItemCaseSensitive(hc, "interval");
         if (iv && units_duration(iv, path_member(sub, sizeof sub, path, "interval"),
                                  &cfg->health_interval, err))
@@ -231,8 +231,11 @@ static void switch_clients(struct comp *c, struct sim *sim, uint32_t r)
 {
     struct geo *g = c->state;
     struct geo_clients *k = &g->clients[r];
-    struct geo_failover fo = {.clients = r, .from = k->answer, .to = k->pending,
-                              .decided_at = k->decided_at, .at = sim->now};
+    struct geo_failover fo = {.clients = r,
+                              .from = k->answer,
+                              .to = k->pending,
+                              .decided_at = k->decided_at,
+                              .at = sim->now};
     if (!isnan(k->stuck_since)) {
         fo.unreachable = sim->now - k->stuck_since;
         fo.sent_to_failed = k->stuck_sent;
@@ -275,8 +278,8 @@ static void health_check(struct comp *c, struct sim *sim)
         k->gen++;
         k->decided_at = sim->now;
         if (cfg->ttl > 0) {
-            struct sim_event ev = {.target = c->index, .kind = EV_GEO_SWITCH, .node = r,
-                                   .tag = k->gen};
+            struct sim_event ev = {
+                .target = c->index, .kind = EV_GEO_SWITCH, .node = r, .tag = k->gen};
             sim_schedule(sim, cfg->ttl, &ev);
         } else {
             switch_clients(c, sim, r);

@@ -222,8 +222,7 @@ static void service_handle(struct comp *c, struct sim *sim, const struct sim_eve
     struct service *s = c->state;
     if (ev->kind == EV_SERVICE_AUTOSCALE) {
         const struct service_cfg *cfg = c->config;
-        uint32_t n = autoscale_handle(&s->as, sim, ev, c, busy_total(s, sim->now),
-                                      cfg->st.workers);
+        uint32_t n = autoscale_handle(&s->as, sim, ev, c, busy_total(s, sim->now), cfg->st.workers);
         if (n != s->active)
             resize_pool(s, sim, n);
         return;

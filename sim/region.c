@@ -24,8 +24,7 @@ int region_unknown(const struct region_set *rs, const char *name, const char *pa
                    struct sim_error *err)
 {
     if (!rs->n)
-        return sim_fail(err, path, "unknown region \"%s\": the scenario has no \"regions\"",
-                        name);
+        return sim_fail(err, path, "unknown region \"%s\": the scenario has no \"regions\"", name);
     const char *names[REGION_MAX + 1];
     for (size_t i = 0; i < rs->n; i++)
         names[i] = rs->names[i];
@@ -49,8 +48,9 @@ int region_parse(struct region_set *rs, const cJSON *json, struct sim_error *err
     if (!json)
         return 0;
     if (!cJSON_IsObject(json) || !json->child)
-        return sim_fail(err, "regions", "must be an object of region name -> {other region: "
-                                        "latency}, e.g. {\"us\": {\"eu\": \"80ms\"}, \"eu\": {}}");
+        return sim_fail(err, "regions",
+                        "must be an object of region name -> {other region: "
+                        "latency}, e.g. {\"us\": {\"eu\": \"80ms\"}, \"eu\": {}}");
     size_t n = 0;
     for (const cJSON *m = json->child; m; m = m->next)
         n++;
@@ -61,11 +61,14 @@ int region_parse(struct region_set *rs, const cJSON *json, struct sim_error *err
     for (const cJSON *m = json->child; m; m = m->next) {
         path_member(path, sizeof path, "regions", m->string);
         if (!valid_name(m->string))
-            return sim_fail(err, path, "\"%s\": region names may use letters, digits, '_' and "
-                                       "'-' only", m->string);
+            return sim_fail(err, path,
+                            "\"%s\": region names may use letters, digits, '_' and "
+                            "'-' only",
+                            m->string);
         if (!cJSON_IsObject(m))
-            return sim_fail(err, path, "must be an object of other region -> latency (may be "
-                                       "empty: {})");
+            return sim_fail(err, path,
+                            "must be an object of other region -> latency (may be "
+                            "empty: {})");
         rs->names[rs->n++] = sim_xstrdup(m->string);
     }
     for (size_t i = 0; i < n; i++)
@@ -90,8 +93,10 @@ int region_parse(struct region_set *rs, const cJSON *json, struct sim_error *err
             }
             const cJSON *other = given[(size_t)j * n + i];
             if (other && !cJSON_Compare(other, o, 1)) {
-                rc = sim_fail(err, sub, "differs from regions.%s.%s: latencies are the same "
-                                        "both ways (give each pair once)", o->string, m->string);
+                rc = sim_fail(err, sub,
+                              "differs from regions.%s.%s: latencies are the same "
+                              "both ways (give each pair once)",
+                              o->string, m->string);
                 break;
             }
             given[i * n + (size_t)j] = o;
@@ -107,8 +112,8 @@ int region_parse(struct region_set *rs, const cJSON *json, struct sim_error *err
             if (!given[a * n + b] && !given[b * n + a])
                 rc = sim_fail(err, path_member(path, sizeof path, "regions", rs->names[a]),
                               "no latency to \"%s\": give every pair of regions, e.g. "
-                              "\"%s\": {\"%s\": \"80ms\"}", rs->names[b], rs->names[a],
-                              rs->names[b]);
+                              "\"%s\": {\"%s\": \"80ms\"}",
+                              rs->names[b], rs->names[a], rs->names[b]);
     free(given);
     return rc;
 }
@@ -122,8 +127,9 @@ int region_parse_shares(struct region_set *rs, const cJSON *json, const char *pa
     if (!rs->n)
         return sim_fail(err, path, "needs the top-level \"regions\" (names and latencies)");
     if (!cJSON_IsObject(json) || !json->child)
-        return sim_fail(err, path, "must be an object of region -> share of the users, e.g. "
-                                   "{\"us\": 0.6, \"eu\": 0.4}");
+        return sim_fail(err, path,
+                        "must be an object of region -> share of the users, e.g. "
+                        "{\"us\": 0.6, \"eu\": 0.4}");
     rs->share = sim_xcalloc(rs->n, sizeof *rs->share);
     double total = 0;
     for (const cJSON *m = json->child; m; m = m->next) {

@@ -757,16 +757,19 @@ static int parse_region_event(struct scenario *sc, struct scn_event *ev, const c
         names[n] = NULL;
         const char *near = suggest_word(target->valuestring, names);
         if (near)
-            return sim_fail(err, sub, "unknown component or region \"%s\" (did you mean "
-                                      "\"%s\"?)", target->valuestring, near);
+            return sim_fail(err, sub,
+                            "unknown component or region \"%s\" (did you mean "
+                            "\"%s\"?)",
+                            target->valuestring, near);
         return sim_fail(err, sub, "unknown component or region \"%s\"", target->valuestring);
     }
     if (ev->action == EVA_SCALE)
-        return sim_fail(err, sub, "a region cannot be scaled (fail or recover it, or scale "
-                                  "its components)");
+        return sim_fail(err, sub,
+                        "a region cannot be scaled (fail or recover it, or scale "
+                        "its components)");
     if (member(e, "node") || member(e, "shard"))
-        return sim_fail(err, path_member(sub, sizeof sub, path, member(e, "node") ? "node"
-                                                                                    : "shard"),
+        return sim_fail(err,
+                        path_member(sub, sizeof sub, path, member(e, "node") ? "node" : "shard"),
                         "a region fails or recovers as a whole (no node or shard)");
     ev->region_no = (uint16_t)(r + 1);
     for (size_t k = 0; k < sc->ncomp; k++)
@@ -834,8 +837,7 @@ static int parse_events(struct scenario *sc, const cJSON *arr, struct sim_error 
         if (!target)
             return sim_fail(err, path, "needs \"target\" (a component id or a region)");
         path_member(sub, sizeof sub, path, "target");
-        if (cJSON_IsString(target) && scenario_find(sc, target->valuestring) < 0 &&
-            sc->regions.n) {
+        if (cJSON_IsString(target) && scenario_find(sc, target->valuestring) < 0 && sc->regions.n) {
             if (parse_region_event(sc, ev, e, target, path, err))
                 return -1;
             continue;
@@ -1082,9 +1084,9 @@ static int apply_set(cJSON *root, const char *assign, char *canon, size_t canon_
 static int parse_top(struct scenario *sc, const struct model_ops *const *registry,
                      struct sim_error *err)
 {
-    static const char *const allowed[] = {"name",     "description", "seed",       "duration",
-                                          "metrics",  "workload",    "components", "events",
-                                          "regions",  "$schema",     NULL};
+    static const char *const allowed[] = {"name",    "description", "seed",       "duration",
+                                          "metrics", "workload",    "components", "events",
+                                          "regions", "$schema",     NULL};
     static const char *const metrics_allowed[] = {"interval", "warmup", "key_sample", NULL};
     const cJSON *root = sc->root, *v;
     if (!cJSON_IsObject(root))
@@ -1166,10 +1168,10 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
     char rpath[PATHLEN];
     for (size_t i = 0; i < sc->regions.n; i++)
         if (scenario_find(sc, sc->regions.names[i]) >= 0)
-            return sim_fail(err, path_member(rpath, sizeof rpath, "regions",
-                                             sc->regions.names[i]),
+            return sim_fail(err, path_member(rpath, sizeof rpath, "regions", sc->regions.names[i]),
                             "\"%s\" names both a region and a component; events could not "
-                            "tell them apart", sc->regions.names[i]);
+                            "tell them apart",
+                            sc->regions.names[i]);
     if (parse_workload(sc, w, err))
         return -1;
     if (parse_events(sc, member(root, "events"), err))

@@ -226,9 +226,8 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
                           : 0;
     }
     /* Drawn for trace replays too: a trace names no region. */
-    uint16_t region = w->region_table ? (uint16_t)(1 + gsl_ran_discrete(w->rng_regions,
-                                                                         w->region_table))
-                                      : 0;
+    uint16_t region =
+        w->region_table ? (uint16_t)(1 + gsl_ran_discrete(w->rng_regions, w->region_table)) : 0;
     req->depth = 1;
     req->frames[0] =
         (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now, .region = region};
@@ -384,8 +383,8 @@ static void on_warmup(struct world *w)
 /* A region fails or recovers: every component placed in it, whole, in component order. */
 static void on_region_event(struct world *w, const struct scn_event *e)
 {
-    struct control ctl = {.action = e->action == EVA_FAIL ? CTL_FAIL : CTL_RECOVER, .node = -1,
-                          .shard = -1};
+    struct control ctl = {
+        .action = e->action == EVA_FAIL ? CTL_FAIL : CTL_RECOVER, .node = -1, .shard = -1};
     for (size_t i = 0; i < w->ncomp; i++) {
         struct comp *c = &w->comps[i];
         struct sim_error err = {0};

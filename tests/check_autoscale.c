@@ -16,8 +16,7 @@ static struct scenario *load(const char *text)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("as.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc = scenario_load_text("as.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -28,8 +27,7 @@ static void load_fails(const char *text, const char *path, const char *msg)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("as.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc = scenario_load_text("as.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     ck_assert_msg(rc == -1, "loaded: %s", text);
     ck_assert_msg(strcmp(err.path, path) == 0, "path %s, expected %s (%s)", err.path, path,
                   err.msg);
@@ -80,8 +78,8 @@ static double num(const cJSON *steps, int i, const char *field)
     return v->valuedouble;
 }
 
-#define POOL(extra)                                                                          \
-    "{\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"web\"},\"components\":["      \
+#define POOL(extra)                                                                                \
+    "{\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"web\"},\"components\":["           \
     "{\"id\":\"web\",\"type\":\"service\"," extra "}]}"
 
 START_TEST(test_load_errors)
@@ -118,12 +116,12 @@ END_TEST
  * 100 req/s. The decision at 90 s sees utilisation near 1 and asks for
  * ceil(2 x util / 0.6) = 4 nodes (util between 0.9 and 1 gives 3.0 to 3.33, and the interval
  * from 60 s was saturated from 61 s on), which serve from 112.5 s: the provisioning delay. */
-#define STEP_SCENARIO                                                                        \
-    "{\"duration\":\"400s\",\"metrics\":{\"interval\":\"5s\"%s},"                             \
-    "\"workload\":{\"rate\":[[\"0s\",100],[\"61s\",300]],\"ramp\":\"step\","                  \
-    "\"entry\":\"web\"},\"components\":[{\"id\":\"web\",\"type\":\"service\",\"nodes\":2,"    \
-    "\"workers\":1,\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"},"                         \
-    "\"autoscale\":{\"target_utilization\":0.6,\"min\":2,\"max\":20,\"interval\":\"30s\","   \
+#define STEP_SCENARIO                                                                              \
+    "{\"duration\":\"400s\",\"metrics\":{\"interval\":\"5s\"%s},"                                  \
+    "\"workload\":{\"rate\":[[\"0s\",100],[\"61s\",300]],\"ramp\":\"step\","                       \
+    "\"entry\":\"web\"},\"components\":[{\"id\":\"web\",\"type\":\"service\",\"nodes\":2,"         \
+    "\"workers\":1,\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"},"                              \
+    "\"autoscale\":{\"target_utilization\":0.6,\"min\":2,\"max\":20,\"interval\":\"30s\","         \
     "\"cooldown\":\"30s\",\"provisioning\":\"22.5s\"}}],\"events\":[%s]}"
 
 START_TEST(test_step_restores_p99)
@@ -140,8 +138,8 @@ START_TEST(test_step_restores_p99)
     ck_assert_double_eq(num(steps, 0, "to"), 4);
     ck_assert_double_gt(num(steps, 0, "utilization"), 0.9);
     ck_assert_double_eq(num(steps, 0, "active_at_s"), 90 + 22.5);
-    ck_assert_ptr_nonnull(strstr(
-        cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 0), "reason")->valuestring, "above"));
+    ck_assert_ptr_nonnull(
+        strstr(cJSON_GetObjectItem(cJSON_GetArrayItem(steps, 0), "reason")->valuestring, "above"));
     /* The node count seen by the metrics: 2 up to the row ending at 110 s, 4 at 115 s. */
     int nodes = column(w, "web.nodes"), p99 = column(w, "p99_ms");
     ck_assert_int_ge(nodes, 0);
@@ -163,12 +161,11 @@ START_TEST(test_step_restores_p99)
         ck_assert_msg(at_time(w, p99, t) < 250, "p99 %g ms at %g s", at_time(w, p99, t), t);
     ck_assert_double_ge(at_time(w, nodes, 400), 5);
     ck_assert_double_le(at_time(w, nodes, 400), 6);
-    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(s,
-                                                                                    "components"),
-                                                                "web"),
-                                            "nodes")
-                            ->valuedouble,
-                        at_time(w, nodes, 400));
+    ck_assert_double_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "components"), "web"),
+                            "nodes")
+            ->valuedouble,
+        at_time(w, nodes, 400));
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -209,13 +206,13 @@ END_TEST
  * change could come at 270 s. */
 START_TEST(test_scale_in_min_cooldown_max)
 {
-    struct scenario *sc = load(
-        "{\"duration\":\"200s\",\"metrics\":{\"interval\":\"5s\"},"
-        "\"workload\":{\"rate\":[[\"0s\",100],[\"40s\",500]],\"ramp\":\"step\","
-        "\"entry\":\"web\"},\"components\":[{\"id\":\"web\",\"type\":\"service\",\"nodes\":4,"
-        "\"workers\":1,\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"},"
-        "\"autoscale\":{\"target_utilization\":0.6,\"min\":3,\"max\":4,\"interval\":\"30s\","
-        "\"cooldown\":\"2m\",\"provisioning\":\"10.5s\"}}]}");
+    struct scenario *sc =
+        load("{\"duration\":\"200s\",\"metrics\":{\"interval\":\"5s\"},"
+             "\"workload\":{\"rate\":[[\"0s\",100],[\"40s\",500]],\"ramp\":\"step\","
+             "\"entry\":\"web\"},\"components\":[{\"id\":\"web\",\"type\":\"service\",\"nodes\":4,"
+             "\"workers\":1,\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"},"
+             "\"autoscale\":{\"target_utilization\":0.6,\"min\":3,\"max\":4,\"interval\":\"30s\","
+             "\"cooldown\":\"2m\",\"provisioning\":\"10.5s\"}}]}");
     struct world *w = run(sc, 4);
     cJSON *s = report_summary(w);
     const cJSON *steps = scaling(s, "web");

@@ -19,8 +19,7 @@ static struct scenario *load(const char *text)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("geo.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc = scenario_load_text("geo.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -32,8 +31,7 @@ static void load_fails(const char *text, const char *path, const char *msg)
 {
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    int rc = scenario_load_text("geo.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
+    int rc = scenario_load_text("geo.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
     ck_assert_msg(rc == -1, "loaded: %s", text);
     ck_assert_ptr_null(sc);
     ck_assert_msg(strcmp(err.path, path) == 0, "path %s, expected %s (%s)", err.path, path,
@@ -115,16 +113,18 @@ START_TEST(test_load_errors)
                     "\"components\":[" WEB "}]}",
                "workload.regions", "must not all be zero");
     /* Region events: whole regions only, and never scaled. */
-#define BASE                                                                                 \
-    HEAD "\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                                   \
-         "\"workload\":{\"rate\":1,\"entry\":\"web\"},"                                       \
+#define BASE                                                                                       \
+    HEAD "\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                                       \
+         "\"workload\":{\"rate\":1,\"entry\":\"web\"},"                                            \
          "\"components\":[" WEB ",\"region\":\"us\"}],\"events\":[%s]}"
     char text[1024];
-    snprintf(text, sizeof text, BASE, "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"us\","
-                                      "\"node\":0}");
+    snprintf(text, sizeof text, BASE,
+             "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"us\","
+             "\"node\":0}");
     load_fails(text, "events[0].node", "as a whole");
-    snprintf(text, sizeof text, BASE, "{\"at\":\"1s\",\"action\":\"scale\",\"target\":\"us\","
-                                      "\"nodes\":2}");
+    snprintf(text, sizeof text, BASE,
+             "{\"at\":\"1s\",\"action\":\"scale\",\"target\":\"us\","
+             "\"nodes\":2}");
     load_fails(text, "events[0].target", "cannot be scaled");
     snprintf(text, sizeof text, BASE, "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"ue\"}");
     load_fails(text, "events[0].target", "unknown component or region \"ue\" (did you mean");
@@ -134,11 +134,11 @@ START_TEST(test_load_errors)
     ck_assert_uint_eq(sc->comps[0].region_no, 1);
     scenario_free(sc);
     /* geo_dns: routes name regions and components placed there; it has no region itself. */
-#define GEO                                                                                  \
-    HEAD "\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                                   \
-         "\"workload\":{\"rate\":1,\"entry\":\"dns\"},\"components\":["                       \
-         "{\"id\":\"dns\",\"type\":\"geo_dns\",%s},"                                          \
-         "{\"id\":\"a\",\"type\":\"service\",\"region\":\"us\"},"                              \
+#define GEO                                                                                        \
+    HEAD "\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                                       \
+         "\"workload\":{\"rate\":1,\"entry\":\"dns\"},\"components\":["                            \
+         "{\"id\":\"dns\",\"type\":\"geo_dns\",%s},"                                               \
+         "{\"id\":\"a\",\"type\":\"service\",\"region\":\"us\"},"                                  \
          "{\"id\":\"b\",\"type\":\"service\",\"region\":\"eu\"}]}"
     snprintf(text, sizeof text, GEO, "\"routes\":{\"us\":\"b\"}");
     load_fails(text, "components[0].routes.us", "b is placed in eu, not in us");
@@ -164,16 +164,16 @@ END_TEST
  * web -> db 2 x 82 ms, db 5 ms = 181 ms. */
 START_TEST(test_exact_cross_region_latency)
 {
-#define LATENCY_FMT                                                                          \
-        "{\"duration\":\"20s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"            \
-        "\"workload\":{\"rate\":50,\"entry\":\"proxy\",\"regions\":{\"%s\":1}},"             \
-        "\"components\":["                                                                   \
-        "{\"id\":\"proxy\",\"type\":\"service\",\"workers\":\"unlimited\","                  \
-        "\"calls\":{\"*\":[\"web\"]}},"                                                      \
-        "{\"id\":\"web\",\"type\":\"service\",\"region\":\"us\",\"latency\":\"1ms\","        \
-        "\"workers\":\"unlimited\",\"service\":\"10ms\",\"calls\":{\"*\":[\"db\"]}},"        \
-        "{\"id\":\"db\",\"type\":\"service\",\"region\":\"eu\",\"latency\":\"2ms\","         \
-        "\"workers\":\"unlimited\",\"service\":\"5ms\"}]}"
+#define LATENCY_FMT                                                                                \
+    "{\"duration\":\"20s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                      \
+    "\"workload\":{\"rate\":50,\"entry\":\"proxy\",\"regions\":{\"%s\":1}},"                       \
+    "\"components\":["                                                                             \
+    "{\"id\":\"proxy\",\"type\":\"service\",\"workers\":\"unlimited\","                            \
+    "\"calls\":{\"*\":[\"web\"]}},"                                                                \
+    "{\"id\":\"web\",\"type\":\"service\",\"region\":\"us\",\"latency\":\"1ms\","                  \
+    "\"workers\":\"unlimited\",\"service\":\"10ms\",\"calls\":{\"*\":[\"db\"]}},"                  \
+    "{\"id\":\"db\",\"type\":\"service\",\"region\":\"eu\",\"latency\":\"2ms\","                   \
+    "\"workers\":\"unlimited\",\"service\":\"5ms\"}]}"
     static const struct {
         const char *clients;
         double want; /* s */
@@ -202,12 +202,12 @@ END_TEST
  * region and pay nothing. */
 START_TEST(test_distribution_latency_mean)
 {
-    struct scenario *sc = load(
-        "{\"duration\":\"100s\",\"regions\":{\"us\":{\"eu\":{\"dist\":\"uniform\","
-        "\"min\":\"70ms\",\"max\":\"90ms\"}},\"eu\":{}},"
-        "\"workload\":{\"rate\":100,\"entry\":\"web\",\"regions\":{\"eu\":1}},"
-        "\"components\":[{\"id\":\"web\",\"type\":\"service\",\"region\":\"us\","
-        "\"workers\":\"unlimited\"}]}");
+    struct scenario *sc =
+        load("{\"duration\":\"100s\",\"regions\":{\"us\":{\"eu\":{\"dist\":\"uniform\","
+             "\"min\":\"70ms\",\"max\":\"90ms\"}},\"eu\":{}},"
+             "\"workload\":{\"rate\":100,\"entry\":\"web\",\"regions\":{\"eu\":1}},"
+             "\"components\":[{\"id\":\"web\",\"type\":\"service\",\"region\":\"us\","
+             "\"workers\":\"unlimited\"}]}");
     struct world *w = run(sc, 3);
     double n = (double)w->completed, tol = 4 * 8.165e-3 / sqrt(n);
     ck_assert_uint_gt(w->completed, 9000);
@@ -233,8 +233,8 @@ END_TEST
 
 /* The counts of each region among draws [from, to) (1-based request numbers) of the workload's
  * "regions" stream: the clients' regions request by request. */
-static void region_draws(uint64_t seed, const double *shares, size_t n, uint64_t from,
-                         uint64_t to, uint64_t *counts)
+static void region_draws(uint64_t seed, const double *shares, size_t n, uint64_t from, uint64_t to,
+                         uint64_t *counts)
 {
     gsl_rng *r = rng_stream(seed, "", 0, "regions");
     gsl_ran_discrete_t *t = gsl_ran_discrete_preproc(n, shares);
@@ -249,8 +249,8 @@ static void region_draws(uint64_t seed, const double *shares, size_t n, uint64_t
     gsl_rng_free(r);
 }
 
-#define THREE_REGIONS                                                                        \
-    "\"regions\":{\"us\":{\"eu\":\"80ms\",\"ap\":\"150ms\"},\"eu\":{\"ap\":\"120ms\"},"       \
+#define THREE_REGIONS                                                                              \
+    "\"regions\":{\"us\":{\"eu\":\"80ms\",\"ap\":\"150ms\"},\"eu\":{\"ap\":\"120ms\"},"            \
     "\"ap\":{}},"
 
 /* Users in three regions, routes in two: us and eu clients go home, ap clients to the nearer
@@ -374,9 +374,9 @@ START_TEST(test_failover_after_check_and_ttl)
     /* us clients in eu from 75.005 s to 135.005 s: requests 7502..13501. */
     uint64_t moved[2];
     region_draws(9, half, 2, 7502, 13502, moved);
-    ck_assert_double_eq(path_get(path_get(dns, "regions", "us", "sent_to"), "eu", NULL, NULL)
-                            ->valuedouble,
-                        (double)moved[0]);
+    ck_assert_double_eq(
+        path_get(path_get(dns, "regions", "us", "sent_to"), "eu", NULL, NULL)->valuedouble,
+        (double)moved[0]);
     /* They paid the transatlantic 80 ms each way: 2 x 80 + 1 ms. */
     ck_assert_double_eq_tol(hist_max(&w->latency), 0.161, 1e-9);
     cJSON_Delete(s);
@@ -452,10 +452,10 @@ END_TEST
  * 10 ms lag: a write is answered once the replica has it, so each takes exactly the 1 ms
  * service, the lag and, across regions, the 80 ms between them: 91 ms (11 ms in one region).
  * The clients are in no region, so the call into the database adds nothing. */
-#define REPLICA_FMT                                                                          \
-    "{\"duration\":\"20s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                   \
-    "\"workload\":{\"rate\":5,\"arrivals\":\"uniform\",\"ops\":{\"write\":1},"                  \
-    "\"entry\":\"db\"},\"components\":[{\"id\":\"db\",\"type\":\"database\","                   \
+#define REPLICA_FMT                                                                                \
+    "{\"duration\":\"20s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"                      \
+    "\"workload\":{\"rate\":5,\"arrivals\":\"uniform\",\"ops\":{\"write\":1},"                     \
+    "\"entry\":\"db\"},\"components\":[{\"id\":\"db\",\"type\":\"database\","                      \
     "\"service\":\"1ms\",\"replicas\":1,\"replication\":{\"mode\":\"sync\",\"lag\":\"10ms\"}%s}]}"
 
 START_TEST(test_cross_region_replication_lag)
@@ -474,8 +474,7 @@ START_TEST(test_cross_region_replication_lag)
         ck_assert_uint_eq(w->completed, 100);
         ck_assert_msg(fabs(hist_min(&w->latency) - cases[i].want) < 1e-9 &&
                           fabs(hist_max(&w->latency) - cases[i].want) < 1e-9,
-                      "case %zu: %.9f .. %.9f s", i, hist_min(&w->latency),
-                      hist_max(&w->latency));
+                      "case %zu: %.9f .. %.9f s", i, hist_min(&w->latency), hist_max(&w->latency));
         world_free(w);
         scenario_free(sc);
     }
