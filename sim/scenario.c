@@ -490,7 +490,9 @@ static const struct param_spec common_params[] = {
      "\"on\": [\"failed\", \"timeout\", \"rejected\"]}",
      NULL, 0},
     {"region", PT_STRING, offsetof(struct common_cfg, region), 0, 0, NULL,
-     "region (data center) it runs in", NULL, 0},
+     "region (data center) it runs in, one of the top-level \"regions\"; calls from another "
+     "region pay the latency between the two",
+     NULL, 0},
     PARAM_END,
 };
 
