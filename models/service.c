@@ -111,6 +111,10 @@ static void service_estimate(const struct comp_spec *cs, const struct scenario *
     self->holds_downstream = 1;
     if (cfg->nspeeds)
         snprintf(self->note, sizeof self->note, "node speeds differ: figures for speed 1");
+    else if (cfg->autoscale.on)
+        snprintf(self->note, sizeof self->note,
+                 "autoscaled (%u..%u nodes): figures for the initial count", cfg->autoscale.min,
+                 cfg->autoscale.max);
     for (size_t op = 0; op < sc->wl.nops; op++)
         for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
             est_call(self, cfg->calls[op][i], op, self->rate[op], 1);
