@@ -190,24 +190,17 @@ static void queue_estimate(const struct comp_spec *cs, const struct scenario *sc
                            struct est_comp *self)
 {
     const struct queue_cfg *cfg = cs->config;
-    self->service = 0;
+    /* The producer waits only for acceptance; the consumers are an M/G/c queue per node whose
+     * holding time is the service plus the calls they make. */
+    self->async = 1;
+    self->holds_downstream = 1;
+    self->workers = (double)cfg->consumers;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    snprintf(self->note, sizeof self->note, "wait and util: messages and consumers");
     for (size_t op = 0; op < sc->wl.nops; op++)
         for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
-            est_call(self, cfg->calls[op][i], op, self->rate[op], 0);
-    double c = (double)cfg->consumers, hold = cfg->service.mean;
-    double per_node = self->total / (double)(self->nodes ? self->nodes : 1), a = per_node * hold;
-    if (!(hold > 0) || !(per_node > 0))
-        return;
-    if (a >= c) {
-        snprintf(self->note, sizeof self->note,
-                 "consumers OVERLOADED: %.4g msg/s per node, %.4g at most (service only)",
-                 per_node, c / hold);
-        return;
-    }
-    double wait = erlang_c(c, a) / (c / hold - per_node) * (1 + cfg->service.scv) / 2;
-    snprintf(self->note, sizeof self->note,
-             "consumers: util %.2f, message wait %.3g ms (M/G/%.0f, service only)", a / c,
-             wait * 1e3, c);
+            est_call(self, cfg->calls[op][i], op, self->rate[op], 1);
 }
 
 static void queue_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),

@@ -5,6 +5,7 @@ extern const struct model_ops service_ops;
 extern const struct model_ops load_balancer_ops;
 extern const struct model_ops database_ops;
 extern const struct model_ops queue_ops;
+extern const struct model_ops cache_ops;
 extern const struct model_ops geo_dns_ops;
 
 const struct model_ops *const model_registry[] = {
@@ -12,6 +13,7 @@ const struct model_ops *const model_registry[] = {
     &load_balancer_ops,
     &database_ops,
     &queue_ops,
+    &cache_ops,
     &geo_dns_ops,
     NULL,
 };
