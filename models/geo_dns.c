@@ -77,7 +77,9 @@ static int geo_parse(struct comp_spec *cs, const cJSON *obj, const struct scenar
 {
     struct geo_cfg *cfg = cs->config;
     char path[300], sub[300];
-    (void)obj;
+    if (cJSON_GetObjectItemCaseSensitive(obj, "nodes"))
+        return sim_fail(err, path_member(path, sizeof path, cs->path, "nodes"),
+                        "a geo_dns is a routing step: it has no nodes");
     if (cs->region)
         return sim_fail(err, path_member(path, sizeof path, cs->path, "region"),
                         "a geo_dns routes clients to regions; it has no region of its own");

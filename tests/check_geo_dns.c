@@ -150,6 +150,8 @@ START_TEST(test_load_errors)
     load_fails(text, "components[0].region", "no region of its own");
     snprintf(text, sizeof text, GEO, "\"routes\":{\"us\":\"a\"},\"health_check\":{\"every\":1}");
     load_fails(text, "components[0].health_check.every", "unknown field");
+    snprintf(text, sizeof text, GEO, "\"routes\":{\"us\":\"a\"},\"nodes\":2");
+    load_fails(text, "components[0].nodes", "no nodes");
     snprintf(text, sizeof text, GEO, "\"routes\":{}");
     load_fails(text, "components[0].routes", "must be an object of region");
 }
