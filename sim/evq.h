@@ -23,7 +23,7 @@ struct sim_event {
  * stay put in a slot array, so a sift moves 16 bytes instead of 40. Ties in `t` (rare outside
  * zero-delay calls) look up `seq` in the slot. */
 struct evq_key {
-    double t;      /* s, copy of the event's time */
+    uint64_t tkey; /* the event's time as an integer with the same order as the double */
     uint32_t slot; /* index into evq.ev */
     uint32_t pad;
 };

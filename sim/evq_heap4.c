@@ -1,6 +1,6 @@
 /* The future event set as an implicit 4-ary min-heap of 16-byte (time, slot) keys, with the
  * events in a separate slot array. Four children per node halve the depth of a binary heap, and
- * the heap is laid out so that each group of four siblings fills exactly one cache line. */
+ * each group of four siblings fills exactly one cache line. Deletion is bottom-up, branch-free. */
 #include "sim/evq.h"
 #include "sim/error.h"
 
@@ -21,11 +21,23 @@ static inline size_t parent(size_t c)
     return (c >> 2) + 2;
 }
 
+/* A double's bits read as an unsigned integer that sorts like the double: flip every bit of a
+ * negative number, only the sign bit of a positive one. Integer compares and selects are
+ * cheaper than floating-point ones on the sift's critical path. Adding 0.0 turns -0 into +0 so
+ * that the two zeros stay equal, as they are for evq_before. */
+static inline uint64_t time_key(double t)
+{
+    uint64_t u;
+    t += 0.0;
+    memcpy(&u, &t, sizeof u);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
 /* (t, seq) order; seq is fetched from the slots only when the times are equal. */
 static inline int key_before(const struct evq *q, struct evq_key a, struct evq_key b)
 {
-    if (a.t != b.t)
-        return a.t < b.t;
+    if (a.tkey != b.tkey)
+        return a.tkey < b.tkey;
     return q->ev[a.slot].seq < q->ev[b.slot].seq;
 }
 
@@ -80,7 +92,7 @@ void evq_push(struct evq *q, const struct sim_event *ev)
         slot = (uint32_t)q->used++;
     }
     q->ev[slot] = *ev;
-    const struct evq_key k = {.t = ev->t, .slot = slot};
+    const struct evq_key k = {.tkey = time_key(ev->t), .slot = slot};
     struct evq_key *h = q->key;
     size_t c = EVQ_ROOT + q->n++;
     while (c > EVQ_ROOT) {
@@ -108,13 +120,36 @@ static size_t min_child_slow(const struct evq *q, const struct evq_key *h, size_
  * predictor. A tie in any match (rare) needs seq, so it takes the slow path. */
 static inline size_t min_child4(const struct evq *q, const struct evq_key *h, size_t c)
 {
-    double t0 = h[c].t, t1 = h[c + 1].t, t2 = h[c + 2].t, t3 = h[c + 3].t;
-    size_t a = c + (t1 < t0);
-    size_t b = c + 2 + (t3 < t2);
-    double ta = h[a].t, tb = h[b].t;
-    if (__builtin_expect((t0 == t1) | (t2 == t3) | (ta == tb), 0))
+    uint64_t k0 = h[c].tkey, k1 = h[c + 1].tkey, k2 = h[c + 2].tkey, k3 = h[c + 3].tkey;
+    int s01 = k1 < k0, s23 = k3 < k2;
+    uint64_t ka = s01 ? k1 : k0, kb = s23 ? k3 : k2;
+    if (__builtin_expect((k0 == k1) | (k2 == k3) | (ka == kb), 0))
         return min_child_slow(q, h, c, 4);
-    return tb < ta ? b : a;
+    /* A mask instead of `?:`, which compilers tend to turn back into a branch here. */
+    size_t ia = c + (size_t)s01, ib = c + 2 + (size_t)s23;
+    size_t b_wins = -(size_t)(kb < ka);
+    return ia ^ ((ia ^ ib) & b_wins);
+}
+
+/* Moves the hole at `hole` one level down to its smallest child and returns the child's
+ * position, or 0 when the hole is a leaf. */
+static inline size_t hole_down(const struct evq *q, struct evq_key *h, size_t hole, size_t end)
+{
+    size_t c = first_child(hole);
+    if (c >= end)
+        return 0;
+    /* The grandchildren of the hole are 16 consecutive keys; fetch their four lines now so that
+     * the next level's load overlaps this level's comparisons. */
+    size_t g = first_child(c);
+    if (g < end) {
+        __builtin_prefetch(&h[g]);
+        __builtin_prefetch(&h[g + 4]);
+        __builtin_prefetch(&h[g + 8]);
+        __builtin_prefetch(&h[g + 12]);
+    }
+    size_t best = c + 4 <= end ? min_child4(q, h, c) : min_child_slow(q, h, c, end - c);
+    h[hole] = h[best];
+    return best;
 }
 
 int evq_pop(struct evq *q, struct sim_event *out)
@@ -133,23 +168,14 @@ int evq_pop(struct evq *q, struct sim_event *out)
      * so this skips the comparison against it on every level. */
     const size_t end = EVQ_ROOT + n; /* positions below end hold keys once `last` is taken */
     const struct evq_key last = h[end];
-    size_t hole = EVQ_ROOT;
-    for (;;) {
-        size_t c = first_child(hole);
-        if (c >= end)
-            break;
-        /* The grandchildren of the hole are 16 consecutive keys; fetch their four lines now
-         * so that the next level's load overlaps this level's comparisons. */
-        size_t g = first_child(c);
-        if (g < end) {
-            __builtin_prefetch(&h[g]);
-            __builtin_prefetch(&h[g + 4]);
-            __builtin_prefetch(&h[g + 8]);
-            __builtin_prefetch(&h[g + 12]);
-        }
-        size_t best = c + 4 <= end ? min_child4(q, h, c) : min_child_slow(q, h, c, end - c);
-        h[hole] = h[best];
-        hole = best;
+    size_t hole = EVQ_ROOT, next = hole_down(q, h, hole, end);
+    if (next) {
+        /* The root's smaller child is the new root unless `last` climbs all the way back (only
+         * in tiny heaps): start loading its event, which the engine reads next, right away. */
+        __builtin_prefetch(&q->ev[h[EVQ_ROOT].slot]);
+        do
+            hole = next;
+        while ((next = hole_down(q, h, hole, end)) != 0);
     }
     while (hole > EVQ_ROOT) {
         size_t p = parent(hole);
@@ -159,7 +185,5 @@ int evq_pop(struct evq *q, struct sim_event *out)
         hole = p;
     }
     h[hole] = last;
-    /* The engine peeks at the new root's event next; start loading it during the dispatch. */
-    __builtin_prefetch(&q->ev[h[EVQ_ROOT].slot]);
     return 1;
 }

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdlib.h>
 
 #define MAXPEND 600
@@ -104,6 +105,31 @@ START_TEST(test_payloads_with_distinct_times)
 }
 END_TEST
 
+/* Keys are integers derived from the time's bits: negative times must still sort below positive
+ * ones, and -0 must tie with +0 so that seq decides between them. */
+START_TEST(test_negative_times_and_signed_zeros)
+{
+    static const double t[] = {3.5, -0.0, -2.0, 0.0, 1e-300, -1e-300, -0.0, 0.0, -INFINITY,
+                               INFINITY, -2.5, 0.0};
+    const size_t n = sizeof t / sizeof t[0];
+    struct evq q;
+    evq_init(&q, 4);
+    for (size_t i = 0; i < n; i++) {
+        struct sim_event ev = {.t = t[i], .seq = i, .tag = (uint32_t)i};
+        evq_push(&q, &ev);
+    }
+    /* The expected order: by value, and among the five zeros by seq (1, 3, 6, 7, 11). */
+    static const uint32_t want[] = {8, 10, 2, 5, 1, 3, 6, 7, 11, 4, 0, 9};
+    struct sim_event ev;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert(evq_pop(&q, &ev));
+        ck_assert_uint_eq(ev.tag, want[i]);
+    }
+    ck_assert(!evq_pop(&q, &ev));
+    evq_free(&q);
+}
+END_TEST
+
 /* A queue can be freed and initialised again, and an empty queue reports empty. */
 START_TEST(test_reinit)
 {
@@ -132,6 +158,7 @@ Suite *evq_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_payloads_with_many_ties);
     tcase_add_test(tc, test_payloads_with_distinct_times);
+    tcase_add_test(tc, test_negative_times_and_signed_zeros);
     tcase_add_test(tc, test_reinit);
     suite_add_tcase(s, tc);
     return s;
