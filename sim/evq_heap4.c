@@ -91,18 +91,21 @@ void evq_push(struct evq *q, const struct sim_event *ev)
             grow(q);
         slot = (uint32_t)q->used++;
     }
-    q->ev[slot] = *ev;
-    const struct evq_key k = {.tkey = time_key(ev->t), .slot = slot};
+    /* The caller has just written *ev field by field (sim_schedule sets t and seq); copying it
+     * with wide loads straight away would stall on store forwarding, so the sift reads only
+     * t and seq, and the whole event is copied after it. */
+    const uint64_t tkey = time_key(ev->t), seq = ev->seq;
     struct evq_key *h = q->key;
     size_t c = EVQ_ROOT + q->n++;
     while (c > EVQ_ROOT) {
         size_t p = parent(c);
-        if (!key_before(q, k, h[p]))
+        if (tkey > h[p].tkey || (tkey == h[p].tkey && seq >= q->ev[h[p].slot].seq))
             break;
         h[c] = h[p];
         c = p;
     }
-    h[c] = k;
+    h[c] = (struct evq_key){.tkey = tkey, .slot = slot};
+    q->ev[slot] = *ev;
 }
 
 /* The position of the smallest of the `count` keys starting at c (1 <= count <= 4). */
