@@ -91,9 +91,7 @@ void evq_push(struct evq *q, const struct sim_event *ev)
             grow(q);
         slot = (uint32_t)q->used++;
     }
-    /* The caller has just written *ev field by field (sim_schedule sets t and seq); copying it
-     * with wide loads straight away would stall on store forwarding, so the sift reads only
-     * t and seq, and the whole event is copied after it. */
+    /* The sift needs only t and seq; the event goes into its slot afterwards. */
     const uint64_t tkey = time_key(ev->t), seq = ev->seq;
     struct evq_key *h = q->key;
     size_t c = EVQ_ROOT + q->n++;
