@@ -38,8 +38,11 @@ calc() {
     awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" "BEGIN { printf \"%.6g\\n\", ($expr) }"
 }
 yesno() { sed 's/^1$/true/; s/^0$/false/'; }
-# A JSON string literal from the text on stdin.
-jstr() { tr -d '\r\n' | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g; s/^/"/; s/$/"/'; }
+# A JSON string literal from the text on stdin (other control characters are dropped).
+jstr() {
+    printf '"%s"' "$(tr -d '\r\n' | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g' |
+        tr -d '\000-\010\013-\037')"
+}
 # The number after "KEY": in a JSON text (first occurrence; cJSON indents with tabs).
 jnum() {
     tr -d '\n' | grep -o "\"$1\":[[:space:]]*[-0-9.eE+][-0-9.eE+]*" | head -n 1 |
