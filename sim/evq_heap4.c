@@ -161,23 +161,30 @@ int evq_pop(struct evq *q, struct sim_event *out)
     uint32_t slot = h[EVQ_ROOT].slot;
     *out = q->ev[slot];
     q->free[q->nfree++] = slot;
-    size_t n = --q->n;
-    if (n == 0)
+    const size_t end = EVQ_ROOT + --q->n; /* positions below end hold keys once `last` is taken */
+    const struct evq_key last = h[end];
+    if (end <= first_child(EVQ_ROOT) + 4) {
+        /* Every key left is a child of the root (the usual case in small models): the smallest
+         * of them and `last` becomes the root, and `last` fills its place. */
+        size_t best = end;
+        for (size_t k = first_child(EVQ_ROOT); k < end; k++)
+            if (key_before(q, h[k], best == end ? last : h[best]))
+                best = k;
+        h[EVQ_ROOT] = best == end ? last : h[best];
+        if (best != end)
+            h[best] = last;
         return 1;
+    }
     /* Bottom-up deletion (Wegener): walk the hole down along the smaller children to a leaf,
      * then sift the last key up from there. The last key almost always belongs near the bottom,
      * so this skips the comparison against it on every level. */
-    const size_t end = EVQ_ROOT + n; /* positions below end hold keys once `last` is taken */
-    const struct evq_key last = h[end];
     size_t hole = EVQ_ROOT, next = hole_down(q, h, hole, end);
-    if (next) {
-        /* The root's smaller child is the new root unless `last` climbs all the way back (only
-         * in tiny heaps): start loading its event, which the engine reads next, right away. */
-        __builtin_prefetch(&q->ev[h[EVQ_ROOT].slot]);
-        do
-            hole = next;
-        while ((next = hole_down(q, h, hole, end)) != 0);
-    }
+    /* The root's smaller child is the new root unless `last` climbs all the way back: start
+     * loading its event, which the engine reads next, right away. */
+    __builtin_prefetch(&q->ev[h[EVQ_ROOT].slot]);
+    do
+        hole = next;
+    while ((next = hole_down(q, h, hole, end)) != 0);
     while (hole > EVQ_ROOT) {
         size_t p = parent(hole);
         if (!key_before(q, last, h[p]))
