@@ -33,8 +33,8 @@ int main(int argc, char **argv)
         return usage();
     struct bench_hold_result res;
     bench_hold_run(&cfg, &res);
-    printf("pending=%zu events=%llu rng=%s wall_s=%.3f events_per_s=%.0f\n", cfg.pending,
-           (unsigned long long)res.dispatched, cfg.rng == BENCH_RNG_LIVE ? "live" : "ring",
-           res.wall_s, res.events_per_s);
+    printf("pending=%zu events=%llu rng=%s wall_s=%.3f cpu_s=%.3f events_per_s=%.0f\n",
+           cfg.pending, (unsigned long long)res.dispatched,
+           cfg.rng == BENCH_RNG_LIVE ? "live" : "ring", res.wall_s, res.cpu_s, res.events_per_s);
     return 0;
 }

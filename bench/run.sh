@@ -82,16 +82,17 @@ if [ -x "$BUILD/bench/hold" ]; then
         say "  hold model, run $i/$RUNS"
         "$BUILD/bench/hold" > "$tmp/hold.$i"
     done
-    # The rows of bench_hold_report: pending events wall_s Mevents/s target met
+    # The rows of bench_hold_report: pending events wall_s Mevents/s target met Mevents/cpu-s
     for p in $(awk '$1 ~ /^[0-9]+$/ { print $1 }' "$tmp/hold.1"); do
         cat "$tmp"/hold.[0-9]* | awk -v p="$p" '$1 == p { print $4 * 1e6 }' > "$tmp/hold.rates"
         rate=$(median < "$tmp/hold.rates")
         best=$(sort -g "$tmp/hold.rates" | tail -n 1)
+        cpu_rate=$(cat "$tmp"/hold.[0-9]* | awk -v p="$p" '$1 == p { print $7 * 1e6 }' | median)
         events=$(awk -v p="$p" '$1 == p { print $2 }' "$tmp/hold.1")
         target=$(awk -v p="$p" '$1 == p { print $5 * 1e6 }' "$tmp/hold.1")
         met=$(calc 'a >= b' "$rate" "$target" | yesno)
-        echo "$p $events $rate $best $target $met" >> "$tmp/hold.med"
-        hold_json="$hold_json${hold_json:+, }{\"pending\": $p, \"events\": $events, \"runs\": $RUNS, \"median_events_per_s\": $rate, \"best_events_per_s\": $best, \"target_events_per_s\": $target, \"met\": $met}"
+        echo "$p $events $rate $best $target $met $cpu_rate" >> "$tmp/hold.med"
+        hold_json="$hold_json${hold_json:+, }{\"pending\": $p, \"events\": $events, \"runs\": $RUNS, \"median_events_per_s\": $rate, \"best_events_per_s\": $best, \"median_events_per_cpu_s\": $cpu_rate, \"target_events_per_s\": $target, \"met\": $met}"
     done
 else
     say "  hold model: $BUILD/bench/hold missing, skipped"
@@ -219,9 +220,9 @@ echo
 echo "clustersim bench: $cpus x $cpu_model, load $load at start; medians"
 printf "$fmt" item runs median unit notes
 if [ -f "$tmp/hold.med" ]; then
-    while read -r p events rate best target met; do
+    while read -r p events rate best target met cpu_rate; do
         printf "$fmt" "hold model, $p pending" "$RUNS" "$(calc 'a / 1e6' "$rate")" Mevents/s \
-            "best $(calc 'a / 1e6' "$best"); target >= $(calc 'a / 1e6' "$target"): $met"
+            "best $(calc 'a / 1e6' "$best"); target >= $(calc 'a / 1e6' "$target"): $met; per cpu-s $(calc 'a / 1e6' "$cpu_rate")"
     done < "$tmp/hold.med"
 fi
 if [ "$bare_wall" != null ]; then

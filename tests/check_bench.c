@@ -31,6 +31,7 @@ START_TEST(test_hold_counts_events_ring)
     ck_assert_uint_eq(res.min_pending, 100);
     ck_assert_uint_eq(res.max_pending, 100);
     ck_assert(res.wall_s >= 0);
+    ck_assert(res.cpu_s >= 0);
     check_clock(&cfg, &res);
 }
 END_TEST
