@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+/* Deepest nesting of arrays and objects the scanner follows (cJSON stops at 1000); deeper text
+ * counts as invalid, so hostile input cannot exhaust memory. */
+#define JSONLOC_MAX_DEPTH 10000
+
 /* Line (1-based) of the value at `path` (syntax: name, .name, [index], e.g.
  * "components[2].service.mean"; "" is the root). When the path does not exist in full, the
  * line of its deepest existing ancestor (a missing member is reported on its object). Returns

@@ -11,12 +11,43 @@
  * each power of two is split into HIST_SUB linear sub-buckets, so a bucket is at most
  * 1/HIST_SUB of its lower bound wide. Values from 1 ns to about 584 years fit. */
 #define HIST_SUB_BITS 7
+#define HIST_SUB (1u << HIST_SUB_BITS)
+/* Values below 2 * HIST_SUB ns get one bucket each; above, every power of two from 2^8 to
+ * 2^63 adds HIST_SUB buckets: (64 - HIST_SUB_BITS + 1) groups of HIST_SUB in all (7424). */
+#define HIST_BUCKETS ((size_t)(64 - HIST_SUB_BITS + 1) << HIST_SUB_BITS)
+
 struct hist {
     uint64_t *counts; /* fixed number of buckets, allocated once by hist_init */
     uint64_t total;
     uint64_t min_ns, max_ns;
     double sum_s;     /* exact sum of recorded values, for the mean */
 };
+
+/* Seconds to whole nanoseconds, rounded to nearest; negative and NaN give 0, values past
+ * UINT64_MAX ns (about 584 years) saturate. */
+static inline uint64_t hist_ns(double seconds)
+{
+    double x = seconds * 1e9;
+    if (!(x > 0))
+        return 0;
+    if (x >= 18446744073709551616.0)
+        return UINT64_MAX;
+    /* From 2^52 up every double is already an integer, and adding 0.5 would round to even. */
+    return x < 4503599627370496.0 ? (uint64_t)(x + 0.5) : (uint64_t)x;
+}
+
+/* The bucket of a value in ns. The OR with 2 * HIST_SUB - 1 makes every value below
+ * 2 * HIST_SUB land in the first two groups with shift 0 (exact buckets), so there is no
+ * branch; above, the top HIST_SUB_BITS + 1 bits of the value pick the bucket. Inline because
+ * hist_record runs once per completed request. */
+static inline size_t hist_index(uint64_t ns)
+{
+    unsigned shift = (unsigned)(63 - __builtin_clzll(ns | (2 * HIST_SUB - 1))) - HIST_SUB_BITS;
+    return ((size_t)shift << HIST_SUB_BITS) + (size_t)(ns >> shift);
+}
+/* Bucket i holds the integers [hist_bucket_lo(i), hist_bucket_lo(i) + hist_bucket_width(i)). */
+uint64_t hist_bucket_lo(size_t i);    /* ns */
+uint64_t hist_bucket_width(size_t i); /* ns */
 
 void hist_init(struct hist *h);
 void hist_free(struct hist *h);
@@ -31,7 +62,8 @@ double hist_max(const struct hist *h);  /* s; exact; 0 when empty */
 /* The q-quantile (0 <= q <= 1) in seconds: the midpoint of the bucket holding the value of
  * rank ceil(q * total), clamped to [min, max]; 0 when empty. */
 double hist_quantile(const struct hist *h, double q);
-/* Calls fn for every non-empty bucket in increasing order with its bounds in seconds. */
+/* Calls fn for every non-empty bucket in increasing order with its bounds in seconds
+ * (lo_s inclusive, hi_s exclusive). */
 void hist_foreach(const struct hist *h,
                   void (*fn)(void *ctx, double lo_s, double hi_s, uint64_t count), void *ctx);
 /* Writes the histogram as CSV: `ms,count,cumulative` (bucket midpoint in ms). */

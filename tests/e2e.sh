@@ -1,10 +1,106 @@
 #!/bin/sh
-# End-to-end checks of the clustersim binary: commands, exit codes, outputs.
-set -eu
+# End-to-end checks of the clustersim binary as a user runs it: commands, exit codes, outputs,
+# determinism, and that an invalid scenario writes nothing.
+set -u
 BIN=${1:-bin/clustersim}
+T=$(mktemp -d /tmp/clustersim-e2e-XXXXXX)
+trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-"$BIN" --help >/dev/null 2>&1 && ok || bad "--help"
-echo "e2e: $pass passed, $fail failed"
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() { # description, then a command that must succeed
+    d=$1; shift
+    if "$@" >/dev/null 2>"$T/cerr"; then ok; else bad "$d"; cat "$T/cerr" >&2; fi
+}
+status_is() { # expected status, description, command...
+    want=$1; d=$2; shift 2
+    "$@" >"$T/out" 2>"$T/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$d: exit $got, expected $want"; cat "$T/err" >&2; fi
+}
+strip_wall() { grep -v '"wall_s"' "$1"; }
+
+# Help on every command, with an example.
+for c in run validate types schema sweep keymove estimate capacity; do
+    check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
+done
+status_is 0 "--help" "$BIN" --help
+status_is 2 "no command" "$BIN"
+status_is 2 "unknown command" "$BIN" frobnicate
+status_is 2 "unknown run option" "$BIN" run scenarios/mm1.json --frob
+status_is 2 "bad seed" "$BIN" run scenarios/mm1.json --seed -4
+status_is 2 "missing scenario" "$BIN" run "$T/nope.json"
+
+# The shipped schema is the one the validator's tables generate.
+check "schema.json is current" sh -c "'$BIN' schema | cmp -s - scenarios/schema.json"
+
+# Every shipped scenario validates.
+check "validate shipped scenarios" sh -c "'$BIN' validate \$(ls scenarios/*.json scenarios/*/*.json | grep -v schema.json)"
+check "scenarios conform to schema.json" /usr/bin/python3 tests/schema_check.py
+
+# A run writes every output, and the summary has the contract's keys.
+status_is 0 "run mm1" "$BIN" run scenarios/mm1.json --out "$T/a" --quiet --set duration=300s
+for f in summary.json timeseries.csv latency.csv nodes.csv; do
+    check "output $f" test -s "$T/a/$f"
+done
+for k in scenario seed duration_s warmup_s events wall_s requests throughput_rps latency_ms \
+         p50 p90 p95 p99 p999 max components utilization per_node skew max_over_mean cov \
+         replications; do
+    check "summary has $k" grep -q "\"$k\"" "$T/a/summary.json"
+done
+check "timeseries header" sh -c "head -1 '$T/a/timeseries.csv' | grep -q '^t_s,users,offered_rps,completed_rps,rejected_rps,failed_rps,p50_ms,p99_ms,server.util,server.queue$'"
+check "timeseries rows" sh -c "[ \$(wc -l < '$T/a/timeseries.csv') -eq 31 ]"
+check "latency header" sh -c "head -1 '$T/a/latency.csv' | grep -q '^ms,count,cumulative$'"
+check "nodes header" sh -c "head -1 '$T/a/nodes.csv' | grep -q '^component,node,requests,utilization,keys$'"
+check "no temporary files left" sh -c "! ls -a '$T/a' | grep -q tmp"
+
+# Same seed: identical results apart from wall time; another seed: different.
+status_is 0 "run mm1 again" "$BIN" run scenarios/mm1.json --out "$T/b" --quiet --set duration=300s
+strip_wall "$T/a/summary.json" > "$T/a.s"; strip_wall "$T/b/summary.json" > "$T/b.s"
+check "same seed, same summary" cmp -s "$T/a.s" "$T/b.s"
+check "same seed, same timeseries" cmp -s "$T/a/timeseries.csv" "$T/b/timeseries.csv"
+status_is 0 "run mm1 seed 2" "$BIN" run scenarios/mm1.json --out "$T/c" --quiet --seed 2 --set duration=300s
+strip_wall "$T/c/summary.json" > "$T/c.s"
+check "another seed, another summary" sh -c "! cmp -s '$T/a.s' '$T/c.s'"
+
+# An invalid scenario: exit 2, FILE:LINE: PATH: message, nothing written.
+printf '{\n  "duration": "10s",\n  "workload": {"rate": 1, "entry": "web"},\n  "components": [\n    {"id": "web", "type": "service", "workres": 2}\n  ]\n}\n' > "$T/bad.json"
+status_is 2 "invalid scenario" "$BIN" run "$T/bad.json" --out "$T/bad-out"
+check "error names file, line and path" grep -q "bad.json:5: components\[0\].workres: unknown field \"workres\" (did you mean \"workers\"?)" "$T/err"
+check "nothing written" test ! -e "$T/bad-out"
+status_is 2 "validate invalid" "$BIN" validate "$T/bad.json"
+status_is 2 "bad --set" "$BIN" run scenarios/mm1.json --out "$T/d" --set components.server.workers=0
+check "bad --set names --set" grep -q -- "--set: components\[0\].workers" "$T/err"
+
+# Replications: means with 95% half-widths; the same seeds give the same means.
+status_is 0 "run with replications" "$BIN" run scenarios/mm1.json --out "$T/r" --quiet --set duration=200s --replications 4 --jobs 2
+check "replications in summary" grep -q '"replications":	4' "$T/r/summary.json"
+check "ci95 in summary" grep -q '"latency_ms.p99"' "$T/r/summary.json"
+status_is 0 "replications in one process" "$BIN" run scenarios/mm1.json --out "$T/r1" --quiet --set duration=200s --replications 4 --jobs 1
+strip_wall "$T/r/summary.json" > "$T/r.s"; strip_wall "$T/r1/summary.json" > "$T/r1.s"
+check "replications: same result whatever the jobs" cmp -s "$T/r.s" "$T/r1.s"
+status_is 2 "bad --replications" "$BIN" run scenarios/mm1.json --replications 0
+
+# Sweeps: one row per point; an invalid point stops everything before it runs.
+status_is 0 "sweep" "$BIN" sweep scenarios/mm1.json --param workload.rate=40,60 --param components.server.workers=1,2 --set duration=200s --out "$T/s" --quiet
+check "sweep.csv rows" sh -c "[ \$(wc -l < '$T/s/sweep.csv') -eq 5 ]"
+check "sweep.csv header" sh -c "head -1 '$T/s/sweep.csv' | grep -q '^workload.rate,components.server.workers,throughput_rps,mean_ms'"
+status_is 2 "sweep with an invalid point" "$BIN" sweep scenarios/mm1.json --param components.server.workers=1,0 --out "$T/s2"
+check "invalid sweep wrote nothing" test ! -e "$T/s2"
+
+# keymove: the JSON object of CLI.md.
+status_is 0 "keymove" "$BIN" keymove --scheme jump --nodes 10 --add 1 --keys 10000
+for k in scheme nodes_before nodes_after keys moved moved_fraction ideal_fraction max_over_mean_before max_over_mean_after; do
+    check "keymove has $k" grep -q "\"$k\"" "$T/out"
+done
+status_is 2 "keymove bad scheme" "$BIN" keymove --scheme nope --nodes 10 --add 1
+
+# estimate: the M/M/1 scenario's figures are the formulas'.
+status_is 0 "estimate" "$BIN" estimate scenarios/mm1.json
+check "estimate M/M/1 response" grep -q "end to end: mean response 50 ms" "$T/out"
+status_is 0 "estimate --compare" "$BIN" estimate scenarios/mm1.json --compare --set duration=300s
+
+# An unwritable output folder: exit 1 and a message.
+status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot
+
+echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,11 @@
+/* The one static table of component models. A new model adds one line here. */
+#include "models/registry.h"
+
+extern const struct model_ops service_ops;
+extern const struct model_ops load_balancer_ops;
+
+const struct model_ops *const model_registry[] = {
+    &service_ops,
+    &load_balancer_ops,
+    NULL,
+};

@@ -1,0 +1,368 @@
+/* The stateless tier (web or app servers): thread-per-request. A worker serves the request,
+ * then makes the op's downstream calls in order while it stays held, then replies. */
+#include "sim/scenario.h"
+#include "sim/estimate.h"
+#include "sim/jsonloc.h"
+#include "sim/station.h"
+#include "sim/world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EV_SERVICE_DONE = EV_MODEL };
+
+struct service_cfg {
+    struct station_cfg st;
+    struct dist service;
+    const cJSON *calls_json;
+    const cJSON *speeds_json;
+    double *speeds;   /* relative speed per node, from speeds_json */
+    uint32_t nspeeds;
+    /* Resolved from calls_json: per op, the components to call in order. */
+    uint32_t *calls[SCN_MAX_OPS];
+    uint32_t ncalls[SCN_MAX_OPS];
+};
+
+struct service {
+    struct station st;
+    uint32_t active;  /* nodes that receive traffic */
+    uint32_t next_rr; /* round robin when the caller does not pick a node */
+};
+
+static const struct param_spec service_params[] = {
+    {"workers", PT_LIMIT, offsetof(struct service_cfg, st.workers), 1, 1e6, "1",
+     "concurrent requests per node (a worker stays held during downstream calls)", NULL, 0},
+    {"queue", PT_LIMIT, offsetof(struct service_cfg, st.queue), 0, 1e9, "\"unlimited\"",
+     "waiting room per node; 0 = none (reject when every worker is busy)", NULL, 0},
+    {"service", PT_DIST, offsetof(struct service_cfg, service), 0, 0, "0",
+     "time to serve one request on a worker", NULL, 0},
+    {"calls", PT_JSON, offsetof(struct service_cfg, calls_json), 0, 0, NULL,
+     "per op, the components called in order: {\"read\": [\"cache\"], \"*\": [\"db\"]}", NULL,
+     0},
+    {"speeds", PT_JSON, offsetof(struct service_cfg, speeds_json), 0, 0, NULL,
+     "relative speed of each node, e.g. [1, 1, 0.5] (service time / speed; unlisted: 1)",
+     NULL, 0},
+    PARAM_END,
+};
+
+static int parse_speeds(struct comp_spec *cs, struct service_cfg *cfg, struct sim_error *err)
+{
+    char path[300], sub[300];
+    const cJSON *v = cfg->speeds_json;
+    if (!v)
+        return 0;
+    path_member(path, sizeof path, cs->path, "speeds");
+    int n = cJSON_GetArraySize(v);
+    if (!cJSON_IsArray(v) || n < 1 || n > cs->nodes)
+        return sim_fail(err, path, "must be a list of 1 to %lld speeds (one per node)",
+                        (long long)cs->nodes);
+    cfg->speeds = sim_xcalloc((size_t)n, sizeof *cfg->speeds);
+    int i = 0;
+    for (const cJSON *x = v->child; x; x = x->next, i++) {
+        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0) || x->valuedouble > 1e6)
+            return sim_fail(err, path_index(sub, sizeof sub, path, (size_t)i),
+                            "must be a number above 0");
+        cfg->speeds[i] = x->valuedouble;
+    }
+    cfg->nspeeds = (uint32_t)n;
+    return 0;
+}
+
+static int parse_call_list(struct service_cfg *cfg, size_t op, const cJSON *list,
+                           const char *path, const struct scenario *sc, struct sim_error *err)
+{
+    char sub[300];
+    if (!cJSON_IsArray(list))
+        return sim_fail(err, path, "must be a list of component ids");
+    int n = cJSON_GetArraySize(list);
+    cfg->calls[op] = sim_xcalloc((size_t)n + 1, sizeof(uint32_t));
+    cfg->ncalls[op] = 0;
+    int i = 0;
+    for (const cJSON *id = list->child; id; id = id->next, i++) {
+        path_index(sub, sizeof sub, path, (size_t)i);
+        if (!cJSON_IsString(id))
+            return sim_fail(err, sub, "must be a component id (a string)");
+        int to = scenario_find(sc, id->valuestring);
+        if (to < 0)
+            return sim_fail(err, sub, "unknown component \"%s\"", id->valuestring);
+        cfg->calls[op][cfg->ncalls[op]++] = (uint32_t)to;
+    }
+    return 0;
+}
+
+static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct scenario *sc,
+                         struct sim_error *err)
+{
+    static const char *const builtin[] = {"read", "write", "static", "*", NULL};
+    struct service_cfg *cfg = cs->config;
+    char path[300], sub[300];
+    (void)obj;
+    if (parse_speeds(cs, cfg, err))
+        return -1;
+    path_member(path, sizeof path, cs->path, "calls");
+    const cJSON *calls = cfg->calls_json;
+    if (!calls)
+        return 0;
+    if (!cJSON_IsObject(calls))
+        return sim_fail(err, path, "must be an object of op -> list of component ids");
+    for (const cJSON *m = calls->child; m; m = m->next) {
+        path_member(sub, sizeof sub, path, m->string);
+        int known = scenario_op(sc, m->string) >= 0;
+        for (size_t i = 0; builtin[i]; i++)
+            known |= strcmp(builtin[i], m->string) == 0;
+        if (!known) {
+            const char *cands[SCN_MAX_OPS + 5];
+            size_t n = 0;
+            for (size_t i = 0; i < sc->wl.nops; i++)
+                cands[n++] = sc->wl.op_names[i];
+            for (size_t i = 0; builtin[i]; i++)
+                cands[n++] = builtin[i];
+            cands[n] = NULL;
+            const char *near = suggest_word(m->string, cands);
+            return sim_fail(err, sub, "unknown op \"%s\"%s%s%s", m->string,
+                            near ? " (did you mean \"" : " (not in workload.ops)",
+                            near ? near : "", near ? "\"?)" : "");
+        }
+    }
+    const cJSON *star = cJSON_GetObjectItemCaseSensitive(calls, "*");
+    for (size_t op = 0; op < sc->wl.nops; op++) {
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(calls, sc->wl.op_names[op]);
+        const char *name = sc->wl.op_names[op];
+        if (!list) {
+            list = star;
+            name = "*";
+        }
+        if (list && parse_call_list(cfg, op, list, path_member(sub, sizeof sub, path, name), sc,
+                                    err))
+            return -1;
+    }
+    /* Lists for ops the workload does not have are still checked. */
+    for (const cJSON *m = calls->child; m; m = m->next) {
+        if (scenario_op(sc, m->string) >= 0 || strcmp(m->string, "*") == 0)
+            continue;
+        struct service_cfg scratch = {0};
+        int rc = parse_call_list(&scratch, 0, m, path_member(sub, sizeof sub, path, m->string),
+                                 sc, err);
+        free(scratch.calls[0]);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+static unsigned service_needs(const struct comp_spec *cs)
+{
+    (void)cs;
+    return 0;
+}
+
+static void service_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                             struct est_comp *self)
+{
+    const struct service_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    self->holds_downstream = 1;
+    if (cfg->nspeeds)
+        snprintf(self->note, sizeof self->note, "node speeds differ: figures for speed 1");
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
+            est_call(self, cfg->calls[op][i], op, self->rate[op], 1);
+}
+
+static void service_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
+                          void *ctx)
+{
+    const struct service_cfg *cfg = cs->config;
+    for (size_t op = 0; op < SCN_MAX_OPS; op++)
+        for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
+            fn(ctx, cfg->calls[op][i]);
+}
+
+static void service_free_config(void *config)
+{
+    struct service_cfg *cfg = config;
+    for (size_t op = 0; op < SCN_MAX_OPS; op++)
+        free(cfg->calls[op]);
+    free(cfg->speeds);
+}
+
+static int service_start(struct comp *c, struct sim *sim)
+{
+    struct service *s = c->state;
+    const struct service_cfg *cfg = c->config;
+    s->active = (uint32_t)c->spec->nodes;
+    station_init(&s->st, c, &cfg->st, &cfg->service, s->active, EV_SERVICE_DONE, sim->now);
+    station_set_speeds(&s->st, cfg->speeds, cfg->nspeeds);
+    return 0;
+}
+
+/* Makes the next downstream call of the request's op, or replies when there is none left. */
+static void next_call(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct service *s = c->state;
+    const struct service_cfg *cfg = c->config;
+    struct frame *f = req_top(req);
+    if (f->step < cfg->ncalls[req->op]) {
+        req_call(sim, req, cfg->calls[req->op][f->step++], REQ_ANY_NODE);
+        return;
+    }
+    station_release(&s->st, sim, f->node);
+    req_reply(sim, req);
+}
+
+static void service_arrive(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct service *s = c->state;
+    struct frame *f = req_top(req);
+    if (f->node == REQ_ANY_NODE || f->node >= s->active) {
+        f->node = s->next_rr;
+        s->next_rr = s->next_rr + 1 >= s->active ? 0 : s->next_rr + 1;
+    }
+    switch (station_arrive(&s->st, sim, f->node, req)) {
+    case STATION_REJECTED:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        break;
+    }
+}
+
+static void service_resume(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct service *st = c->state;
+    if (!station_alive(&st->st, req)) {
+        req_reply(sim, req); /* the node failed meanwhile: nobody waits for this */
+        return;
+    }
+    if (req->status != REQ_OK) {
+        if (req_retry(sim, req, REQ_ANY_NODE))
+            return; /* the worker stays held through the backoff, as a blocking client's */
+        /* A failed downstream call fails the request; the worker is free again. */
+        struct service *s = c->state;
+        station_release(&s->st, sim, req_top(req)->node);
+        req_reply(sim, req);
+        return;
+    }
+    next_call(c, sim, req);
+}
+
+static void service_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
+{
+    struct service *s = c->state;
+    SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
+    if (!station_alive(&s->st, ev->ptr)) {
+        req_reply(sim, ev->ptr);
+        return;
+    }
+    next_call(c, sim, ev->ptr);
+}
+
+static void service_sample(struct comp *c, struct sim *sim, struct comp_sample *out)
+{
+    struct service *s = c->state;
+    station_sample(&s->st, sim->now, &out->util, &out->queue);
+    out->hit_ratio = NAN;
+}
+
+static void service_reset(struct comp *c, struct sim *sim)
+{
+    struct service *s = c->state;
+    station_reset(&s->st, sim->now);
+}
+
+static uint32_t service_node_count(const struct comp *c)
+{
+    const struct service *s = c->state;
+    return s->active;
+}
+
+static int service_node_up(const struct comp *c, uint32_t node)
+{
+    const struct service *s = c->state;
+    return node < s->active && s->st.nodes[node].up;
+}
+
+static int service_control(struct comp *c, struct sim *sim, const struct control *ctl,
+                           struct sim_error *err)
+{
+    struct service *s = c->state;
+    switch (ctl->action) {
+    case CTL_SCALE:
+        if (strcmp(ctl->what, "nodes") != 0 || ctl->nodes < 1)
+            return sim_fail(err, c->spec->path, "a service scales by \"nodes\" (at least 1)");
+        /* New nodes start idle; nodes scaled away finish what they hold and get no more. */
+        station_resize(&s->st, sim, (uint32_t)ctl->nodes);
+        s->active = (uint32_t)ctl->nodes;
+        if (s->next_rr >= s->active)
+            s->next_rr = 0;
+        return 0;
+    case CTL_FAIL:
+    case CTL_RECOVER:
+        if (ctl->node >= (int64_t)s->active || ctl->node < -1)
+            return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
+                            (long long)ctl->node);
+        for (uint32_t i = 0; i < s->active; i++)
+            if (ctl->node < 0 || (uint32_t)ctl->node == i) {
+                if (ctl->action == CTL_FAIL)
+                    station_fail(&s->st, sim, i);
+                else
+                    station_recover(&s->st, sim, i);
+            }
+        return 0;
+    }
+    return -1;
+}
+
+static void service_node_stats(struct comp *c, struct sim *sim, uint32_t node,
+                               struct node_stats *out)
+{
+    struct service *s = c->state;
+    station_node_stats(&s->st, sim->now, node, out);
+}
+
+static void service_report(struct comp *c, struct sim *sim, cJSON *out)
+{
+    struct service *s = c->state;
+    cJSON_AddNumberToObject(out, "busy_mean", station_busy_mean(&s->st, sim->now));
+    cJSON_AddNumberToObject(out, "queue_mean", station_queue_mean(&s->st, sim->now));
+}
+
+static void service_free_state(struct comp *c)
+{
+    struct service *s = c->state;
+    station_free(&s->st);
+}
+
+const struct model_ops service_ops = {
+    .name = "service",
+    .help = "a stateless tier (web or app servers); thread-per-request",
+    .params = service_params,
+    .config_size = sizeof(struct service_cfg),
+    .parse = service_parse,
+    .edges = service_edges,
+    .needs = service_needs,
+    .estimate = service_estimate,
+    .free_config = service_free_config,
+    .state_size = sizeof(struct service),
+    .start = service_start,
+    .arrive = service_arrive,
+    .resume = service_resume,
+    .handle = service_handle,
+    .sample = service_sample,
+    .reset_stats = service_reset,
+    .control = service_control,
+    .node_count = service_node_count,
+    .node_up = service_node_up,
+    .node_stats = service_node_stats,
+    .report = service_report,
+    .free_state = service_free_state,
+};

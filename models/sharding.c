@@ -1,0 +1,65 @@
+/* The "sharding" object of scenarios, parsed once for every model that places keys. */
+#include "models/sharding.h"
+#include "sim/error.h"
+#include "sim/jsonloc.h"
+#include "sim/params.h"
+
+#include <math.h>
+#include <string.h>
+
+int sharding_parse(const cJSON *obj, const char *path, struct sharding_cfg *out,
+                   struct sim_error *err)
+{
+    static const char *const allowed[] = {"scheme", "vnodes", "replication_factor",
+                                          "load_bound", NULL};
+    char sub[300];
+    memset(out, 0, sizeof *out);
+    out->scheme = PLACEMENT_MODULO;
+    out->replication_factor = 1;
+    if (!obj)
+        return 0;
+    if (!cJSON_IsObject(obj))
+        return sim_fail(err, path, "must be an object such as {\"scheme\": \"ring\"}");
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        int ok = 0;
+        for (size_t i = 0; allowed[i]; i++)
+            ok |= strcmp(allowed[i], m->string) == 0;
+        if (!ok) {
+            const char *near = suggest_word(m->string, allowed);
+            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
+                            "unknown field \"%s\"%s%s%s", m->string,
+                            near ? " (did you mean \"" : "", near ? near : "",
+                            near ? "\"?)" : "");
+        }
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "scheme");
+    if (v) {
+        path_member(sub, sizeof sub, path, "scheme");
+        if (!cJSON_IsString(v) || placement_scheme_parse(v->valuestring, &out->scheme) != 0)
+            return sim_fail(err, sub, "must be one of modulo, ring, ketama, jump, rendezvous, "
+                                      "maglev, bounded");
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "vnodes"))) {
+        path_member(sub, sizeof sub, path, "vnodes");
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+            v->valuedouble < 1 || v->valuedouble > 100000)
+            return sim_fail(err, sub, "must be a whole number from 1 to 100000");
+        out->params.vnodes = (unsigned)v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "replication_factor"))) {
+        path_member(sub, sizeof sub, path, "replication_factor");
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+            v->valuedouble < 1 || v->valuedouble > 16)
+            return sim_fail(err, sub, "must be a whole number from 1 to 16");
+        out->replication_factor = (uint32_t)v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "load_bound"))) {
+        path_member(sub, sizeof sub, path, "load_bound");
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) || v->valuedouble > 100)
+            return sim_fail(err, sub, "must be a number from 1 (no slack) to 100; 1.25 allows "
+                                      "25%% above the mean");
+        out->params.load_bound = v->valuedouble;
+    }
+    return 0;
+}
+

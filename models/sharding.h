@@ -1,0 +1,20 @@
+/* The "sharding" object of scenarios (caches, databases, hash load balancing): the placement
+ * scheme and its parameters, parsed and checked in one place for every model. */
+#ifndef MODELS_SHARDING_H
+#define MODELS_SHARDING_H
+
+#include "models/placement.h"
+
+#include <cjson/cJSON.h>
+
+struct sharding_cfg {
+    enum placement_scheme scheme;
+    struct placement_params params;
+    uint32_t replication_factor; /* copies of each key on distinct nodes; 1 = no replicas */
+};
+
+/* Parses obj (NULL gives the default: modulo, one copy) at path. */
+int sharding_parse(const cJSON *obj, const char *path, struct sharding_cfg *out,
+                   struct sim_error *err);
+
+#endif

@@ -1,0 +1,122 @@
+/* The interface between the kernel and the component models: one const struct model_ops per
+ * component type (a table of hooks plus sizes; the kernel owns config and state), and the
+ * runtime view of a component that every hook receives. Models include this one header. */
+#ifndef SIM_MODEL_H
+#define SIM_MODEL_H
+
+#include "sim/dist.h"
+#include "sim/engine.h"
+#include "sim/error.h"
+#include "sim/params.h"
+#include "sim/request.h"
+#include "sim/rng.h"
+#include "sim/stats.h"
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+struct scenario;
+struct comp_spec;
+struct est_comp;
+struct comp;
+struct world;
+
+/* A topology change from an event (scale, fail, recover) or the command line. */
+enum control_action { CTL_SCALE, CTL_FAIL, CTL_RECOVER };
+struct control {
+    enum control_action action;
+    int64_t nodes;   /* CTL_SCALE: the new count */
+    int64_t node;    /* CTL_FAIL/RECOVER: node index, -1 for the whole component */
+    const char *what; /* CTL_SCALE: "nodes", "shards", "replicas", "edges" */
+};
+
+/* Per-interval figures a component contributes to timeseries.csv. */
+struct comp_sample {
+    double util;      /* busy workers / workers over the interval, 0..1 */
+    double queue;     /* mean waiting requests over the interval */
+    double hit_ratio; /* NaN when the component has none */
+};
+
+/* Per-node figures for nodes.csv and the skew measures. */
+struct node_stats {
+    uint64_t requests;
+    double util;
+    uint64_t keys;
+};
+
+/* What a component reads from requests, so that the workload draws only what is used. */
+#define NEEDS_KEYS 1u
+#define NEEDS_CLIENTS 2u
+
+struct model_ops {
+    const char *name;                 /* the "type" in scenarios */
+    const char *help;                 /* one line for `--help` */
+    const struct param_spec *params;  /* the model's own fields, PARAM_END-terminated */
+    size_t config_size;
+    /* Optional: checks beyond the table and resolves ids to component indexes (other
+     * components are known by then: scenario_find). */
+    int (*parse)(struct comp_spec *cs, const cJSON *obj, const struct scenario *sc,
+                 struct sim_error *err);
+    /* Optional: the components this one calls (for the call graph's cycle check). */
+    void (*edges)(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx);
+    void (*free_config)(void *config); /* optional: what parse allocated */
+    /* Optional: back-of-envelope figures (sim/estimate.h): from self->rate, set nodes,
+     * workers, queue, service time and its scv, and declare downstream traffic (est_call). */
+    void (*estimate)(const struct comp_spec *cs, const struct scenario *sc,
+                     struct est_comp *self);
+    /* Optional: NEEDS_KEYS | NEEDS_CLIENTS for this configuration; absent means both. */
+    unsigned (*needs)(const struct comp_spec *cs);
+
+    size_t state_size;
+    int (*start)(struct comp *c, struct sim *sim);
+    /* A request reached the component (req_top(req)->comp is this component). */
+    void (*arrive)(struct comp *c, struct sim *sim, struct request *req);
+    /* A downstream call of this component returned (req->status tells how). */
+    void (*resume)(struct comp *c, struct sim *sim, struct request *req);
+    /* The component's own events (ev->target is this component). */
+    void (*handle)(struct comp *c, struct sim *sim, const struct sim_event *ev);
+    /* Optional: scale/fail/recover; returns -1 with err when the action does not apply. */
+    int (*control)(struct comp *c, struct sim *sim, const struct control *ctl,
+                   struct sim_error *err);
+    /* Interval figures; called at every metrics tick, which also starts the next interval. */
+    void (*sample)(struct comp *c, struct sim *sim, struct comp_sample *out);
+    /* Restart the component's averages (end of warm-up). */
+    void (*reset_stats)(struct comp *c, struct sim *sim);
+    /* The current number of nodes, and whether one works (what a health check sees). */
+    uint32_t (*node_count)(const struct comp *c);
+    int (*node_up)(const struct comp *c, uint32_t node);
+    void (*node_stats)(struct comp *c, struct sim *sim, uint32_t node, struct node_stats *out);
+    /* Optional: adds model-specific members to the component's summary object. */
+    void (*report)(struct comp *c, struct sim *sim, cJSON *out);
+    void (*free_state)(struct comp *c);
+};
+
+/* The runtime view of one component. */
+struct comp {
+    const struct comp_spec *spec;
+    const struct model_ops *ops;
+    const void *config;     /* the parsed parameter struct (owned by the scenario) */
+    void *state;            /* state_size bytes, zeroed, owned by the world */
+    uint32_t index;
+    struct world *world;
+    gsl_rng *rng_net;       /* network latency draws */
+    gsl_rng *rng_retry;     /* retry jitter of calls into it */
+    /* Figures the kernel keeps for every component. */
+    uint64_t requests;      /* arrivals (after warm-up) */
+    uint64_t rejected;      /* refused (after warm-up) */
+    uint64_t failed;
+    uint64_t retries;       /* calls into it that were retries (after warm-up) */
+    struct hist latency;    /* arrival at the component to its reply, counted requests */
+    int has_hit_ratio;      /* its timeseries.csv columns include <id>.hit_ratio */
+};
+
+/* Services the kernel offers to models. */
+uint64_t world_seed(const struct world *w);
+double world_warmup(const struct world *w);
+/* A new RNG stream for (this component, node, purpose); freed by the caller. */
+gsl_rng *comp_rng(const struct comp *c, uint32_t node, const char *purpose);
+/* The op index of a name in the workload ("read"...), or -1. */
+int world_op_index(const struct world *w, const char *op);
+size_t world_op_count(const struct world *w);
+
+#endif

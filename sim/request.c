@@ -1,0 +1,196 @@
+/* Pooled requests and the request's walk: req_call pushes a frame and delivers the request
+ * after the callee's network latency; req_reply pops it and resumes the caller after the same
+ * latency. A caller's timeout clones the request up to the caller and leaves the original to
+ * finish below as an orphan, whose late reply is dropped. */
+#include "sim/request.h"
+#include "sim/world.h"
+
+#include <string.h>
+
+#define SLAB_REQUESTS 1024
+
+struct request *req_alloc(struct sim *sim)
+{
+    struct world *w = sim->world;
+    if (!w->free_list) {
+        struct request *slab = sim_xcalloc(SLAB_REQUESTS, sizeof *slab);
+        w->slabs = sim_xrealloc(w->slabs, (w->nslabs + 1) * sizeof *w->slabs);
+        w->slabs[w->nslabs++] = slab;
+        for (size_t i = SLAB_REQUESTS; i-- > 0;) {
+            slab[i].next_free = w->free_list;
+            w->free_list = &slab[i];
+        }
+    }
+    struct request *req = w->free_list;
+    w->free_list = req->next_free;
+    w->in_flight++;
+    req->status = REQ_OK;
+    req->depth = 0;
+    req->orphan_at = 0;
+    req->counted = 0;
+    return req;
+}
+
+void residents_init(struct residents *r)
+{
+    r->head = (struct frame){0};
+    r->head.res_prev = r->head.res_next = &r->head;
+}
+
+void residents_add(struct residents *r, struct request *req)
+{
+    struct frame *f = req_top(req);
+    SIM_ASSERT(!f->res_next);
+    f->res_next = &r->head;
+    f->res_prev = r->head.res_prev;
+    r->head.res_prev->res_next = f;
+    r->head.res_prev = f;
+}
+
+/* Unlinks a frame from whatever resident list holds it (a no-op when it is in none). */
+static void unlink_frame(struct frame *f)
+{
+    if (!f->res_next)
+        return;
+    f->res_prev->res_next = f->res_next;
+    f->res_next->res_prev = f->res_prev;
+    f->res_prev = f->res_next = NULL;
+}
+
+/* The copy's frame takes the original's place in its resident list. */
+static void move_frame_link(struct frame *from, struct frame *to)
+{
+    if (!from->res_next) {
+        to->res_prev = to->res_next = NULL;
+        return;
+    }
+    to->res_prev = from->res_prev;
+    to->res_next = from->res_next;
+    to->res_prev->res_next = to;
+    to->res_next->res_prev = to;
+    from->res_prev = from->res_next = NULL;
+}
+
+void req_free(struct sim *sim, struct request *req)
+{
+    struct world *w = sim->world;
+    /* Frames keep their serials until overwritten, so mark them: a pending timeout event
+     * must not mistake a recycled request for its own. */
+    for (uint8_t i = 0; i < req->depth; i++) {
+        req->frames[i].serial = 0;
+        unlink_frame(&req->frames[i]);
+    }
+    req->depth = 0;
+    req->next_free = w->free_list;
+    w->free_list = req;
+    w->in_flight--;
+}
+
+/* Schedules the timeout of the call in frame idx at its deadline, under a new serial. */
+static void arm_timeout(struct sim *sim, struct request *req, uint32_t idx, double deadline)
+{
+    struct world *w = sim->world;
+    struct frame *f = &req->frames[idx];
+    if (++w->next_serial == 0)
+        w->next_serial = 1;
+    f->serial = w->next_serial;
+    struct sim_event tev = {.ptr = req, .target = SIM_KERNEL, .kind = KEV_TIMEOUT, .node = idx,
+                            .tag = f->serial};
+    sim_schedule_at(sim, deadline, &tev);
+}
+
+void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node)
+{
+    req_top(req)->attempt = 0;
+    req_call_again(sim, req, to, node);
+}
+
+void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t node)
+{
+    struct world *w = sim->world;
+    struct comp *c = &w->comps[to];
+    SIM_ASSERT(req->depth < REQ_MAX_DEPTH);
+    req_top(req)->callee = to;
+    double net = c->spec->latency.kind == DIST_CONST ? c->spec->latency.p[0]
+                                                      : dist_sample(&c->spec->latency, c->rng_net);
+    uint32_t idx = req->depth++;
+    struct frame *f = &req->frames[idx];
+    f->comp = to;
+    f->node = node;
+    f->t_arrive = sim->now + net;
+    f->step = 0;
+    f->net = net;
+    f->aux = 0;
+    f->serial = 0;
+    f->res_prev = f->res_next = NULL;
+    f->epoch = 0;
+    f->index = idx;
+    if (c->spec->timeout > 0)
+        arm_timeout(sim, req, idx, sim->now + c->spec->timeout);
+    struct sim_event ev = {.ptr = req, .target = to, .kind = EV_ARRIVE, .node = node};
+    sim_schedule(sim, net, &ev);
+}
+
+void req_abandon(struct sim *sim, struct request *req, uint32_t idx, enum req_status st,
+                 double delay)
+{
+    struct world *w = sim->world;
+    SIM_ASSERT(idx >= 1 && idx < req->depth);
+    struct request *copy = req_alloc(sim);
+    copy->id = req->id;
+    copy->t_start = req->t_start;
+    copy->key = req->key;
+    copy->client = req->client;
+    copy->op = req->op;
+    copy->counted = req->counted;
+    /* An orphan mark above idx belongs to the copy's part of the stack. */
+    copy->orphan_at = req->orphan_at < idx ? req->orphan_at : 0;
+    copy->depth = (uint8_t)idx;
+    memcpy(copy->frames, req->frames, idx * sizeof req->frames[0]);
+    copy->status = (uint8_t)st;
+    /* The part above idx now lives in the copy: its resident links and its pending timeouts
+     * (whose events point at the original) move over. */
+    for (uint32_t j = 0; j < idx; j++) {
+        move_frame_link(&req->frames[j], &copy->frames[j]);
+        if (req->frames[j].serial) {
+            const struct frame *f = &req->frames[j];
+            arm_timeout(sim, copy, j, f->t_arrive - f->net + w->comps[f->comp].spec->timeout);
+            req->frames[j].serial = 0;
+        }
+    }
+    req->orphan_at = (uint8_t)idx;
+    req->frames[idx].serial = 0;
+    const struct frame *caller = req_top(copy);
+    struct sim_event ev = {.ptr = copy,
+                           .target = copy->depth == 1 ? SIM_KERNEL : caller->comp,
+                           .kind = EV_RESUME,
+                           .node = caller->node};
+    sim_schedule(sim, delay, &ev);
+}
+
+void req_reply(struct sim *sim, struct request *req)
+{
+    struct world *w = sim->world;
+    SIM_ASSERT(req->depth >= 2);
+    uint32_t idx = req->depth - 1u;
+    struct frame *f = &req->frames[idx];
+    struct comp *c = &w->comps[f->comp];
+    if (req->counted && req->status == REQ_OK)
+        hist_record(&c->latency, sim->now - f->t_arrive);
+    if (req->status == REQ_FAILED && req->counted)
+        c->failed++;
+    f->serial = 0;
+    unlink_frame(f);
+    req->depth--;
+    if (req->orphan_at == idx) {
+        /* The caller gave up on this call long ago; nobody waits for this reply. */
+        req_free(sim, req);
+        return;
+    }
+    const struct frame *caller = req_top(req);
+    struct sim_event ev = {.ptr = req,
+                           .target = req->depth == 1 ? SIM_KERNEL : caller->comp,
+                           .kind = EV_RESUME,
+                           .node = caller->node};
+    sim_schedule(sim, f->net, &ev);
+}

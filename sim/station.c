@@ -1,0 +1,275 @@
+/* The shared server mechanics: workers, a FIFO waiting room, service times, and the
+ * time-weighted accounting of busy workers and queue length per node. */
+#include "sim/station.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static void node_init(struct station_node *n, double now)
+{
+    *n = (struct station_node){.up = 1};
+    residents_init(&n->residents);
+    twavg_init(&n->busy_avg, now, 0);
+    twavg_init(&n->queue_avg, now, 0);
+    twavg_init(&n->busy_int, now, 0);
+    twavg_init(&n->queue_int, now, 0);
+}
+
+void station_init(struct station *st, const struct comp *owner, const struct station_cfg *cfg,
+                  const struct dist *service, uint32_t nodes, uint16_t done_kind, double now)
+{
+    st->cfg = *cfg;
+    st->owner = owner;
+    st->comp = owner->index;
+    st->done_kind = done_kind;
+    st->service = *service;
+    st->nnodes = 0;
+    st->nodes = NULL;
+    st->rng = NULL;
+    st->speed = NULL;
+    st->nspeed = 0;
+    station_resize(st, NULL, nodes);
+    for (uint32_t i = 0; i < nodes; i++)
+        node_init(&st->nodes[i], now);
+}
+
+void station_set_speeds(struct station *st, const double *speeds, uint32_t n)
+{
+    free(st->speed);
+    st->speed = n ? sim_xmalloc(n * sizeof *st->speed) : NULL;
+    for (uint32_t i = 0; i < n; i++)
+        st->speed[i] = speeds[i];
+    st->nspeed = n;
+}
+
+void station_free(struct station *st)
+{
+    free(st->speed);
+    st->speed = NULL;
+    st->nspeed = 0;
+    for (uint32_t i = 0; i < st->nnodes; i++) {
+        free(st->nodes[i].wait);
+        gsl_rng_free(st->rng[i]);
+    }
+    free(st->nodes);
+    free(st->rng);
+    st->nodes = NULL;
+    st->rng = NULL;
+    st->nnodes = 0;
+}
+
+static inline void set_busy(struct station_node *n, double now, uint32_t busy)
+{
+    n->busy = busy;
+    twavg_set(&n->busy_avg, now, busy);
+    twavg_set(&n->busy_int, now, busy);
+}
+
+static inline void set_queue(struct station_node *n, double now, uint32_t len)
+{
+    n->len = len;
+    twavg_set(&n->queue_avg, now, len);
+    twavg_set(&n->queue_int, now, len);
+}
+
+static void schedule_done(struct station *st, struct sim *sim, uint32_t node,
+                          struct request *req, const struct dist *service)
+{
+    struct sim_event ev = {.ptr = req, .target = st->comp, .kind = st->done_kind, .node = node};
+    double t = dist_sample(service, st->rng[node]);
+    if (node < st->nspeed)
+        t /= st->speed[node];
+    sim_schedule(sim, t, &ev);
+}
+
+void station_serve(struct station *st, struct sim *sim, uint32_t node, struct request *req,
+                   const struct dist *service)
+{
+    schedule_done(st, sim, node, req, service);
+}
+
+static void push_wait(struct station_node *n, struct request *req, double now)
+{
+    if (n->len == n->cap) {
+        uint32_t cap = n->cap ? 2 * n->cap : 16;
+        struct request **w = sim_xmalloc(cap * sizeof *w);
+        for (uint32_t i = 0; i < n->len; i++)
+            w[i] = n->wait[(n->head + i) % n->cap];
+        free(n->wait);
+        n->wait = w;
+        n->head = 0;
+        n->cap = cap;
+    }
+    n->wait[(n->head + n->len) % n->cap] = req;
+    set_queue(n, now, n->len + 1);
+}
+
+enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t node,
+                                   struct request *req)
+{
+    struct station_node *n = &st->nodes[node];
+    n->arrivals++;
+    if (!n->up) {
+        n->rejected++;
+        return STATION_DOWN;
+    }
+    enum station_result result;
+    if (st->cfg.workers < 0 || n->busy < (uint64_t)st->cfg.workers) {
+        set_busy(n, sim->now, n->busy + 1);
+        schedule_done(st, sim, node, req, &st->service);
+        result = STATION_STARTED;
+    } else if (st->cfg.queue >= 0 && n->len >= (uint64_t)st->cfg.queue) {
+        n->rejected++;
+        return STATION_REJECTED;
+    } else {
+        push_wait(n, req, sim->now);
+        result = STATION_QUEUED;
+    }
+    req_top(req)->epoch = n->epoch;
+    residents_add(&n->residents, req);
+    return result;
+}
+
+void station_fail(struct station *st, struct sim *sim, uint32_t node)
+{
+    struct station_node *n = &st->nodes[node];
+    if (!n->up)
+        return;
+    n->up = 0;
+    n->epoch++;
+    /* Waiting requests have no event pending here: they fail at once. */
+    while (n->len > 0) {
+        struct request *req = n->wait[n->head];
+        n->head = (n->head + 1) % n->cap;
+        n->len--;
+        req_reply_status(sim, req, REQ_FAILED);
+    }
+    set_queue(n, sim->now, 0);
+    /* The rest are in service or below: their callers hear of the failure now, and what comes
+     * back for them later is dropped (station_alive). */
+    struct frame *head = &n->residents.head;
+    while (head->res_next != head) {
+        struct frame *f = head->res_next;
+        struct request *req = req_of_frame(f);
+        req_abandon(sim, req, f->index, REQ_FAILED, f->net);
+        /* req_abandon leaves the original's frame linked when it is the abandoned one. */
+        if (head->res_next == f) {
+            f->res_prev->res_next = f->res_next;
+            f->res_next->res_prev = f->res_prev;
+            f->res_prev = f->res_next = NULL;
+        }
+    }
+    set_busy(n, sim->now, 0);
+}
+
+void station_recover(struct station *st, struct sim *sim, uint32_t node)
+{
+    (void)sim;
+    st->nodes[node].up = 1;
+}
+
+void station_release(struct station *st, struct sim *sim, uint32_t node)
+{
+    struct station_node *n = &st->nodes[node];
+    SIM_ASSERT(n->busy > 0);
+    n->served++;
+    if (n->len > 0) {
+        /* The freed worker goes straight to the head of the queue: busy stays the same. */
+        struct request *next = n->wait[n->head];
+        n->head = (n->head + 1) % n->cap;
+        set_queue(n, sim->now, n->len - 1);
+        schedule_done(st, sim, node, next, &st->service);
+        return;
+    }
+    set_busy(n, sim->now, n->busy - 1);
+}
+
+void station_resize(struct station *st, struct sim *sim, uint32_t nodes)
+{
+    double now = sim ? sim->now : 0;
+    if (nodes > st->nnodes) {
+        st->nodes = sim_xrealloc(st->nodes, nodes * sizeof *st->nodes);
+        st->rng = sim_xrealloc(st->rng, nodes * sizeof *st->rng);
+        for (uint32_t i = st->nnodes; i < nodes; i++) {
+            node_init(&st->nodes[i], now);
+            st->rng[i] = comp_rng(st->owner, i, "service");
+        }
+    }
+    /* Shrinking keeps the node records (their figures stay in the report); callers stop
+     * routing to nodes past the new count. */
+    if (nodes > st->nnodes)
+        st->nnodes = nodes;
+}
+
+void station_reset(struct station *st, double now)
+{
+    for (uint32_t i = 0; i < st->nnodes; i++) {
+        struct station_node *n = &st->nodes[i];
+        twavg_restart(&n->busy_avg, now);
+        twavg_restart(&n->queue_avg, now);
+        n->arrivals = n->rejected = n->served = 0;
+    }
+}
+
+/* Utilisation has no meaning without a worker limit: NaN (null in summary.json). */
+static double node_util(const struct station *st, const struct twavg *busy, double now)
+{
+    if (st->cfg.workers <= 0)
+        return NAN;
+    return twavg_mean(busy, now) / (double)st->cfg.workers;
+}
+
+void station_sample(struct station *st, double now, double *util, double *queue)
+{
+    double u = 0, q = 0;
+    for (uint32_t i = 0; i < st->nnodes; i++) {
+        struct station_node *n = &st->nodes[i];
+        u += node_util(st, &n->busy_int, now);
+        q += twavg_mean(&n->queue_int, now);
+        twavg_restart(&n->busy_int, now);
+        twavg_restart(&n->queue_int, now);
+    }
+    *util = st->nnodes ? u / st->nnodes : 0;
+    *queue = st->nnodes ? q / st->nnodes : 0;
+}
+
+void station_node_stats(const struct station *st, double now, uint32_t node,
+                        struct node_stats *out)
+{
+    const struct station_node *n = &st->nodes[node];
+    out->requests = n->arrivals;
+    out->util = node_util(st, &n->busy_avg, now);
+    out->keys = 0;
+}
+
+double station_utilization(const struct station *st, double now)
+{
+    double u = 0;
+    for (uint32_t i = 0; i < st->nnodes; i++)
+        u += node_util(st, &st->nodes[i].busy_avg, now);
+    return st->nnodes ? u / st->nnodes : 0;
+}
+
+double station_queue_mean(const struct station *st, double now)
+{
+    double q = 0;
+    for (uint32_t i = 0; i < st->nnodes; i++)
+        q += twavg_mean(&st->nodes[i].queue_avg, now);
+    return st->nnodes ? q / st->nnodes : 0;
+}
+
+double station_busy_mean(const struct station *st, double now)
+{
+    double b = 0;
+    for (uint32_t i = 0; i < st->nnodes; i++)
+        b += twavg_mean(&st->nodes[i].busy_avg, now);
+    return st->nnodes ? b / st->nnodes : 0;
+}
+
+uint64_t station_rejected(const struct station *st)
+{
+    uint64_t r = 0;
+    for (uint32_t i = 0; i < st->nnodes; i++)
+        r += st->nodes[i].rejected;
+    return r;
+}

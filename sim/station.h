@@ -1,0 +1,91 @@
+/* The shared server mechanics that every server-like model reuses: per node a number of
+ * workers, a FIFO waiting room (bounded, unbounded or none), service times, and the
+ * utilisation and queue-length accounting. The model decides when a worker is released:
+ * thread-per-request servers hold it through their downstream calls, event-driven ones not. */
+#ifndef SIM_STATION_H
+#define SIM_STATION_H
+
+#include "sim/model.h"
+
+/* The fields of a server in scenarios (workers, queue, service), parsed by a model's table. */
+struct station_cfg {
+    int64_t workers;  /* per node; -1 unlimited */
+    int64_t queue;    /* waiting room per node; -1 unbounded, 0 none */
+};
+
+struct station_node {
+    uint32_t busy;          /* workers serving or holding a request */
+    uint32_t up;            /* 1 while the node works */
+    uint32_t epoch;         /* the node's life: a failure starts the next one */
+    struct residents residents; /* requests at this node or below it */
+    /* FIFO of waiting requests: a ring buffer that grows when unbounded. */
+    struct request **wait;
+    uint32_t head, len, cap;
+    uint64_t arrivals, rejected, served;
+    struct twavg busy_avg, queue_avg;   /* since the end of the warm-up */
+    struct twavg busy_int, queue_int;   /* over the current metrics interval */
+};
+
+struct station {
+    struct station_cfg cfg;
+    uint32_t comp;          /* the owning component's index: target of service events */
+    uint16_t done_kind;     /* event kind the model receives when a service ends */
+    uint32_t nnodes;
+    struct station_node *nodes;
+    struct dist service;    /* a copy of the model's service time (not owned) */
+    gsl_rng **rng;          /* one stream per node: (component, node, "service") */
+    double *speed;          /* relative speed per node (service time / speed); NULL: all 1 */
+    uint32_t nspeed;
+    const struct comp *owner;
+};
+
+enum station_result { STATION_STARTED, STATION_QUEUED, STATION_REJECTED, STATION_DOWN };
+
+void station_init(struct station *st, const struct comp *owner, const struct station_cfg *cfg,
+                  const struct dist *service, uint32_t nodes, uint16_t done_kind, double now);
+void station_free(struct station *st);
+/* A request arrives at a node. STARTED: a worker took it and its service-end event is
+ * scheduled (kind done_kind, ptr req, node); QUEUED: it waits; REJECTED: no room; DOWN: the
+ * node has failed (for both, the caller of this function replies). A service time of zero
+ * still passes through the event queue, so ordering stays the same whatever the
+ * distribution. A started or queued request is resident on the node until it replies. */
+enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t node,
+                                   struct request *req);
+/* Whether a request's event at this node still belongs to the node's current life: after a
+ * failure the node's old requests were failed towards their callers, and whatever comes
+ * back for them must only be dropped (req_reply frees such an orphan). */
+static inline int station_alive(const struct station *st, struct request *req)
+{
+    const struct frame *f = req_top(req);
+    const struct station_node *n = &st->nodes[f->node];
+    return n->up && f->epoch == n->epoch;
+}
+/* Fails a node: the requests waiting there fail at once, and every request it holds (in
+ * service, or waiting on a downstream call) fails towards its caller, which hears of it
+ * after the network latency. Figures are kept. */
+void station_fail(struct station *st, struct sim *sim, uint32_t node);
+void station_recover(struct station *st, struct sim *sim, uint32_t node);
+/* Relative speeds of the first n nodes (a node at 0.5 takes twice as long); others run at 1. */
+void station_set_speeds(struct station *st, const double *speeds, uint32_t n);
+/* Starts service for req on a worker the caller already holds (e.g. a second phase). */
+void station_serve(struct station *st, struct sim *sim, uint32_t node, struct request *req,
+                   const struct dist *service);
+/* Frees a worker of the node; the next waiting request, if any, starts. */
+void station_release(struct station *st, struct sim *sim, uint32_t node);
+/* Grows the number of node records (scale out); new nodes start idle. Records are never
+ * dropped, so a node scaled away keeps its figures; the model stops routing to it. */
+void station_resize(struct station *st, struct sim *sim, uint32_t nodes);
+/* Restarts the since-warm-up averages. */
+void station_reset(struct station *st, double now);
+/* Interval figures (mean over nodes), restarting the interval averages. */
+void station_sample(struct station *st, double now, double *util, double *queue);
+void station_node_stats(const struct station *st, double now, uint32_t node,
+                        struct node_stats *out);
+/* Mean utilisation over all nodes since warm-up (NaN when workers are unlimited). */
+double station_utilization(const struct station *st, double now);
+double station_queue_mean(const struct station *st, double now);
+/* Mean busy workers per node since warm-up. */
+double station_busy_mean(const struct station *st, double now);
+uint64_t station_rejected(const struct station *st);
+
+#endif

@@ -1,0 +1,582 @@
+/* The runtime of one run: builds the components from a scenario, generates the workload's
+ * arrivals, dispatches events to models, handles timeouts, metrics ticks and scenario events,
+ * and keeps the end-to-end statistics. */
+#include "sim/world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t world_seed(const struct world *w)
+{
+    return w->seed;
+}
+
+double world_warmup(const struct world *w)
+{
+    return w->sc->warmup;
+}
+
+gsl_rng *comp_rng(const struct comp *c, uint32_t node, const char *purpose)
+{
+    return rng_stream(c->world->seed, c->spec->id, node, purpose);
+}
+
+int world_op_index(const struct world *w, const char *op)
+{
+    return scenario_op(w->sc, op);
+}
+
+size_t world_op_count(const struct world *w)
+{
+    return w->sc->wl.nops;
+}
+
+/* ---- the workload ---------------------------------------------------------------------- */
+
+double world_users_at(const struct world *w, double t)
+{
+    const struct workload *wl = &w->sc->wl;
+    if (!wl->by_users)
+        return 0;
+    if (w->rate_overridden && w->override_kind == 1)
+        return w->override_value;
+    return points_at(&wl->users, wl->ramp, t);
+}
+
+double world_rate_at(const struct world *w, double t)
+{
+    const struct workload *wl = &w->sc->wl;
+    if (!wl->by_users) {
+        if (w->rate_overridden)
+            return w->override_value;
+        return points_at(&wl->rate, wl->ramp, t);
+    }
+    double rpu = w->rate_overridden && w->override_kind == 2 ? w->override_value
+                                                              : wl->rate_per_user;
+    return world_users_at(w, t) * rpu;
+}
+
+/* The next time the rate function may change slope or value (a point), or +inf. */
+static double next_breakpoint(const struct world *w, double t)
+{
+    const struct workload *wl = &w->sc->wl;
+    if (w->rate_overridden && (!wl->by_users || w->override_kind == 1))
+        return INFINITY;
+    const struct points *p = wl->by_users ? &wl->users : &wl->rate;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->t[i] > t)
+            return p->t[i];
+    return INFINITY;
+}
+
+static void schedule_arrival_at(struct world *w, double t)
+{
+    struct sim_event ev = {.target = SIM_KERNEL, .kind = KEV_ARRIVAL, .tag = w->arrival_gen};
+    sim_schedule_at(&w->sim, t, &ev);
+}
+
+/* The rate function on the segment around t: constant or linear up to the next point, so
+ * that each arrival costs a multiply instead of a search. */
+static void load_segment(struct world *w, double t)
+{
+    const struct workload *wl = &w->sc->wl;
+    double bp = next_breakpoint(w, t), end = w->sc->duration;
+    double r0 = world_rate_at(w, t);
+    double r1 = bp < INFINITY ? world_rate_at(w, fmin(bp, end)) : r0;
+    struct rate_segment *g = &w->seg;
+    g->t0 = t;
+    g->end = bp;
+    g->r0 = r0;
+    g->slope = wl->ramp == RAMP_STEP || !(bp < INFINITY) || fmin(bp, end) <= t
+                   ? 0
+                   : (r1 - r0) / (fmin(bp, end) - t);
+    g->peak = wl->ramp == RAMP_STEP ? r0 : fmax(r0, r1);
+}
+
+static inline double segment_rate(const struct rate_segment *g, double t)
+{
+    return g->r0 + g->slope * (t - g->t0);
+}
+
+/* Finds the next arrival after `t`. Poisson arrivals follow the (piecewise linear or step)
+ * rate exactly by thinning: candidates come at the segment's peak rate and are kept with
+ * probability rate(t)/peak; a candidate past the segment's end restarts from there, which
+ * the memoryless property makes exact. Uniform arrivals are spaced 1/rate(t) apart. */
+static void plan_next_arrival(struct world *w, double t)
+{
+    const struct workload *wl = &w->sc->wl;
+    double end = w->sc->duration;
+    if (wl->trace) {
+        if (w->trace_pos < wl->ntrace && wl->trace[w->trace_pos].t <= end)
+            schedule_arrival_at(w, wl->trace[w->trace_pos].t);
+        return;
+    }
+    struct rate_segment *g = &w->seg;
+    while (t <= end) {
+        if (t >= g->end || t < g->t0)
+            load_segment(w, t);
+        if (wl->arrivals == ARRIVALS_UNIFORM) {
+            double r = segment_rate(g, t);
+            if (r > 0) {
+                double next = t + 1.0 / r;
+                if (next <= end)
+                    schedule_arrival_at(w, next);
+                return;
+            }
+            t = g->end;
+            continue;
+        }
+        if (!(g->peak > 0)) {
+            t = g->end;
+            continue;
+        }
+        double cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / g->peak);
+        if (cand >= g->end) {
+            t = g->end;
+            continue;
+        }
+        if (cand > end)
+            return;
+        if (g->slope != 0 &&
+            gsl_rng_uniform(w->rng_arrivals) * g->peak > segment_rate(g, cand)) {
+            t = cand;
+            continue;
+        }
+        schedule_arrival_at(w, cand);
+        return;
+    }
+}
+
+static void on_arrival(struct world *w, const struct sim_event *ev)
+{
+    if (ev->tag != w->arrival_gen)
+        return;
+    struct sim *sim = &w->sim;
+    const struct workload *wl = &w->sc->wl;
+    struct request *req = req_alloc(sim);
+    req->id = w->next_id++;
+    req->t_start = sim->now;
+    req->counted = sim->now >= w->sc->warmup;
+    if (wl->trace) {
+        const struct trace_row *row = &wl->trace[w->trace_pos++];
+        req->op = row->op;
+        req->key = row->key;
+        req->client = row->client;
+    } else {
+        req->op = w->op_table ? (uint16_t)gsl_ran_discrete(w->rng_ops, w->op_table) : 0;
+        /* Only what some component reads is drawn; each has its own stream, so skipping one
+         * changes no other draw. */
+        req->key = w->needs & NEEDS_KEYS ? keydist_draw(&w->keys, w->rng_keys) : 0;
+        req->client = w->needs & NEEDS_CLIENTS
+                          ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
+                          : 0;
+    }
+    req->depth = 1;
+    req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now};
+    w->int_offered++;
+    if (req->counted)
+        w->arrived++;
+    req_call(sim, req, wl->entry[req->op], REQ_ANY_NODE);
+    plan_next_arrival(w, sim->now);
+}
+
+/* The reply reached the client: the request's end-to-end outcome. */
+static void on_client_reply(struct world *w, struct request *req)
+{
+    double now = w->sim.now;
+    switch (req->status) {
+    case REQ_OK:
+        w->int_completed++;
+        hist_record(&w->int_latency, now - req->t_start);
+        if (req->counted) {
+            w->completed++;
+            hist_record(&w->latency, now - req->t_start);
+            w->ops[req->op].completed++;
+            /* With one op its histogram would equal the overall one (merged at the end). */
+            if (w->sc->wl.nops > 1)
+                hist_record(&w->ops[req->op].latency, now - req->t_start);
+        }
+        break;
+    case REQ_REJECTED:
+        w->int_rejected++;
+        w->rejected += req->counted;
+        break;
+    case REQ_TIMEOUT:
+        w->int_failed++;
+        w->timed_out += req->counted;
+        break;
+    default:
+        w->int_failed++;
+        w->failed += req->counted;
+        break;
+    }
+    req_free(&w->sim, req);
+}
+
+/* The caller at frame idx-1 gives up on the call in frame idx. */
+static void on_timeout(struct world *w, const struct sim_event *ev)
+{
+    struct request *req = ev->ptr;
+    uint32_t idx = ev->node;
+    if (req->depth <= idx || req->frames[idx].serial != ev->tag)
+        return; /* answered in time (or the request is long gone) */
+    req_abandon(&w->sim, req, idx, REQ_TIMEOUT, 0);
+}
+
+/* ---- metrics --------------------------------------------------------------------------- */
+
+static double quantile_ms(const struct hist *h, double q)
+{
+    return hist_count(h) ? hist_quantile(h, q) * 1e3 : NAN;
+}
+
+static void setup_series(struct world *w)
+{
+    static const char *const base[] = {"t_s",         "users",      "offered_rps",
+                                       "completed_rps", "rejected_rps", "failed_rps",
+                                       "p50_ms",      "p99_ms",     NULL};
+    char name[300];
+    series_init(&w->series);
+    for (size_t i = 0; base[i]; i++)
+        series_add_column(&w->series, base[i]);
+    for (size_t i = 0; i < w->ncomp; i++) {
+        const char *id = w->comps[i].spec->id;
+        snprintf(name, sizeof name, "%s.util", id);
+        series_add_column(&w->series, name);
+        snprintf(name, sizeof name, "%s.queue", id);
+        series_add_column(&w->series, name);
+        if (w->comps[i].ops->sample) {
+            struct comp_sample probe = {0, 0, NAN};
+            /* Only components that have a hit ratio get the column: asked once, at t = 0. */
+            w->comps[i].ops->sample(&w->comps[i], &w->sim, &probe);
+            w->comps[i].has_hit_ratio = !isnan(probe.hit_ratio);
+            if (w->comps[i].has_hit_ratio) {
+                snprintf(name, sizeof name, "%s.hit_ratio", id);
+                series_add_column(&w->series, name);
+            }
+        }
+    }
+}
+
+static void on_tick(struct world *w)
+{
+    double now = w->sim.now, dt = w->sc->interval;
+    double *row = sim_xmalloc(w->series.ncols * sizeof *row);
+    size_t k = 0;
+    row[k++] = now;
+    row[k++] = world_users_at(w, now);
+    row[k++] = (double)w->int_offered / dt;
+    row[k++] = (double)w->int_completed / dt;
+    row[k++] = (double)w->int_rejected / dt;
+    row[k++] = (double)w->int_failed / dt;
+    row[k++] = quantile_ms(&w->int_latency, 0.50);
+    row[k++] = quantile_ms(&w->int_latency, 0.99);
+    for (size_t i = 0; i < w->ncomp; i++) {
+        struct comp *c = &w->comps[i];
+        struct comp_sample s = {0, 0, NAN};
+        if (c->ops->sample)
+            c->ops->sample(c, &w->sim, &s);
+        row[k++] = s.util;
+        row[k++] = s.queue;
+        if (c->has_hit_ratio)
+            row[k++] = s.hit_ratio;
+    }
+    SIM_ASSERT(k == w->series.ncols);
+    series_append(&w->series, row);
+    free(row);
+    w->int_offered = w->int_completed = w->int_rejected = w->int_failed = 0;
+    hist_reset(&w->int_latency);
+    double next = w->sc->interval * (double)(++w->series_row + 1);
+    if (next <= w->sc->duration + 1e-9 * w->sc->duration) {
+        struct sim_event ev = {.target = SIM_KERNEL, .kind = KEV_TICK};
+        sim_schedule_at(&w->sim, fmin(next, w->sc->duration), &ev);
+    }
+}
+
+static void on_warmup(struct world *w)
+{
+    for (size_t i = 0; i < w->ncomp; i++) {
+        struct comp *c = &w->comps[i];
+        if (c->ops->reset_stats)
+            c->ops->reset_stats(c, &w->sim);
+    }
+}
+
+static void on_scenario_event(struct world *w, const struct sim_event *ev)
+{
+    const struct scn_event *e = &w->sc->events[ev->tag];
+    if (e->action == EVA_SET) {
+        w->rate_overridden = 1;
+        w->override_value = e->set_value;
+        w->override_kind = strcmp(e->set_path, "workload.rate") == 0    ? 0
+                           : strcmp(e->set_path, "workload.users") == 0 ? 1
+                                                                        : 2;
+        /* Poisson arrivals are memoryless: drop the pending candidate and start afresh. */
+        w->arrival_gen++;
+        w->seg.end = -INFINITY;
+        plan_next_arrival(w, w->sim.now);
+        return;
+    }
+    struct comp *c = &w->comps[e->target];
+    struct control ctl = {.nodes = e->nodes, .node = e->node, .what = e->what};
+    ctl.action = e->action == EVA_SCALE ? CTL_SCALE : e->action == EVA_FAIL ? CTL_FAIL
+                                                                              : CTL_RECOVER;
+    struct sim_error err = {0};
+    if (c->ops->control(c, &w->sim, &ctl, &err)) {
+        /* The scenario was validated, so a refusal here is a model's runtime limit. */
+        sim_error_print(&err);
+        w->sim.stop = 1;
+        w->interrupted = 2;
+    }
+}
+
+/* ---- retries --------------------------------------------------------------------------- */
+
+/* A call came back failed, timed out or rejected: when the callee's retry policy allows
+ * another attempt, the caller waits the backoff and calls again, to `node` of the callee. */
+int req_retry_allowed(struct sim *sim, const struct request *req)
+{
+    struct world *w = sim->world;
+    if (req->status == REQ_OK)
+        return 0;
+    const struct frame *caller = &req->frames[req->depth - 1];
+    const struct retry_policy *rp = &w->comps[caller->callee].spec->retry;
+    if (caller->attempt >= rp->max)
+        return 0;
+    return (req->status == REQ_FAILED && rp->on_failed) ||
+           (req->status == REQ_TIMEOUT && rp->on_timeout) ||
+           (req->status == REQ_REJECTED && rp->on_rejected);
+}
+
+int req_retry(struct sim *sim, struct request *req, uint32_t node)
+{
+    struct world *w = sim->world;
+    if (!req_retry_allowed(sim, req))
+        return 0;
+    struct frame *caller = req_top(req);
+    struct comp *callee = &w->comps[caller->callee];
+    const struct retry_policy *rp = &callee->spec->retry;
+    double wait = fmin(rp->max_backoff, rp->backoff * pow(rp->multiplier, caller->attempt));
+    if (rp->jitter == JITTER_FULL)
+        wait *= gsl_rng_uniform(callee->rng_retry);
+    else if (rp->jitter == JITTER_EQUAL)
+        wait = wait / 2 + gsl_rng_uniform(callee->rng_retry) * wait / 2;
+    caller->attempt++;
+    callee->retries += req->counted;
+    struct sim_event ev = {.ptr = req, .target = SIM_KERNEL, .kind = KEV_RETRY, .node = node};
+    sim_schedule(&w->sim, wait, &ev);
+    return 1;
+}
+
+static void on_retry(struct world *w, struct request *req, uint32_t node)
+{
+    /* The caller itself was failed or gave up during the backoff: nobody waits any more. */
+    if (req->depth > 1 && req->orphan_at == req->depth - 1u) {
+        req_reply(&w->sim, req);
+        return;
+    }
+    req->status = REQ_OK;
+    req_call_again(&w->sim, req, req_top(req)->callee, node);
+}
+
+/* ---- dispatch -------------------------------------------------------------------------- */
+
+static void dispatch(struct sim *sim, const struct sim_event *ev)
+{
+    struct world *w = sim->world;
+    if (ev->target != SIM_KERNEL) {
+        struct comp *c = &w->comps[ev->target];
+        switch (ev->kind) {
+        case EV_ARRIVE: {
+            struct request *req = ev->ptr;
+            c->requests += req->counted;
+            c->ops->arrive(c, sim, req);
+            return;
+        }
+        case EV_RESUME:
+            c->ops->resume(c, sim, ev->ptr);
+            return;
+        default:
+            c->ops->handle(c, sim, ev);
+            return;
+        }
+    }
+    switch (ev->kind) {
+    case EV_RESUME:
+        if (!req_retry(sim, ev->ptr, REQ_ANY_NODE))
+            on_client_reply(w, ev->ptr);
+        break;
+    case KEV_RETRY:
+        on_retry(w, ev->ptr, ev->node);
+        break;
+    case KEV_ARRIVAL:
+        on_arrival(w, ev);
+        break;
+    case KEV_TIMEOUT:
+        on_timeout(w, ev);
+        break;
+    case KEV_TICK:
+        on_tick(w);
+        break;
+    case KEV_WARMUP:
+        on_warmup(w);
+        break;
+    case KEV_SCENARIO:
+        on_scenario_event(w, ev);
+        break;
+    default:
+        SIM_ASSERT(!"unknown kernel event");
+    }
+}
+
+/* ---- life cycle ------------------------------------------------------------------------ */
+
+int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
+                 struct sim_error *err)
+{
+    *out = NULL;
+    struct world *w = sim_xcalloc(1, sizeof *w);
+    w->sc = sc;
+    w->seed = seed;
+    w->seg.end = -INFINITY;
+    sim_init(&w->sim, dispatch, w);
+    hist_init(&w->latency);
+    hist_init(&w->int_latency);
+    w->ops = sim_xcalloc(sc->wl.nops, sizeof *w->ops);
+    for (size_t i = 0; i < sc->wl.nops; i++)
+        hist_init(&w->ops[i].latency);
+    const struct workload *wl = &sc->wl;
+    w->rng_arrivals = rng_stream(seed, "", 0, "arrivals");
+    w->rng_ops = rng_stream(seed, "", 0, "ops");
+    w->rng_keys = rng_stream(seed, "", 0, "keys");
+    w->rng_clients = rng_stream(seed, "", 0, "clients");
+    if (wl->nops > 1)
+        w->op_table = gsl_ran_discrete_preproc(wl->nops, wl->op_weights);
+    char msg[256];
+    if (keydist_init(&w->keys, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
+                     wl->hot_share, msg, sizeof msg)) {
+        sim_fail(err, "workload.keys", "%s", msg);
+        world_free(w);
+        return -1;
+    }
+    w->ncomp = sc->ncomp;
+    w->comps = sim_xcalloc(sc->ncomp, sizeof *w->comps);
+    for (size_t i = 0; i < sc->ncomp; i++)
+        w->needs |= sc->comps[i].ops->needs ? sc->comps[i].ops->needs(&sc->comps[i])
+                                            : NEEDS_KEYS | NEEDS_CLIENTS;
+    for (size_t i = 0; i < sc->ncomp; i++) {
+        struct comp *c = &w->comps[i];
+        c->spec = &sc->comps[i];
+        c->ops = c->spec->ops;
+        c->config = c->spec->config;
+        c->index = (uint32_t)i;
+        c->world = w;
+        c->state = sim_xcalloc(1, c->ops->state_size ? c->ops->state_size : 1);
+        c->rng_net = comp_rng(c, 0, "latency");
+        c->rng_retry = comp_rng(c, 0, "retry");
+        hist_init(&c->latency);
+    }
+    /* Callees start before their callers, so a caller may look at its backends. */
+    for (size_t k = sc->ncomp; k-- > 0;) {
+        struct comp *c = &w->comps[sc->topo[k]];
+        if (c->ops->start && c->ops->start(c, &w->sim)) {
+            sim_fail(err, c->spec->path, "could not start %s", c->spec->id);
+            world_free(w);
+            return -1;
+        }
+    }
+    setup_series(w);
+    *out = w;
+    return 0;
+}
+
+void world_free(struct world *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->ncomp; i++) {
+        struct comp *c = &w->comps[i];
+        if (c->ops->free_state && c->state)
+            c->ops->free_state(c);
+        free(c->state);
+        gsl_rng_free(c->rng_net);
+        gsl_rng_free(c->rng_retry);
+        hist_free(&c->latency);
+    }
+    free(w->comps);
+    for (size_t i = 0; i < w->nslabs; i++)
+        free(w->slabs[i]);
+    free(w->slabs);
+    if (w->rng_arrivals) {
+        gsl_rng_free(w->rng_arrivals);
+        gsl_rng_free(w->rng_ops);
+        gsl_rng_free(w->rng_keys);
+        gsl_rng_free(w->rng_clients);
+    }
+    if (w->op_table)
+        gsl_ran_discrete_free(w->op_table);
+    keydist_free(&w->keys);
+    hist_free(&w->latency);
+    hist_free(&w->int_latency);
+    for (size_t i = 0; w->ops && i < w->sc->wl.nops; i++)
+        hist_free(&w->ops[i].latency);
+    free(w->ops);
+    series_free(&w->series);
+    sim_free(&w->sim);
+    free(w);
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int world_run(struct world *w, volatile int *stop,
+              void (*progress)(void *ctx, const struct world *w, double wall), void *ctx,
+              struct sim_error *err)
+{
+    const struct scenario *sc = w->sc;
+    struct sim *sim = &w->sim;
+    struct sim_event ev = {.target = SIM_KERNEL};
+    /* Kernel events are scheduled first, so at equal times a tick sees the state before
+     * any request event of that instant, and scenario events run in file order. */
+    if (sc->warmup > 0) {
+        ev.kind = KEV_WARMUP;
+        sim_schedule_at(sim, sc->warmup, &ev);
+    }
+    for (size_t i = 0; i < sc->nevents; i++) {
+        ev.kind = KEV_SCENARIO;
+        ev.tag = (uint32_t)i;
+        sim_schedule_at(sim, sc->events[i].at, &ev);
+    }
+    ev.kind = KEV_TICK;
+    ev.tag = 0;
+    sim_schedule_at(sim, fmin(sc->interval, sc->duration), &ev);
+    plan_next_arrival(w, 0);
+
+    double start = wall_now(), last = start;
+    /* Run in slices of simulated time so that progress and interruption are noticed. */
+    double slice = sc->duration / 200;
+    double t = 0;
+    while (t < sc->duration && !sim->stop) {
+        t = fmin(sc->duration, t + slice);
+        sim_run(sim, t);
+        if (stop && *stop) {
+            w->interrupted = 1;
+            break;
+        }
+        double now = wall_now();
+        if (progress && now - last >= 0.5) {
+            progress(ctx, w, now - start);
+            last = now;
+        }
+    }
+    w->wall_s = wall_now() - start;
+    if (w->interrupted == 2)
+        return sim_fail_runtime(err, "the run stopped: a topology event could not be applied");
+    return 0;
+}

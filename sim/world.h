@@ -1,0 +1,83 @@
+/* The runtime of one simulation run: the engine, the components built from a scenario, the
+ * request pool, the workload's arrival process and the end-to-end statistics. */
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include "sim/keys.h"
+#include "sim/model.h"
+#include "sim/scenario.h"
+#include "sim/series.h"
+
+#include <gsl/gsl_randist.h>
+
+/* Event kinds every component receives; a model numbers its own from EV_MODEL. */
+enum { EV_ARRIVE = 0, EV_RESUME = 1, EV_MODEL = 2 };
+/* The kernel's own events (target SIM_KERNEL); a reply to the client is EV_RESUME. */
+enum { KEV_ARRIVAL = 2, KEV_TIMEOUT, KEV_TICK, KEV_WARMUP, KEV_SCENARIO, KEV_RETRY };
+
+struct op_stats {
+    uint64_t completed;
+    struct hist latency;
+};
+
+/* The arrival rate on one segment of the rate function: r0 + slope x (t - t0) up to end. */
+struct rate_segment {
+    double t0, end;   /* s */
+    double r0, slope; /* req/s, req/s^2 */
+    double peak;      /* req/s, the most on the segment (for thinning) */
+};
+
+struct world {
+    const struct scenario *sc;
+    uint64_t seed;
+    struct sim sim;
+    size_t ncomp;
+    struct comp *comps;
+
+    /* Request pool: slabs that live as long as the world, so events may point into them. */
+    struct request *free_list;
+    struct request **slabs;
+    size_t nslabs;
+    uint64_t next_id;
+    uint32_t next_serial;
+    uint64_t in_flight;
+
+    /* Workload. */
+    gsl_rng *rng_arrivals, *rng_ops, *rng_keys, *rng_clients;
+    gsl_ran_discrete_t *op_table;
+    struct keydist keys;
+    uint32_t arrival_gen;     /* stale arrival events (after a rate change) carry an old one */
+    int rate_overridden;      /* a `set` event replaced the rate function by a constant */
+    double override_value;    /* req/s, users, or req/s per user, per the set path */
+    int override_kind;        /* 0 rate, 1 users, 2 rate_per_user */
+    struct rate_segment seg;  /* the rate function around the last arrival */
+    size_t trace_pos;
+    unsigned needs;           /* NEEDS_KEYS | NEEDS_CLIENTS over every component */
+
+    /* End-to-end figures for requests that arrived after the warm-up. */
+    uint64_t arrived, completed, rejected, failed, timed_out;
+    struct hist latency;
+    struct op_stats *ops;
+    /* The current metrics interval (all requests, warm-up included). */
+    uint64_t int_offered, int_completed, int_rejected, int_failed;
+    struct hist int_latency;
+    struct series series;
+    size_t series_row;
+
+    int interrupted;
+    double wall_s;
+};
+
+/* Builds the runtime for a scenario and seed; components are started. */
+int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
+                 struct sim_error *err);
+/* Runs to the scenario's duration (or until *stop becomes nonzero). `progress` is called
+ * about every 0.5 s of wall time with the simulated time, when non-NULL. */
+int world_run(struct world *w, volatile int *stop,
+              void (*progress)(void *ctx, const struct world *w, double wall), void *ctx,
+              struct sim_error *err);
+void world_free(struct world *w);
+double world_users_at(const struct world *w, double t);
+double world_rate_at(const struct world *w, double t);
+
+#endif
