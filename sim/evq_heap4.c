@@ -71,26 +71,24 @@ void evq_free(struct evq *q)
     memset(q, 0, sizeof *q);
 }
 
-static void grow(struct evq *q)
+/* A slot never used before, growing every array when all are taken. Out of line: it runs once
+ * per slot, and keeping the reallocation calls out of evq_push spares it saving registers. */
+__attribute__((noinline)) static uint32_t new_slot(struct evq *q)
 {
-    size_t cap = 2 * q->cap;
-    SIM_ASSERT(cap <= UINT32_MAX);
-    alloc_keys(q, cap);
-    q->ev = sim_xrealloc(q->ev, cap * sizeof *q->ev);
-    q->free = sim_xrealloc(q->free, cap * sizeof *q->free);
-    q->cap = cap;
+    if (q->used == q->cap) {
+        size_t cap = 2 * q->cap;
+        SIM_ASSERT(cap <= UINT32_MAX);
+        alloc_keys(q, cap);
+        q->ev = sim_xrealloc(q->ev, cap * sizeof *q->ev);
+        q->free = sim_xrealloc(q->free, cap * sizeof *q->free);
+        q->cap = cap;
+    }
+    return (uint32_t)q->used++;
 }
 
 void evq_push(struct evq *q, const struct sim_event *ev)
 {
-    uint32_t slot;
-    if (q->nfree) {
-        slot = q->free[--q->nfree];
-    } else {
-        if (q->used == q->cap)
-            grow(q);
-        slot = (uint32_t)q->used++;
-    }
+    uint32_t slot = q->nfree ? q->free[--q->nfree] : new_slot(q);
     /* The sift needs only t and seq; the event goes into its slot afterwards. */
     const uint64_t tkey = time_key(ev->t), seq = ev->seq;
     struct evq_key *h = q->key;
@@ -102,7 +100,8 @@ void evq_push(struct evq *q, const struct sim_event *ev)
         h[c] = h[p];
         c = p;
     }
-    h[c] = (struct evq_key){.tkey = tkey, .slot = slot};
+    h[c].tkey = tkey;
+    h[c].slot = slot;
     q->ev[slot] = *ev;
 }
 
