@@ -2,14 +2,14 @@
 # make bench: times the kernel (hold model), the same M/M/1 by hand in C, in clustersim and in
 # SimPy, plus any other bench/ programs; prints one table of medians and writes bench.json.
 # Environment: BUILD (build), CLUSTERSIM (bin/clustersim), PYTHON (/usr/bin/python3),
-# SIMPY_REQUESTS (400000; SimPy needs about 10 us a request, so 2M would take 20 s a run).
+# SIMPY_REQUESTS (200000; SimPy needs about 10 us a request, so 2M would take 20 s a run).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 CLUSTERSIM=${CLUSTERSIM:-bin/clustersim}
 SCENARIO=scenarios/bench/mm1.json
 PYTHON=${PYTHON:-/usr/bin/python3}
-SIMPY_REQUESTS=${SIMPY_REQUESTS:-400000}
+SIMPY_REQUESTS=${SIMPY_REQUESTS:-200000}
 MM1_REQUESTS=2000000 # what the scenario offers: 80 req/s for 25000 s
 RUNS=3               # each timed item; the quick C M/M/1 loop gets QUICK_RUNS
 QUICK_RUNS=5
