@@ -1,5 +1,6 @@
 /* The stateless tier (web or app servers): thread-per-request. A worker serves the request,
  * then makes the op's downstream calls in order while it stays held, then replies. */
+#include "models/calls.h"
 #include "sim/scenario.h"
 #include "sim/estimate.h"
 #include "sim/jsonloc.h"
@@ -14,7 +15,10 @@ enum { EV_SERVICE_DONE = EV_MODEL };
 
 struct service_cfg {
     struct station_cfg st;
-    struct dist service;
+    const cJSON *service_json;
+    struct dist service;              /* the time for ops without their own */
+    struct dist by_op[SCN_MAX_OPS];   /* per op, when "service" names ops */
+    int per_op;
     const cJSON *calls_json;
     const cJSON *speeds_json;
     double *speeds;   /* relative speed per node, from speeds_json */
@@ -35,8 +39,11 @@ static const struct param_spec service_params[] = {
      "concurrent requests per node (a worker stays held during downstream calls)", NULL, 0},
     {"queue", PT_LIMIT, offsetof(struct service_cfg, st.queue), 0, 1e9, "\"unlimited\"",
      "waiting room per node; 0 = none (reject when every worker is busy)", NULL, 0},
-    {"service", PT_DIST, offsetof(struct service_cfg, service), 0, 0, "0",
-     "time to serve one request on a worker", NULL, 0},
+    {"service", PT_DIST_BY_OP, offsetof(struct service_cfg, service_json), 0, 0, NULL,
+     "time to serve one request on a worker: a distribution, or one per op such as "
+     "{\"read\": \"5ms\", \"write\": {\"dist\": \"exp\", \"mean\": \"40ms\"}, "
+     "\"*\": \"2ms\"} (default 0)",
+     NULL, 0},
     {"calls", PT_JSON, offsetof(struct service_cfg, calls_json), 0, 0, NULL,
      "per op, the components called in order: {\"read\": [\"cache\"], \"*\": [\"db\"]}", NULL,
      0},
@@ -69,24 +76,44 @@ static int parse_speeds(struct comp_spec *cs, struct service_cfg *cfg, struct si
     return 0;
 }
 
-static int parse_call_list(struct service_cfg *cfg, size_t op, const cJSON *list,
-                           const char *path, const struct scenario *sc, struct sim_error *err)
+/* "service" is a distribution, or an object of op -> distribution with "*" for the rest. */
+static int parse_service(struct comp_spec *cs, struct service_cfg *cfg, const struct scenario *sc,
+                         struct sim_error *err)
 {
-    char sub[300];
-    if (!cJSON_IsArray(list))
-        return sim_fail(err, path, "must be a list of component ids");
-    int n = cJSON_GetArraySize(list);
-    cfg->calls[op] = sim_xcalloc((size_t)n + 1, sizeof(uint32_t));
-    cfg->ncalls[op] = 0;
-    int i = 0;
-    for (const cJSON *id = list->child; id; id = id->next, i++) {
-        path_index(sub, sizeof sub, path, (size_t)i);
-        if (!cJSON_IsString(id))
-            return sim_fail(err, sub, "must be a component id (a string)");
-        int to = scenario_find(sc, id->valuestring);
-        if (to < 0)
-            return sim_fail(err, sub, "unknown component \"%s\"", id->valuestring);
-        cfg->calls[op][cfg->ncalls[op]++] = (uint32_t)to;
+    char path[300], sub[300];
+    const cJSON *v = cfg->service_json;
+    path_member(path, sizeof path, cs->path, "service");
+    if (!v) {
+        dist_const(&cfg->service, 0);
+        return 0;
+    }
+    if (!cJSON_IsObject(v) || cJSON_GetObjectItemCaseSensitive(v, "dist"))
+        return dist_compile(&cfg->service, v, path, err);
+    for (const cJSON *m = v->child; m; m = m->next)
+        if (strcmp(m->string, "*") != 0 && scenario_op(sc, m->string) < 0) {
+            const char *near = suggest_word(m->string, (const char *const *)sc->wl.op_names);
+            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
+                            "not an op of the workload%s%s%s (give a distribution, or one per "
+                            "op with \"*\" for the rest)",
+                            near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
+        }
+    const cJSON *star = cJSON_GetObjectItemCaseSensitive(v, "*");
+    if (star) {
+        if (dist_compile(&cfg->service, star, path_member(sub, sizeof sub, path, "*"), err))
+            return -1;
+    } else {
+        dist_const(&cfg->service, 0);
+    }
+    cfg->per_op = 1;
+    for (size_t op = 0; op < sc->wl.nops; op++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(v, sc->wl.op_names[op]);
+        const char *name = d ? sc->wl.op_names[op] : "*";
+        if (!d)
+            d = star;
+        if (!d)
+            dist_const(&cfg->by_op[op], 0);
+        else if (dist_compile(&cfg->by_op[op], d, path_member(sub, sizeof sub, path, name), err))
+            return -1;
     }
     return 0;
 }
@@ -94,61 +121,13 @@ static int parse_call_list(struct service_cfg *cfg, size_t op, const cJSON *list
 static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct scenario *sc,
                          struct sim_error *err)
 {
-    static const char *const builtin[] = {"read", "write", "static", "*", NULL};
     struct service_cfg *cfg = cs->config;
-    char path[300], sub[300];
+    char path[300];
     (void)obj;
-    if (parse_speeds(cs, cfg, err))
+    if (parse_speeds(cs, cfg, err) || parse_service(cs, cfg, sc, err))
         return -1;
-    path_member(path, sizeof path, cs->path, "calls");
-    const cJSON *calls = cfg->calls_json;
-    if (!calls)
-        return 0;
-    if (!cJSON_IsObject(calls))
-        return sim_fail(err, path, "must be an object of op -> list of component ids");
-    for (const cJSON *m = calls->child; m; m = m->next) {
-        path_member(sub, sizeof sub, path, m->string);
-        int known = scenario_op(sc, m->string) >= 0;
-        for (size_t i = 0; builtin[i]; i++)
-            known |= strcmp(builtin[i], m->string) == 0;
-        if (!known) {
-            const char *cands[SCN_MAX_OPS + 5];
-            size_t n = 0;
-            for (size_t i = 0; i < sc->wl.nops; i++)
-                cands[n++] = sc->wl.op_names[i];
-            for (size_t i = 0; builtin[i]; i++)
-                cands[n++] = builtin[i];
-            cands[n] = NULL;
-            const char *near = suggest_word(m->string, cands);
-            return sim_fail(err, sub, "unknown op \"%s\"%s%s%s", m->string,
-                            near ? " (did you mean \"" : " (not in workload.ops)",
-                            near ? near : "", near ? "\"?)" : "");
-        }
-    }
-    const cJSON *star = cJSON_GetObjectItemCaseSensitive(calls, "*");
-    for (size_t op = 0; op < sc->wl.nops; op++) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(calls, sc->wl.op_names[op]);
-        const char *name = sc->wl.op_names[op];
-        if (!list) {
-            list = star;
-            name = "*";
-        }
-        if (list && parse_call_list(cfg, op, list, path_member(sub, sizeof sub, path, name), sc,
-                                    err))
-            return -1;
-    }
-    /* Lists for ops the workload does not have are still checked. */
-    for (const cJSON *m = calls->child; m; m = m->next) {
-        if (scenario_op(sc, m->string) >= 0 || strcmp(m->string, "*") == 0)
-            continue;
-        struct service_cfg scratch = {0};
-        int rc = parse_call_list(&scratch, 0, m, path_member(sub, sizeof sub, path, m->string),
-                                 sc, err);
-        free(scratch.calls[0]);
-        if (rc)
-            return -1;
-    }
-    return 0;
+    return calls_parse(cfg->calls, cfg->ncalls, cfg->calls_json,
+                       path_member(path, sizeof path, cs->path, "calls"), sc, err);
 }
 
 static unsigned service_needs(const struct comp_spec *cs)
@@ -165,6 +144,17 @@ static void service_estimate(const struct comp_spec *cs, const struct scenario *
     self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
     self->service = cfg->service.mean;
     self->scv = cfg->service.scv;
+    if (cfg->per_op && self->total > 0) {
+        /* The mixture over ops: its mean, and its scv from the second moment. */
+        double m1 = 0, m2 = 0;
+        for (size_t op = 0; op < sc->wl.nops; op++) {
+            double p = self->rate[op] / self->total, m = cfg->by_op[op].mean;
+            m1 += p * m;
+            m2 += p * m * m * (1 + cfg->by_op[op].scv);
+        }
+        self->service = m1;
+        self->scv = m1 > 0 ? m2 / (m1 * m1) - 1 : 0;
+    }
     self->holds_downstream = 1;
     if (cfg->nspeeds)
         snprintf(self->note, sizeof self->note, "node speeds differ: figures for speed 1");
@@ -185,9 +175,11 @@ static void service_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint
 static void service_free_config(void *config)
 {
     struct service_cfg *cfg = config;
-    for (size_t op = 0; op < SCN_MAX_OPS; op++)
-        free(cfg->calls[op]);
+    calls_free(cfg->calls);
     free(cfg->speeds);
+    dist_free(&cfg->service);
+    for (size_t op = 0; op < SCN_MAX_OPS; op++)
+        dist_free(&cfg->by_op[op]);
 }
 
 static int service_start(struct comp *c, struct sim *sim)
@@ -197,6 +189,8 @@ static int service_start(struct comp *c, struct sim *sim)
     s->active = (uint32_t)c->spec->nodes;
     station_init(&s->st, c, &cfg->st, &cfg->service, s->active, EV_SERVICE_DONE, sim->now);
     station_set_speeds(&s->st, cfg->speeds, cfg->nspeeds);
+    if (cfg->per_op)
+        s->st.by_op = cfg->by_op;
     return 0;
 }
 
@@ -240,7 +234,7 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 {
     struct service *st = c->state;
     if (!station_alive(&st->st, req)) {
-        req_reply(sim, req); /* the node failed meanwhile: nobody waits for this */
+        req_drop(sim, req); /* the node failed meanwhile: nobody waits for this */
         return;
     }
     if (req->status != REQ_OK) {
@@ -260,7 +254,7 @@ static void service_handle(struct comp *c, struct sim *sim, const struct sim_eve
     struct service *s = c->state;
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
     if (!station_alive(&s->st, ev->ptr)) {
-        req_reply(sim, ev->ptr);
+        req_drop(sim, ev->ptr);
         return;
     }
     next_call(c, sim, ev->ptr);
@@ -310,7 +304,8 @@ static int service_control(struct comp *c, struct sim *sim, const struct control
         if (ctl->node >= (int64_t)s->active || ctl->node < -1)
             return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
                             (long long)ctl->node);
-        for (uint32_t i = 0; i < s->active; i++)
+        /* A whole-component failure also takes the nodes scaled away that still serve. */
+        for (uint32_t i = 0; i < (ctl->node < 0 ? s->st.nnodes : s->active); i++)
             if (ctl->node < 0 || (uint32_t)ctl->node == i) {
                 if (ctl->action == CTL_FAIL)
                     station_fail(&s->st, sim, i);

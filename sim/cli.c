@@ -2,10 +2,13 @@
  * model registry. Exit status: 0 done, 1 failed at run time, 2 bad usage or scenario. */
 #include "sim/cli.h"
 #include "sim/capacity.h"
+#include "sim/cli_journey.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
 #include "sim/estimate.h"
+#include "sim/html.h"
 #include "sim/jobs.h"
+#include "sim/plot.h"
 #include "sim/replicate.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
@@ -62,10 +65,11 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 static const char run_help[] =
     "usage: clustersim run SCENARIO.json [--out DIR] [--seed N] [--set PATH=VALUE]...\n"
-    "                      [--replications R] [--jobs J] [--no-plots] [--quiet]\n"
+    "                      [--replications R] [--jobs J] [--no-plots] [--svg] [--quiet]\n"
     "\n"
-    "Runs one scenario and writes summary.json, timeseries.csv, latency.csv and nodes.csv\n"
-    "into DIR (default out/<name>/); prints a short summary.\n"
+    "Runs one scenario and writes summary.json, timeseries.csv, latency.csv, nodes.csv,\n"
+    "keymoves.csv, the plots (through gnuplot, when installed) and report.html into DIR\n"
+    "(default out/<name>/); prints a short summary.\n"
     "\n"
     "  --out DIR          where the results go (written atomically)\n"
     "  --seed N           the seed (default: the scenario's \"seed\", else 1)\n"
@@ -74,7 +78,8 @@ static const char run_help[] =
     "  --replications R   run R independent seeds (seed, seed+1, ...) and report means\n"
     "                     with 95% confidence half-widths (Student's t over replications)\n"
     "  --jobs J           processes for the replications (default: the number of cores)\n"
-    "  --no-plots         do not draw plots\n"
+    "  --no-plots         do not draw plots (report.html then has the tables only)\n"
+    "  --svg              draw the plots as SVG instead of PNG\n"
     "  --quiet            print nothing but errors\n"
     "\n"
     "example: clustersim run scenarios/mm1.json --seed 7 --set workload.rate=90\n";
@@ -87,6 +92,7 @@ struct run_opts {
     const char *sets[MAX_SETS];
     size_t nsets;
     int no_plots;
+    int svg;
     int quiet;
     uint64_t replications;
     uint64_t jobs;
@@ -139,6 +145,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
             i++;
         } else if (strcmp(a, "--no-plots") == 0) {
             o->no_plots = 1;
+        } else if (strcmp(a, "--svg") == 0) {
+            o->svg = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = 1;
         } else if (a[0] == '-' && a[1]) {
@@ -198,12 +206,15 @@ static int cmd_run(int argc, char **argv)
         sim_error_print(&err);
         status = err.code == SIM_EUSAGE ? 2 : 1;
     } else {
-        if (report_write(w, summary, dir, &err)) {
+        struct plot_list plots = {0};
+        if (report_write(w, summary, dir, &err) ||
+            (!o.no_plots && plot_run_list(dir, NULL, o.svg, &plots, &err)) ||
+            html_report(dir, summary, sc->text, o.no_plots ? NULL : &plots, &err)) {
             sim_error_print(&err);
             status = 1;
         } else if (!o.quiet) {
             report_print(summary, stdout);
-            printf("results in %s/\n", dir);
+            printf("results in %s/ (%zu plots, report.html)\n", dir, plots.n);
         }
         if (w->interrupted && status == 0) {
             fprintf(stderr, "clustersim: interrupted; the summary is marked \"interrupted\"\n");
@@ -699,6 +710,8 @@ static const char main_help[] =
     "  estimate SCENARIO      back-of-envelope figures (--compare: against a simulation)\n"
     "  capacity SCENARIO --slo p99=200ms --vary PATH   the most load or fewest nodes that\n"
     "                         meet the objectives, with 95% confidence\n"
+    "  journey [DIR]          the stages of scaling to millions of users: capacities, plots,\n"
+    "                         and the story in report.html\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
@@ -770,6 +783,16 @@ static int cmd_keymove(int argc, char **argv)
     return cli_keymove(argc - 1, argv + 1);
 }
 
+static int cmd_journey(int argc, char **argv)
+{
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    int rc = cli_journey(argc, argv, (volatile int *)&interrupted);
+    sigaction(SIGINT, &old, NULL);
+    return rc;
+}
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -784,6 +807,7 @@ static const struct command commands[] = {
     {"sweep", cmd_sweep},
     {"estimate", cmd_estimate},
     {"capacity", cmd_capacity},
+    {"journey", cmd_journey},
     {NULL, NULL},
 };
 
