@@ -1,5 +1,6 @@
 /* The stateless tier (web or app servers): thread-per-request. A worker serves the request,
  * then makes the op's downstream calls in order while it stays held, then replies. */
+#include "models/ratelimit.h"
 #include "sim/scenario.h"
 #include "sim/jsonloc.h"
 #include "sim/station.h"
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_SERVICE_DONE = EV_MODEL };
+enum { EV_SERVICE_DONE = EV_MODEL, EV_SERVICE_LIMIT };
 
 struct service_cfg {
     struct station_cfg st;
@@ -21,12 +22,15 @@ struct service_cfg {
     /* Resolved from calls_json: per op, the components to call in order. */
     uint32_t *calls[SCN_MAX_OPS];
     uint32_t ncalls[SCN_MAX_OPS];
+    const cJSON *rate_limit_json;
+    struct ratelimit_cfg *rate_limit; /* parsed from rate_limit_json; NULL: none */
 };
 
 struct service {
     struct station st;
     uint32_t active;  /* nodes that receive traffic */
     uint32_t next_rr; /* round robin when the caller does not pick a node */
+    struct ratelimit *limit; /* the inline rate limit, checked on arrival */
 };
 
 static const struct param_spec service_params[] = {
@@ -41,6 +45,10 @@ static const struct param_spec service_params[] = {
      0},
     {"speeds", PT_JSON, offsetof(struct service_cfg, speeds_json), 0, 0, NULL,
      "relative speed of each node, e.g. [1, 1, 0.5] (service time / speed; unlisted: 1)",
+     NULL, 0},
+    {"rate_limit", PT_JSON, offsetof(struct service_cfg, rate_limit_json), 0, 0, NULL,
+     "a rate limit checked on arrival, before service: the rate_limiter fields without "
+     "backend; refused requests end as 429",
      NULL, 0},
     PARAM_END,
 };
@@ -98,6 +106,11 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
     char path[300], sub[300];
     (void)obj;
     if (parse_speeds(cs, cfg, err))
+        return -1;
+    if (cfg->rate_limit_json &&
+        ratelimit_parse(cfg->rate_limit_json, path_member(path, sizeof path, cs->path,
+                                                          "rate_limit"),
+                        LIMITER_SYNC_LOCAL, &cfg->rate_limit, err))
         return -1;
     path_member(path, sizeof path, cs->path, "calls");
     const cJSON *calls = cfg->calls_json;
@@ -165,6 +178,25 @@ static void service_free_config(void *config)
     for (size_t op = 0; op < SCN_MAX_OPS; op++)
         free(cfg->calls[op]);
     free(cfg->speeds);
+    ratelimit_cfg_free(cfg->rate_limit);
+}
+
+/* A request (past the rate limit, if any) takes a worker of its node or waits for one. */
+static void enter(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct service *s = c->state;
+    switch (station_arrive(&s->st, sim, req_top(req)->node, req)) {
+    case STATION_REJECTED:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        break;
+    }
 }
 
 static int service_start(struct comp *c, struct sim *sim)
@@ -174,6 +206,8 @@ static int service_start(struct comp *c, struct sim *sim)
     s->active = (uint32_t)c->spec->nodes;
     station_init(&s->st, c, &cfg->st, &cfg->service, s->active, EV_SERVICE_DONE, sim->now);
     station_set_speeds(&s->st, cfg->speeds, cfg->nspeeds);
+    if (cfg->rate_limit)
+        s->limit = ratelimit_create(cfg->rate_limit, c, sim, s->active, EV_SERVICE_LIMIT, enter);
     return 0;
 }
 
@@ -199,18 +233,8 @@ static void service_arrive(struct comp *c, struct sim *sim, struct request *req)
         f->node = s->next_rr;
         s->next_rr = s->next_rr + 1 >= s->active ? 0 : s->next_rr + 1;
     }
-    switch (station_arrive(&s->st, sim, f->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
+    if (!s->limit || ratelimit_arrive(s->limit, sim, req))
+        enter(c, sim, req);
 }
 
 static void service_resume(struct comp *c, struct sim *sim, struct request *req)
@@ -235,6 +259,10 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 static void service_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
 {
     struct service *s = c->state;
+    if (ev->kind == EV_SERVICE_LIMIT) {
+        ratelimit_handle(s->limit, sim, ev);
+        return;
+    }
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
     if (!station_alive(&s->st, ev->ptr)) {
         req_reply(sim, ev->ptr);
@@ -311,12 +339,15 @@ static void service_report(struct comp *c, struct sim *sim, cJSON *out)
     struct service *s = c->state;
     cJSON_AddNumberToObject(out, "busy_mean", station_busy_mean(&s->st, sim->now));
     cJSON_AddNumberToObject(out, "queue_mean", station_queue_mean(&s->st, sim->now));
+    if (s->limit)
+        ratelimit_report(s->limit, cJSON_AddObjectToObject(out, "rate_limit"));
 }
 
 static void service_free_state(struct comp *c)
 {
     struct service *s = c->state;
     station_free(&s->st);
+    ratelimit_free(s->limit);
 }
 
 const struct model_ops service_ops = {

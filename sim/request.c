@@ -28,6 +28,7 @@ struct request *req_alloc(struct sim *sim)
     req->depth = 0;
     req->orphan_at = 0;
     req->counted = 0;
+    req->retry_after = 0;
     return req;
 }
 
@@ -111,6 +112,7 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
     struct comp *c = &w->comps[to];
     SIM_ASSERT(req->depth < REQ_MAX_DEPTH);
     req_top(req)->callee = to;
+    req->retry_after = 0;
     double net = c->spec->latency.kind == DIST_CONST ? c->spec->latency.p[0]
                                                       : dist_sample(&c->spec->latency, c->rng_net);
     uint32_t idx = req->depth++;
