@@ -2,11 +2,13 @@
  * service time; past its "quota" (a rate limit, fixed window by default, one count for the
  * whole API) it throttles: 429 with a Retry-After, before any work is done. */
 #include "models/ratelimit.h"
+#include "sim/estimate.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/world.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { EV_EXT_DONE = EV_MODEL, EV_EXT_QUOTA };
@@ -57,6 +59,30 @@ static void external_free_config(void *config)
 {
     struct external_cfg *cfg = config;
     ratelimit_cfg_free(cfg->quota);
+}
+
+static unsigned external_needs(const struct comp_spec *cs)
+{
+    const struct external_cfg *cfg = cs->config;
+    return ratelimit_needs(cfg->quota);
+}
+
+static void external_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                              struct est_comp *self)
+{
+    const struct external_cfg *cfg = cs->config;
+    (void)sc;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    if (cfg->quota && cfg->quota->key == LIMITER_KEY_GLOBAL) {
+        double cap = ratelimit_sustained_rate(cfg->quota, (uint32_t)cs->nodes);
+        if (self->total > cap)
+            snprintf(self->note, sizeof self->note,
+                     "quota %.4g req/s: %.0f%% of %.4g req/s throttled (figures for all)", cap,
+                     100 * (1 - cap / self->total), self->total);
+    }
 }
 
 /* Within the quota: the call waits for a worker of its node. */
@@ -216,6 +242,8 @@ const struct model_ops external_ops = {
     .config_size = sizeof(struct external_cfg),
     .parse = external_parse,
     .free_config = external_free_config,
+    .needs = external_needs,
+    .estimate = external_estimate,
     .state_size = sizeof(struct external),
     .start = external_start,
     .arrive = external_arrive,

@@ -3,6 +3,7 @@
  * nodes only at its health checks, so a failed node keeps receiving traffic until then. */
 #include "models/ratelimit.h"
 #include "models/sharding.h"
+#include "sim/estimate.h"
 #include "sim/jsonloc.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
@@ -132,6 +133,28 @@ static void lb_free_config(void *config)
 {
     struct lb_cfg *cfg = config;
     ratelimit_cfg_free(cfg->rate_limit);
+}
+
+static unsigned lb_needs(const struct comp_spec *cs)
+{
+    const struct lb_cfg *cfg = cs->config;
+    return (cfg->policy == LB_HASH ? NEEDS_KEYS : cfg->policy == LB_STICKY ? NEEDS_CLIENTS : 0) |
+           ratelimit_needs(cfg->rate_limit);
+}
+
+static void lb_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                        struct est_comp *self)
+{
+    const struct lb_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    if (cfg->policy == LB_HASH || cfg->policy == LB_STICKY)
+        snprintf(self->note, sizeof self->note, "%s: assumes an even spread",
+                 policy_names[cfg->policy]);
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        est_call(self, cfg->backend, op, self->rate[op], 1);
 }
 
 static void lb_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx)
@@ -491,6 +514,8 @@ const struct model_ops load_balancer_ops = {
     .parse = lb_parse,
     .edges = lb_edges,
     .free_config = lb_free_config,
+    .needs = lb_needs,
+    .estimate = lb_estimate,
     .state_size = sizeof(struct lb),
     .start = lb_start,
     .arrive = lb_arrive,

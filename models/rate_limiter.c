@@ -2,11 +2,13 @@
  * (models/ratelimit.c: local, central or eventual counting over the nodes); admitted requests
  * go on to the backend, possibly after a leaky bucket's wait, refused ones end as 429. */
 #include "models/ratelimit.h"
+#include "sim/estimate.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/world.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { EV_RL_DONE = EV_MODEL, EV_RL_GATE };
@@ -54,6 +56,34 @@ static void rate_limiter_edges(const struct comp_spec *cs, void (*fn)(void *ctx,
 {
     const struct rate_limiter_cfg *cfg = cs->config;
     fn(ctx, cfg->backend);
+}
+
+static unsigned rate_limiter_needs(const struct comp_spec *cs)
+{
+    const struct rate_limiter_cfg *cfg = cs->config;
+    return ratelimit_needs(&cfg->rl);
+}
+
+/* A limit passes at most its sustained rate on to the backend (global keys); the central
+ * store's round trip is the time each decision takes. */
+static void rate_limiter_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                                  struct est_comp *self)
+{
+    const struct rate_limiter_cfg *cfg = cs->config;
+    double cap = ratelimit_sustained_rate(&cfg->rl, (uint32_t)cs->nodes);
+    double pass = 1;
+    if (cfg->rl.key == LIMITER_KEY_CLIENT)
+        snprintf(self->note, sizeof self->note, "per client: %.4g req/s each; assumes no "
+                 "client exceeds it", cap);
+    else if (self->total > cap)
+        pass = cap / self->total;
+    if (cfg->rl.key != LIMITER_KEY_CLIENT)
+        snprintf(self->note, sizeof self->note, "admits %.4g of %.4g req/s (%s)",
+                 fmin(cap, self->total), self->total, ratelimit_sync_names[cfg->rl.sync]);
+    self->service = cfg->rl.sync == LIMITER_SYNC_CENTRAL ? cfg->rl.store_latency.mean : 0;
+    self->scv = cfg->rl.sync == LIMITER_SYNC_CENTRAL ? cfg->rl.store_latency.scv : 0;
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        est_call(self, cfg->backend, op, self->rate[op] * pass, pass);
 }
 
 /* The gate admitted the request: through the node's station to the backend. */
@@ -202,6 +232,8 @@ const struct model_ops rate_limiter_ops = {
     .config_size = sizeof(struct rate_limiter_cfg),
     .parse = rate_limiter_parse,
     .edges = rate_limiter_edges,
+    .needs = rate_limiter_needs,
+    .estimate = rate_limiter_estimate,
     .state_size = sizeof(struct rate_limiter),
     .start = rate_limiter_start,
     .arrive = rate_limiter_arrive,

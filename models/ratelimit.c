@@ -104,6 +104,19 @@ void ratelimit_cfg_free(struct ratelimit_cfg *cfg)
     free(cfg);
 }
 
+unsigned ratelimit_needs(const struct ratelimit_cfg *cfg)
+{
+    return cfg && cfg->key == LIMITER_KEY_CLIENT ? NEEDS_CLIENTS : 0;
+}
+
+double ratelimit_sustained_rate(const struct ratelimit_cfg *cfg, uint32_t nodes)
+{
+    double r = cfg->algorithm == LIMITER_TOKEN_BUCKET   ? cfg->refill_rate
+               : cfg->algorithm == LIMITER_LEAKY_BUCKET ? cfg->leak_rate
+                                                        : (double)cfg->limit / cfg->window;
+    return cfg->sync == LIMITER_SYNC_LOCAL ? r * (nodes ? nodes : 1) : r;
+}
+
 /* ---- the gate -------------------------------------------------------------------------- */
 
 /* The gate's events, in the tag of the holder's event kind. */

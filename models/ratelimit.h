@@ -72,6 +72,12 @@ int ratelimit_check(struct ratelimit_cfg *cfg, const cJSON *obj, const char *pat
 int ratelimit_parse(const cJSON *obj, const char *path, enum limiter_sync_mode sync_default,
                     struct ratelimit_cfg **out, struct sim_error *err);
 void ratelimit_cfg_free(struct ratelimit_cfg *cfg);
+/* NEEDS_CLIENTS when the limit is per client, else 0 (cfg may be NULL: no limit). */
+unsigned ratelimit_needs(const struct ratelimit_cfg *cfg);
+/* The most a limit lets through in the long run, in req/s: the refill or leak rate, or limit /
+ * window; times `nodes` for local counting over that many nodes (one count each). Per client
+ * limits apply to each client: the figure is per client. For back-of-envelope estimates. */
+double ratelimit_sustained_rate(const struct ratelimit_cfg *cfg, uint32_t nodes);
 
 /* The runtime gate. The holder calls ratelimit_arrive when a request reaches one of its nodes
  * (req_top(req)->node picked). A request the gate refuses ends there as 429: REQ_REJECTED,

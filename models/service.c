@@ -2,6 +2,7 @@
  * then makes the op's downstream calls in order while it stays held, then replies. */
 #include "models/ratelimit.h"
 #include "sim/scenario.h"
+#include "sim/estimate.h"
 #include "sim/jsonloc.h"
 #include "sim/station.h"
 #include "sim/world.h"
@@ -161,6 +162,28 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
             return -1;
     }
     return 0;
+}
+
+static unsigned service_needs(const struct comp_spec *cs)
+{
+    const struct service_cfg *cfg = cs->config;
+    return ratelimit_needs(cfg->rate_limit);
+}
+
+static void service_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                             struct est_comp *self)
+{
+    const struct service_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    self->holds_downstream = 1;
+    if (cfg->nspeeds)
+        snprintf(self->note, sizeof self->note, "node speeds differ: figures for speed 1");
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
+            est_call(self, cfg->calls[op][i], op, self->rate[op], 1);
 }
 
 static void service_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
@@ -357,6 +380,8 @@ const struct model_ops service_ops = {
     .config_size = sizeof(struct service_cfg),
     .parse = service_parse,
     .edges = service_edges,
+    .needs = service_needs,
+    .estimate = service_estimate,
     .free_config = service_free_config,
     .state_size = sizeof(struct service),
     .start = service_start,

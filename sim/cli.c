@@ -3,6 +3,7 @@
 #include "sim/cli.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
+#include "sim/estimate.h"
 #include "sim/jobs.h"
 #include "sim/replicate.h"
 #include "sim/report.h"
@@ -12,6 +13,7 @@
 #include "sim/world.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -372,6 +374,110 @@ done:
     return status;
 }
 
+/* ---- estimate -------------------------------------------------------------------------- */
+
+static const char estimate_help[] =
+    "usage: clustersim estimate SCENARIO.json [--set PATH=VALUE]... [--compare] [--seed N]\n"
+    "\n"
+    "Back-of-envelope figures before simulating: requests per second (average and peak) and\n"
+    "per day, bandwidth and storage (with workload.object_size), and per tier the rate per\n"
+    "node, utilisation, the queueing model (M/M/c: Erlang C; general service times:\n"
+    "Allen-Cunneen; no waiting room: Erlang B), waiting and response times, and the\n"
+    "bottleneck. --compare also runs the simulation and shows both side by side.\n"
+    "\n"
+    "example: clustersim estimate scenarios/web-db.json --compare\n";
+
+static void compare_print(const struct scenario *sc, const struct estimate *e,
+                          const cJSON *summary, FILE *out)
+{
+    const cJSON *comps = cJSON_GetObjectItem(summary, "components");
+    fprintf(out, "\n%-14s %10s %10s %12s %12s  %s\n", "component", "util est", "util sim",
+            "resp ms est", "resp ms sim", "");
+    for (size_t k = 0; k < sc->ncomp; k++) {
+        uint32_t i = sc->topo[k];
+        const cJSON *c = cJSON_GetObjectItem(comps, sc->comps[i].id);
+        double su = summary_number(c, "utilization"), sr = summary_number(c, "latency_ms.mean");
+        const struct est_comp *ec = &e->comps[i];
+        const char *flag = "";
+        if (isfinite(su) && fabs(su - ec->util) > 0.1 * fmax(ec->util, 0.05))
+            flag = "<- utilisation differs";
+        else if (isfinite(sr) && isfinite(ec->response) &&
+                 fabs(sr - 1e3 * ec->response) > 0.25 * 1e3 * ec->response)
+            flag = "<- response differs (queueing, skew or time variation)";
+        fprintf(out, "%-14s %10.3f %10.3f %12.4g %12.4g  %s\n", sc->comps[i].id, ec->util, su,
+                1e3 * ec->response, sr, flag);
+    }
+    fprintf(out, "%-14s %10s %10s %12.4g %12.4g\n", "end to end", "", "", 1e3 * e->end_to_end,
+            summary_number(summary, "latency_ms.mean"));
+}
+
+static int cmd_estimate(int argc, char **argv)
+{
+    const char *file = NULL, *sets[MAX_SETS];
+    size_t nsets = 0;
+    int compare = 0, has_seed = 0;
+    uint64_t seed = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(estimate_help, stdout);
+            return 0;
+        } else if (strcmp(a, "--compare") == 0) {
+            compare = 1;
+        } else if (strcmp(a, "--set") == 0) {
+            if (!val || !strchr(val, '=') || nsets == MAX_SETS)
+                return usage_error("estimate", "--set needs PATH=VALUE, got '%s'",
+                                   val ? val : "");
+            sets[nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!val || parse_u64(val, 9007199254740991ULL, &seed))
+                return usage_error("estimate", "--seed needs a whole number, got '%s'",
+                                   val ? val : "");
+            has_seed = 1;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("estimate", "unknown option '%s'", a);
+        } else if (!file) {
+            file = a;
+        } else {
+            return usage_error("estimate", "one scenario at a time (extra argument '%s')", a);
+        }
+    }
+    if (!file)
+        return usage_error("estimate", "which scenario? give SCENARIO.json");
+    struct sim_error err = {0};
+    struct scenario *sc;
+    if (scenario_load(file, sets, nsets, model_registry, &sc, &err)) {
+        sim_error_print(&err);
+        return 2;
+    }
+    estimate_print(sc, stdout);
+    int status = 0;
+    if (compare) {
+        struct world *w;
+        if (world_create(sc, has_seed ? seed : sc->seed, &w, &err) ||
+            world_run(w, (volatile int *)&interrupted, NULL, NULL, &err)) {
+            sim_error_print(&err);
+            status = 1;
+        } else {
+            cJSON *summary = report_summary(w);
+            struct estimate e;
+            double avg = estimate_average_rate(sc, sc->warmup, sc->duration);
+            estimate_at(sc, avg, 0, &e);
+            printf("\nestimate at the average load against the simulation (seed %llu, "
+                   "averages over the run after the warm-up):",
+                   (unsigned long long)w->seed);
+            compare_print(sc, &e, summary, stdout);
+            estimate_free(&e);
+            cJSON_Delete(summary);
+        }
+        world_free(w);
+    }
+    scenario_free(sc);
+    return status;
+}
+
 /* ---- validate -------------------------------------------------------------------------- */
 
 static const char validate_help[] =
@@ -418,6 +524,7 @@ static const char main_help[] =
     "commands:\n"
     "  run SCENARIO.json      simulate a scenario; write summary, CSVs and plots\n"
     "  sweep SCENARIO --param PATH=V1,V2,...   run the cross product of parameter values\n"
+    "  estimate SCENARIO      back-of-envelope figures (--compare: against a simulation)\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
@@ -501,6 +608,7 @@ static const struct command commands[] = {
     {"schema", cmd_schema},
     {"keymove", cmd_keymove},
     {"sweep", cmd_sweep},
+    {"estimate", cmd_estimate},
     {NULL, NULL},
 };
 

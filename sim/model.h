@@ -17,6 +17,7 @@
 
 struct scenario;
 struct comp_spec;
+struct est_comp;
 struct comp;
 struct world;
 
@@ -43,6 +44,10 @@ struct node_stats {
     uint64_t keys;
 };
 
+/* What a component reads from requests, so that the workload draws only what is used. */
+#define NEEDS_KEYS 1u
+#define NEEDS_CLIENTS 2u
+
 struct model_ops {
     const char *name;                 /* the "type" in scenarios */
     const char *help;                 /* one line for `--help` */
@@ -55,6 +60,12 @@ struct model_ops {
     /* Optional: the components this one calls (for the call graph's cycle check). */
     void (*edges)(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx);
     void (*free_config)(void *config); /* optional: what parse allocated */
+    /* Optional: back-of-envelope figures (sim/estimate.h): from self->rate, set nodes,
+     * workers, queue, service time and its scv, and declare downstream traffic (est_call). */
+    void (*estimate)(const struct comp_spec *cs, const struct scenario *sc,
+                     struct est_comp *self);
+    /* Optional: NEEDS_KEYS | NEEDS_CLIENTS for this configuration; absent means both. */
+    unsigned (*needs)(const struct comp_spec *cs);
 
     size_t state_size;
     int (*start)(struct comp *c, struct sim *sim);

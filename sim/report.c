@@ -206,7 +206,9 @@ cJSON *report_summary(struct world *w)
     for (size_t i = 0; i < sc->wl.nops; i++) {
         cJSON *op = cJSON_AddObjectToObject(ops, sc->wl.op_names[i]);
         cJSON_AddNumberToObject(op, "completed", (double)w->ops[i].completed);
-        cJSON_AddItemToObject(op, "latency_ms", latency_object(&w->ops[i].latency, 0));
+        cJSON_AddItemToObject(op, "latency_ms",
+                              latency_object(sc->wl.nops > 1 ? &w->ops[i].latency : &w->latency,
+                                             0));
     }
     cJSON *comps = cJSON_AddObjectToObject(s, "components");
     for (size_t i = 0; i < w->ncomp; i++)

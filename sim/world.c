@@ -77,6 +77,29 @@ static void schedule_arrival_at(struct world *w, double t)
     sim_schedule_at(&w->sim, t, &ev);
 }
 
+/* The rate function on the segment around t: constant or linear up to the next point, so
+ * that each arrival costs a multiply instead of a search. */
+static void load_segment(struct world *w, double t)
+{
+    const struct workload *wl = &w->sc->wl;
+    double bp = next_breakpoint(w, t), end = w->sc->duration;
+    double r0 = world_rate_at(w, t);
+    double r1 = bp < INFINITY ? world_rate_at(w, fmin(bp, end)) : r0;
+    struct rate_segment *g = &w->seg;
+    g->t0 = t;
+    g->end = bp;
+    g->r0 = r0;
+    g->slope = wl->ramp == RAMP_STEP || !(bp < INFINITY) || fmin(bp, end) <= t
+                   ? 0
+                   : (r1 - r0) / (fmin(bp, end) - t);
+    g->peak = wl->ramp == RAMP_STEP ? r0 : fmax(r0, r1);
+}
+
+static inline double segment_rate(const struct rate_segment *g, double t)
+{
+    return g->r0 + g->slope * (t - g->t0);
+}
+
 /* Finds the next arrival after `t`. Poisson arrivals follow the (piecewise linear or step)
  * rate exactly by thinning: candidates come at the segment's peak rate and are kept with
  * probability rate(t)/peak; a candidate past the segment's end restarts from there, which
@@ -90,33 +113,34 @@ static void plan_next_arrival(struct world *w, double t)
             schedule_arrival_at(w, wl->trace[w->trace_pos].t);
         return;
     }
+    struct rate_segment *g = &w->seg;
     while (t <= end) {
-        double bp = next_breakpoint(w, t);
-        double r0 = world_rate_at(w, t);
+        if (t >= g->end || t < g->t0)
+            load_segment(w, t);
         if (wl->arrivals == ARRIVALS_UNIFORM) {
-            if (r0 > 0) {
-                double next = t + 1.0 / r0;
+            double r = segment_rate(g, t);
+            if (r > 0) {
+                double next = t + 1.0 / r;
                 if (next <= end)
                     schedule_arrival_at(w, next);
                 return;
             }
-            t = bp;
+            t = g->end;
             continue;
         }
-        double peak = wl->ramp == RAMP_STEP ? r0 : fmax(r0, world_rate_at(w, fmin(bp, end)));
-        if (!(peak > 0)) {
-            t = bp;
+        if (!(g->peak > 0)) {
+            t = g->end;
             continue;
         }
-        double cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / peak);
-        if (cand >= bp) {
-            t = bp;
+        double cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / g->peak);
+        if (cand >= g->end) {
+            t = g->end;
             continue;
         }
         if (cand > end)
             return;
-        if (wl->ramp == RAMP_LINEAR && gsl_rng_uniform(w->rng_arrivals) * peak >
-                                           world_rate_at(w, cand)) {
+        if (g->slope != 0 &&
+            gsl_rng_uniform(w->rng_arrivals) * g->peak > segment_rate(g, cand)) {
             t = cand;
             continue;
         }
@@ -142,8 +166,12 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
         req->client = row->client;
     } else {
         req->op = w->op_table ? (uint16_t)gsl_ran_discrete(w->rng_ops, w->op_table) : 0;
-        req->key = keydist_draw(&w->keys, w->rng_keys);
-        req->client = (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients);
+        /* Only what some component reads is drawn; each has its own stream, so skipping one
+         * changes no other draw. */
+        req->key = w->needs & NEEDS_KEYS ? keydist_draw(&w->keys, w->rng_keys) : 0;
+        req->client = w->needs & NEEDS_CLIENTS
+                          ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
+                          : 0;
     }
     req->depth = 1;
     req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now};
@@ -166,7 +194,9 @@ static void on_client_reply(struct world *w, struct request *req)
             w->completed++;
             hist_record(&w->latency, now - req->t_start);
             w->ops[req->op].completed++;
-            hist_record(&w->ops[req->op].latency, now - req->t_start);
+            /* With one op its histogram would equal the overall one (merged at the end). */
+            if (w->sc->wl.nops > 1)
+                hist_record(&w->ops[req->op].latency, now - req->t_start);
         }
         break;
     case REQ_REJECTED:
@@ -285,6 +315,7 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
                                                                         : 2;
         /* Poisson arrivals are memoryless: drop the pending candidate and start afresh. */
         w->arrival_gen++;
+        w->seg.end = -INFINITY;
         plan_next_arrival(w, w->sim.now);
         return;
     }
@@ -412,6 +443,7 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     struct world *w = sim_xcalloc(1, sizeof *w);
     w->sc = sc;
     w->seed = seed;
+    w->seg.end = -INFINITY;
     sim_init(&w->sim, dispatch, w);
     hist_init(&w->latency);
     hist_init(&w->int_latency);
@@ -434,6 +466,9 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     }
     w->ncomp = sc->ncomp;
     w->comps = sim_xcalloc(sc->ncomp, sizeof *w->comps);
+    for (size_t i = 0; i < sc->ncomp; i++)
+        w->needs |= sc->comps[i].ops->needs ? sc->comps[i].ops->needs(&sc->comps[i])
+                                            : NEEDS_KEYS | NEEDS_CLIENTS;
     for (size_t i = 0; i < sc->ncomp; i++) {
         struct comp *c = &w->comps[i];
         c->spec = &sc->comps[i];

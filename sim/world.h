@@ -20,6 +20,13 @@ struct op_stats {
     struct hist latency;
 };
 
+/* The arrival rate on one segment of the rate function: r0 + slope x (t - t0) up to end. */
+struct rate_segment {
+    double t0, end;   /* s */
+    double r0, slope; /* req/s, req/s^2 */
+    double peak;      /* req/s, the most on the segment (for thinning) */
+};
+
 struct world {
     const struct scenario *sc;
     uint64_t seed;
@@ -43,7 +50,9 @@ struct world {
     int rate_overridden;      /* a `set` event replaced the rate function by a constant */
     double override_value;    /* req/s, users, or req/s per user, per the set path */
     int override_kind;        /* 0 rate, 1 users, 2 rate_per_user */
+    struct rate_segment seg;  /* the rate function around the last arrival */
     size_t trace_pos;
+    unsigned needs;           /* NEEDS_KEYS | NEEDS_CLIENTS over every component */
 
     /* End-to-end figures for requests that arrived after the warm-up. */
     uint64_t arrived, completed, rejected, failed, timed_out;

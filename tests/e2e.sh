@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types schema sweep keymove; do
+for c in run validate types schema sweep keymove estimate; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -93,6 +93,11 @@ for k in scheme nodes_before nodes_after keys moved moved_fraction ideal_fractio
     check "keymove has $k" grep -q "\"$k\"" "$T/out"
 done
 status_is 2 "keymove bad scheme" "$BIN" keymove --scheme nope --nodes 10 --add 1
+
+# estimate: the M/M/1 scenario's figures are the formulas'.
+status_is 0 "estimate" "$BIN" estimate scenarios/mm1.json
+check "estimate M/M/1 response" grep -q "end to end: mean response 50 ms" "$T/out"
+status_is 0 "estimate --compare" "$BIN" estimate scenarios/mm1.json --compare --set duration=300s
 
 # An unwritable output folder: exit 1 and a message.
 status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot
