@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types schema sweep keymove estimate; do
+for c in run validate types schema sweep keymove estimate capacity; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -52,13 +52,27 @@ check "timeseries rows" sh -c "[ \$(wc -l < '$T/a/timeseries.csv') -eq 31 ]"
 check "latency header" sh -c "head -1 '$T/a/latency.csv' | grep -q '^ms,count,cumulative$'"
 check "nodes header" sh -c "head -1 '$T/a/nodes.csv' | grep -q '^component,node,requests,utilization,keys$'"
 check "no temporary files left" sh -c "! ls -a '$T/a' | grep -q tmp"
+check "report.html written" test -s "$T/a/report.html"
+if command -v gnuplot >/dev/null 2>&1; then
+    for p in latency latency_cdf throughput utilization nodes; do
+        check "plot $p.png" test -s "$T/a/$p.png"
+    done
+fi
+
+# report.html in a real headless browser: it loads offline and every image decodes.
+if command -v chromium >/dev/null 2>&1; then
+    check "report.html in chromium" sh tests/browser_check.sh "$T/a/report.html" "$T/a-shot.png"
+else
+    echo "e2e: chromium not installed; report.html browser check skipped" >&2
+fi
 
 # Same seed: identical results apart from wall time; another seed: different.
-status_is 0 "run mm1 again" "$BIN" run scenarios/mm1.json --out "$T/b" --quiet --set duration=300s
+status_is 0 "run mm1 again" "$BIN" run scenarios/mm1.json --out "$T/b" --quiet --no-plots --set duration=300s
 strip_wall "$T/a/summary.json" > "$T/a.s"; strip_wall "$T/b/summary.json" > "$T/b.s"
 check "same seed, same summary" cmp -s "$T/a.s" "$T/b.s"
 check "same seed, same timeseries" cmp -s "$T/a/timeseries.csv" "$T/b/timeseries.csv"
-status_is 0 "run mm1 seed 2" "$BIN" run scenarios/mm1.json --out "$T/c" --quiet --seed 2 --set duration=300s
+status_is 0 "run mm1 seed 2" "$BIN" run scenarios/mm1.json --out "$T/c" --quiet --no-plots --seed 2 --set duration=300s
+check "--no-plots draws none" sh -c "! ls '$T/c' | grep -q png"
 strip_wall "$T/c/summary.json" > "$T/c.s"
 check "another seed, another summary" sh -c "! cmp -s '$T/a.s' '$T/c.s'"
 
