@@ -3,7 +3,7 @@
  * syncs), delays leaky-bucket departures and keeps a shadow exact limiter for comparison. */
 #include "models/ratelimit.h"
 
-#include "sim/world.h"
+#include "sim/scenario.h"
 
 #include <math.h>
 #include <stdlib.h>
