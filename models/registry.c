@@ -3,12 +3,14 @@
 
 extern const struct model_ops service_ops;
 extern const struct model_ops load_balancer_ops;
+extern const struct model_ops database_ops;
 extern const struct model_ops rate_limiter_ops;
 extern const struct model_ops external_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
     &load_balancer_ops,
+    &database_ops,
     &rate_limiter_ops,
     &external_ops,
     NULL,

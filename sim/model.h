@@ -26,8 +26,10 @@ enum control_action { CTL_SCALE, CTL_FAIL, CTL_RECOVER };
 struct control {
     enum control_action action;
     int64_t nodes;   /* CTL_SCALE: the new count */
-    int64_t node;    /* CTL_FAIL/RECOVER: node index, -1 for the whole component */
+    int64_t node;    /* CTL_FAIL/RECOVER: node index, -1 for the whole component, -2 for a
+                        database's primary */
     const char *what; /* CTL_SCALE: "nodes", "shards", "replicas", "edges" */
+    int64_t shard;   /* CTL_FAIL/RECOVER of a sharded store: the shard named, -1 when none */
 };
 
 /* Per-interval figures a component contributes to timeseries.csv. */

@@ -320,7 +320,8 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
         return;
     }
     struct comp *c = &w->comps[e->target];
-    struct control ctl = {.nodes = e->nodes, .node = e->node, .what = e->what};
+    struct control ctl = {
+        .nodes = e->nodes, .node = e->node, .what = e->what, .shard = e->shard};
     ctl.action = e->action == EVA_SCALE ? CTL_SCALE : e->action == EVA_FAIL ? CTL_FAIL
                                                                               : CTL_RECOVER;
     struct sim_error err = {0};
