@@ -135,7 +135,7 @@ static void external_handle(struct comp *c, struct sim *sim, const struct sim_ev
     SIM_ASSERT(ev->kind == EV_EXT_DONE);
     struct request *req = ev->ptr;
     if (!station_alive(&x->st, req)) {
-        req_reply(sim, req);
+        req_drop(sim, req);
         return;
     }
     station_release(&x->st, sim, req_top(req)->node);
@@ -145,9 +145,11 @@ static void external_handle(struct comp *c, struct sim *sim, const struct sim_ev
 
 static void external_resume(struct comp *c, struct sim *sim, struct request *req)
 {
-    /* An external API calls nothing; a resume can only be a late orphan. */
+    /* An external API calls nothing, so no call of its own can come back. */
     (void)c;
-    req_reply(sim, req);
+    (void)sim;
+    (void)req;
+    SIM_ASSERT(!"an external API makes no calls");
 }
 
 static void external_sample(struct comp *c, struct sim *sim, struct comp_sample *out)

@@ -403,7 +403,7 @@ static void lb_handle(struct comp *c, struct sim *sim, const struct sim_event *e
         return;
     }
     if (!station_alive(&lb->st, ev->ptr)) {
-        req_reply(sim, ev->ptr);
+        req_drop(sim, ev->ptr);
         return;
     }
     forward(c, sim, ev->ptr);
@@ -417,7 +417,11 @@ static void lb_resume(struct comp *c, struct sim *sim, struct request *req)
      * or not this balancer node is still alive to pass the answer on. */
     if (f->aux < lb->nbackend && lb->outstanding[f->aux] > 0)
         lb->outstanding[f->aux]--;
-    if (station_alive(&lb->st, req) && req_retry_allowed(sim, req)) {
+    if (!station_alive(&lb->st, req)) {
+        req_drop(sim, req); /* this balancer node failed meanwhile */
+        return;
+    }
+    if (req_retry_allowed(sim, req)) {
         /* A retry goes where the policy sends it now (a balancer retries on another node). */
         uint32_t node = choose(c, req);
         if (node != UINT32_MAX && req_retry(sim, req, node)) {

@@ -128,7 +128,7 @@ static void rate_limiter_handle(struct comp *c, struct sim *sim, const struct si
     SIM_ASSERT(ev->kind == EV_RL_DONE);
     struct request *req = ev->ptr;
     if (!station_alive(&r->st, req)) {
-        req_reply(sim, req);
+        req_drop(sim, req);
         return;
     }
     const struct rate_limiter_cfg *cfg = c->config;
@@ -139,7 +139,11 @@ static void rate_limiter_handle(struct comp *c, struct sim *sim, const struct si
 static void rate_limiter_resume(struct comp *c, struct sim *sim, struct request *req)
 {
     struct rate_limiter *r = c->state;
-    if (station_alive(&r->st, req) && req_retry(sim, req, REQ_ANY_NODE))
+    if (!station_alive(&r->st, req)) {
+        req_drop(sim, req); /* the node failed meanwhile: its caller has had its answer */
+        return;
+    }
+    if (req_retry(sim, req, REQ_ANY_NODE))
         return;
     req_reply(sim, req);
 }

@@ -4,6 +4,8 @@
 extern const struct model_ops service_ops;
 extern const struct model_ops load_balancer_ops;
 extern const struct model_ops database_ops;
+extern const struct model_ops queue_ops;
+extern const struct model_ops cache_ops;
 extern const struct model_ops rate_limiter_ops;
 extern const struct model_ops external_ops;
 
@@ -11,6 +13,8 @@ const struct model_ops *const model_registry[] = {
     &service_ops,
     &load_balancer_ops,
     &database_ops,
+    &queue_ops,
+    &cache_ops,
     &rate_limiter_ops,
     &external_ops,
     NULL,

@@ -122,7 +122,7 @@ static void queueing(struct est_comp *e, const struct comp_spec *cs)
         }
     }
     double net = cs->latency.mean;
-    e->response = 2 * net + e->wait + e->service + e->downstream;
+    e->response = e->async ? 2 * net : 2 * net + e->wait + e->service + e->downstream;
 }
 
 void estimate_at(const struct scenario *sc, double rate, double users, struct estimate *out)
@@ -203,6 +203,8 @@ static void fmt_ms(char *buf, size_t len, double s)
         snprintf(buf, len, "inf");
     else if (isnan(s))
         snprintf(buf, len, "-");
+    else if (s < 5e-7)
+        snprintf(buf, len, "0"); /* below a microsecond: nothing to read in it */
     else
         snprintf(buf, len, "%.4g", s * 1e3);
 }

@@ -24,6 +24,8 @@ struct est_comp {
     double service;            /* s, mean time a worker is held, downstream calls excluded */
     double scv;                /* squared coefficient of variation of that time */
     int holds_downstream;      /* thread-per-request: the worker waits for downstream calls */
+    int async;                 /* a queue: callers wait only for acceptance (two network legs);
+                                  the workers (consumers) and their wait concern the messages */
     double hit_ratio;          /* NaN when not a cache */
     char note[160];
     /* Filled by the kernel: */

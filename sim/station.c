@@ -130,6 +130,20 @@ enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t
     return result;
 }
 
+enum station_result station_enter(struct station *st, uint32_t node, struct request *req)
+{
+    struct station_node *n = &st->nodes[node];
+    n->arrivals++;
+    if (!n->up) {
+        n->rejected++;
+        return STATION_DOWN;
+    }
+    n->served++;
+    req_top(req)->epoch = n->epoch;
+    residents_add(&n->residents, req);
+    return STATION_STARTED;
+}
+
 void station_fail(struct station *st, struct sim *sim, uint32_t node)
 {
     struct station_node *n = &st->nodes[node];

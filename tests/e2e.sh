@@ -39,7 +39,7 @@ check "scenarios conform to schema.json" /usr/bin/python3 tests/schema_check.py
 
 # A run writes every output, and the summary has the contract's keys.
 status_is 0 "run mm1" "$BIN" run scenarios/mm1.json --out "$T/a" --quiet --set duration=300s
-for f in summary.json timeseries.csv latency.csv nodes.csv; do
+for f in summary.json timeseries.csv latency.csv nodes.csv keymoves.csv; do
     check "output $f" test -s "$T/a/$f"
 done
 for k in scenario seed duration_s warmup_s events wall_s requests throughput_rps latency_ms \
@@ -51,6 +51,7 @@ check "timeseries header" sh -c "head -1 '$T/a/timeseries.csv' | grep -q '^t_s,u
 check "timeseries rows" sh -c "[ \$(wc -l < '$T/a/timeseries.csv') -eq 31 ]"
 check "latency header" sh -c "head -1 '$T/a/latency.csv' | grep -q '^ms,count,cumulative$'"
 check "nodes header" sh -c "head -1 '$T/a/nodes.csv' | grep -q '^component,node,requests,utilization,keys$'"
+check "keymoves header" sh -c "head -1 '$T/a/keymoves.csv' | grep -q '^at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction$'"
 check "no temporary files left" sh -c "! ls -a '$T/a' | grep -q tmp"
 check "report.html written" test -s "$T/a/report.html"
 if command -v gnuplot >/dev/null 2>&1; then
