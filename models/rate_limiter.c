@@ -72,14 +72,14 @@ static void rate_limiter_estimate(const struct comp_spec *cs, const struct scena
     const struct rate_limiter_cfg *cfg = cs->config;
     double cap = ratelimit_sustained_rate(&cfg->rl, (uint32_t)cs->nodes);
     double pass = 1;
-    if (cfg->rl.key == LIMITER_KEY_CLIENT)
-        snprintf(self->note, sizeof self->note, "per client: %.4g req/s each; assumes no "
-                 "client exceeds it", cap);
-    else if (self->total > cap)
-        pass = cap / self->total;
-    if (cfg->rl.key != LIMITER_KEY_CLIENT)
+    if (cfg->rl.key == LIMITER_KEY_CLIENT) {
+        snprintf(self->note, sizeof self->note, "per-client limit %.4g req/s, assumed not reached",
+                 cap);
+    } else {
+        pass = self->total > cap ? cap / self->total : 1;
         snprintf(self->note, sizeof self->note, "admits %.4g of %.4g req/s (%s)",
                  fmin(cap, self->total), self->total, ratelimit_sync_names[cfg->rl.sync]);
+    }
     self->service = cfg->rl.sync == LIMITER_SYNC_CENTRAL ? cfg->rl.store_latency.mean : 0;
     self->scv = cfg->rl.sync == LIMITER_SYNC_CENTRAL ? cfg->rl.store_latency.scv : 0;
     for (size_t op = 0; op < sc->wl.nops; op++)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ratelimit_algo_names[] = {"token_bucket",       "leaky_bucket",
-                                            "fixed_window",       "sliding_window_log",
+const char *const ratelimit_algo_names[] = {"token_bucket",           "leaky_bucket",
+                                            "fixed_window",           "sliding_window_log",
                                             "sliding_window_counter", NULL};
 const char *const ratelimit_key_names[] = {"global", "client", NULL};
 const char *const ratelimit_sync_names[] = {"local", "central", "eventual", NULL};
@@ -30,7 +30,7 @@ static const struct param_spec ratelimit_params[] = {
 #define ALGO_BIT(a) (1u << (a))
 #define BUCKETS (ALGO_BIT(LIMITER_TOKEN_BUCKET) | ALGO_BIT(LIMITER_LEAKY_BUCKET))
 #define WINDOWS                                                                                    \
-    (ALGO_BIT(LIMITER_FIXED_WINDOW) | ALGO_BIT(LIMITER_SLIDING_WINDOW_LOG) |                        \
+    (ALGO_BIT(LIMITER_FIXED_WINDOW) | ALGO_BIT(LIMITER_SLIDING_WINDOW_LOG) |                       \
      ALGO_BIT(LIMITER_SLIDING_WINDOW_COUNTER))
 
 static const struct {
@@ -78,8 +78,9 @@ int ratelimit_parse(const cJSON *obj, const char *path, enum limiter_sync_mode s
 {
     *out = NULL;
     if (!cJSON_IsObject(obj))
-        return sim_fail(err, path, "must be an object such as {\"algorithm\": \"fixed_window\", "
-                                   "\"limit\": 100, \"window\": \"1s\"}");
+        return sim_fail(err, path,
+                        "must be an object such as {\"algorithm\": \"fixed_window\", "
+                        "\"limit\": 100, \"window\": \"1s\"}");
     const struct param_spec *tab[] = {ratelimit_params, NULL};
     struct ratelimit_wrap *w = sim_xcalloc(1, sizeof *w);
     int rc = params_parse(tab, NULL, obj, w, path, err);
@@ -132,14 +133,14 @@ struct ratelimit {
     struct comp *holder;
     uint16_t kind;
     ratelimit_pass_fn pass;
-    uint32_t nnodes;          /* node records (grows when the holder scales out) */
+    uint32_t nnodes; /* node records (grows when the holder scales out) */
     struct gate_node *nodes;
-    struct limiter *central;  /* central: the one shared store */
-    struct limiter *shadow;   /* the exact reference over the same arrivals */
+    struct limiter *central;    /* central: the one shared store */
+    struct limiter *shadow;     /* the exact reference over the same arrivals */
     struct limiter **sync_list; /* eventual: the node limiters, for limiter_sync */
-    gsl_rng *rng;             /* store round trips */
-    int store_zero;           /* central with a constant zero round trip: decide at once */
-    uint64_t syncs;           /* eventual: sync rounds so far */
+    gsl_rng *rng;               /* store round trips */
+    int store_zero;             /* central with a constant zero round trip: decide at once */
+    uint64_t syncs;             /* eventual: sync rounds so far */
     struct ratelimit_counts counts;
 };
 
@@ -259,8 +260,11 @@ static int decide(struct ratelimit *rl, struct sim *sim, struct request *req, ui
         return 0;
     }
     if (later) {
-        struct sim_event ev = {.ptr = req, .target = rl->holder->index, .kind = rl->kind,
-                               .node = node, .tag = GATE_PASS};
+        struct sim_event ev = {.ptr = req,
+                               .target = rl->holder->index,
+                               .kind = rl->kind,
+                               .node = node,
+                               .tag = GATE_PASS};
         sim_schedule_at(sim, depart, &ev);
         return 0;
     }
@@ -285,8 +289,8 @@ int ratelimit_arrive(struct ratelimit *rl, struct sim *sim, struct request *req)
         return decide(rl, sim, req, node, rl->central);
     /* The store applies each decision when the node hears back: with a constant round trip
      * that is the order of arrival, shifted by it. */
-    struct sim_event ev = {.ptr = req, .target = rl->holder->index, .kind = rl->kind,
-                           .node = node, .tag = GATE_STORE};
+    struct sim_event ev = {
+        .ptr = req, .target = rl->holder->index, .kind = rl->kind, .node = node, .tag = GATE_STORE};
     sim_schedule(sim, dist_sample(&rl->cfg->store_latency, rl->rng), &ev);
     return 0;
 }
@@ -319,8 +323,7 @@ void ratelimit_counts(const struct ratelimit *rl, struct ratelimit_counts *out)
     *out = rl->counts;
 }
 
-void ratelimit_node_counts(const struct ratelimit *rl, uint32_t node,
-                           struct ratelimit_counts *out)
+void ratelimit_node_counts(const struct ratelimit *rl, uint32_t node, struct ratelimit_counts *out)
 {
     *out = node < rl->nnodes ? rl->nodes[node].counts : (struct ratelimit_counts){0};
 }

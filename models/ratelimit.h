@@ -35,7 +35,9 @@ struct ratelimit_cfg {
 
 /* The parameter-table entries of a rate limit, for a model whose config struct `type` holds
  * a struct ratelimit_cfg as member `m`: the rate_limiter component lists them among its own
- * fields, and the inline object is parsed with the same entries. */
+ * fields, and the inline object is parsed with the same entries. (Kept out of clang-format,
+ * which would put every member of an entry on its own line.) */
+/* clang-format off */
 #define RATELIMIT_PARAMS(type, m)                                                                  \
     {"algorithm", PT_ENUM, offsetof(type, m.algorithm), 0, 0, "\"fixed_window\"",                 \
      "rate-limit algorithm", ratelimit_algo_names, 0},                                            \
@@ -61,6 +63,7 @@ struct ratelimit_cfg {
      "central: round trip to the shared counter store, paid by every decision", NULL, 0},         \
     {"sync_interval", PT_DURATION, offsetof(type, m.sync_interval), 1e-6, 1e9, "\"1s\"",          \
      "eventual: how often the nodes exchange their counts", NULL, 0}
+/* clang-format on */
 
 /* Checks a parsed rate limit (obj is the JSON object its fields came from: a field the
  * algorithm does not use is an error at path.FIELD) and derives cfg->lp. Returns 0 or -1. */
@@ -103,7 +106,7 @@ void ratelimit_handle(struct ratelimit *rl, struct sim *sim, const struct sim_ev
 
 /* Figures since the end of the warm-up (counted requests). */
 struct ratelimit_counts {
-    uint64_t arrivals;       /* decisions asked for */
+    uint64_t arrivals; /* decisions asked for */
     uint64_t admitted;
     uint64_t rejected;       /* 429 */
     uint64_t exact_admitted; /* what the shadow limiter admitted of the same arrivals */
@@ -112,8 +115,7 @@ struct ratelimit_counts {
 };
 void ratelimit_counts(const struct ratelimit *rl, struct ratelimit_counts *out);
 /* The same for one node (exact_admitted is 0: the shadow is not per node). */
-void ratelimit_node_counts(const struct ratelimit *rl, uint32_t node,
-                           struct ratelimit_counts *out);
+void ratelimit_node_counts(const struct ratelimit *rl, uint32_t node, struct ratelimit_counts *out);
 /* admitted / exact_admitted - 1: how far the nodes together admit beyond one exact limiter
  * (NaN when the shadow admitted nothing). */
 double ratelimit_over_admission(const struct ratelimit *rl);

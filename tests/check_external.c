@@ -22,8 +22,8 @@ struct run {
 static void run_text(struct run *r, const char *text)
 {
     struct sim_error err = {0};
-    int rc = scenario_load_text("ext.json", text, strlen(text), NULL, 0, model_registry, &r->sc,
-                                &err);
+    int rc =
+        scenario_load_text("ext.json", text, strlen(text), NULL, 0, model_registry, &r->sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -55,8 +55,7 @@ static char *trace_even(size_t n, double rate)
     ck_assert_ptr_nonnull(text);
     len += (size_t)snprintf(text, cap, "t_s,op,key,client\n");
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(text + len, cap - len, "%.9f,read,0,0\n",
-                                ((double)i + 0.5) / rate);
+        len += (size_t)snprintf(text + len, cap - len, "%.9f,read,0,0\n", ((double)i + 0.5) / rate);
     char *path = strdup(tu_write_temp(text, ".csv"));
     free(text);
     return path;
@@ -108,11 +107,9 @@ START_TEST(test_quota_algorithm)
     char text[8192];
     size_t len = (size_t)snprintf(text, sizeof text, "t_s,op,key,client\n");
     for (int i = 0; i < 100; i++)
-        len += (size_t)snprintf(text + len, sizeof text - len, "%.3f,read,0,0\n",
-                                0.9 + 0.001 * i);
+        len += (size_t)snprintf(text + len, sizeof text - len, "%.3f,read,0,0\n", 0.9 + 0.001 * i);
     for (int i = 0; i < 100; i++)
-        len += (size_t)snprintf(text + len, sizeof text - len, "%.3f,read,0,0\n",
-                                1.0 + 0.001 * i);
+        len += (size_t)snprintf(text + len, sizeof text - len, "%.3f,read,0,0\n", 1.0 + 0.001 * i);
     char *trace = strdup(tu_write_temp(text, ".csv"));
     struct run r = {0};
     api_run(&r, trace, "3s", "\"quota\":{\"limit\":100,\"window\":\"1s\"}");
@@ -149,8 +146,8 @@ END_TEST
  * and one is refused for want of a worker, which is not throttling. */
 START_TEST(test_workers_and_queue)
 {
-    char *trace = strdup(
-        tu_write_temp("t_s,op,key,client\n0,read,0,0\n0,read,0,0\n0,read,0,0\n", ".csv"));
+    char *trace =
+        strdup(tu_write_temp("t_s,op,key,client\n0,read,0,0\n0,read,0,0\n0,read,0,0\n", ".csv"));
     struct run r = {0};
     api_run(&r, trace, "5s",
             "\"workers\":2,\"queue\":0,\"service\":\"1s\",\"quota\":{\"limit\":10,\"window\":"
@@ -206,8 +203,7 @@ START_TEST(test_sidecar_agent_stays_under_quota)
     ck_assert_ptr_nonnull(rows);
     len += (size_t)snprintf(rows, cap, "t_s,op,key,client\n");
     for (int i = 0; i < 1000; i++)
-        len += (size_t)snprintf(rows + len, cap - len, "%.9f,read,%d,0\n", (i + 0.5) / 100,
-                                i % 4);
+        len += (size_t)snprintf(rows + len, cap - len, "%.9f,read,%d,0\n", (i + 0.5) / 100, i % 4);
     char *trace = strdup(tu_write_temp(rows, ".csv"));
     free(rows);
     const char *agent =
@@ -243,9 +239,8 @@ static void expect_error(const char *fields, const char *path, const char *words
              fields);
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    ck_assert_int_eq(scenario_load_text("ext.json", text, strlen(text), NULL, 0, model_registry,
-                                        &sc, &err),
-                     -1);
+    ck_assert_int_eq(
+        scenario_load_text("ext.json", text, strlen(text), NULL, 0, model_registry, &sc, &err), -1);
     ck_assert_ptr_null(sc);
     ck_assert_msg(strcmp(err.path, path) == 0, "path %s, expected %s (%s)", err.path, path,
                   err.msg);

@@ -24,8 +24,8 @@ struct run {
 static void run_text(struct run *r, const char *text)
 {
     struct sim_error err = {0};
-    int rc = scenario_load_text("rl.json", text, strlen(text), NULL, 0, model_registry, &r->sc,
-                                &err);
+    int rc =
+        scenario_load_text("rl.json", text, strlen(text), NULL, 0, model_registry, &r->sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -369,8 +369,8 @@ END_TEST
 START_TEST(test_per_client_keys)
 {
     char *trace = trace_grid(4000, 0.5 / 400, 1.0 / 400, 4);
-    const char *fields[] = {"\"key\":\"client\",\"log_rejected\":false",
-                            "\"log_rejected\":false", "\"key\":\"client\""};
+    const char *fields[] = {"\"key\":\"client\",\"log_rejected\":false", "\"log_rejected\":false",
+                            "\"key\":\"client\""};
     const double expect[] = {400, 100, 40};
     for (int k = 0; k < 3; k++) {
         char f[256];
@@ -449,9 +449,8 @@ static void expect_error(const char *fields, const char *path, const char *words
              fields);
     struct sim_error err = {0};
     struct scenario *sc = NULL;
-    ck_assert_int_eq(scenario_load_text("rl.json", text, strlen(text), NULL, 0, model_registry,
-                                        &sc, &err),
-                     -1);
+    ck_assert_int_eq(
+        scenario_load_text("rl.json", text, strlen(text), NULL, 0, model_registry, &sc, &err), -1);
     ck_assert_ptr_null(sc);
     ck_assert_msg(strcmp(err.path, path) == 0, "path %s, expected %s (%s)", err.path, path,
                   err.msg);

@@ -99,8 +99,7 @@ static void parse_error(const char *json, const char *path, const char *words)
 START_TEST(test_parse_errors)
 {
     parse_error("[1]", "x.rate_limit", "object");
-    parse_error("{\"limit\": 5, \"window\": \"1s\", \"rate\": 3}", "x.rate_limit.rate",
-                "unknown");
+    parse_error("{\"limit\": 5, \"window\": \"1s\", \"rate\": 3}", "x.rate_limit.rate", "unknown");
     parse_error("{\"limit\": 5}", "x.rate_limit.window", "window");
     parse_error("{\"limit\": 5, \"window\": \"1s\", \"capacity\": 3}", "x.rate_limit.capacity",
                 "applies only to token_bucket and leaky_bucket");
@@ -127,8 +126,8 @@ struct run {
 static void run_text(struct run *r, const char *text)
 {
     struct sim_error err = {0};
-    int rc = scenario_load_text("gate.json", text, strlen(text), NULL, 0, model_registry, &r->sc,
-                                &err);
+    int rc =
+        scenario_load_text("gate.json", text, strlen(text), NULL, 0, model_registry, &r->sc, &err);
     if (rc)
         sim_error_print(&err);
     ck_assert_int_eq(rc, 0);
@@ -161,8 +160,7 @@ static char *trace_even(size_t n, double rate)
     ck_assert_ptr_nonnull(text);
     len += (size_t)snprintf(text, cap, "t_s,op,key,client\n");
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(text + len, cap - len, "%.9f,read,0,0\n",
-                                ((double)i + 0.5) / rate);
+        len += (size_t)snprintf(text + len, cap - len, "%.9f,read,0,0\n", ((double)i + 0.5) / rate);
     char *path = strdup(tu_write_temp(text, ".csv"));
     free(text);
     return path;
@@ -221,8 +219,9 @@ START_TEST(test_lb_inline_sync)
      * admits its next 19 (own + other < 100). The sync at +0.5 s shows 75: node 0 (own 38,
      * other 37) admits its 18, node 1 (own 37, other 38) its 19, as neither reaches 100
      * alone. The sync at +0.75 s shows 112: nothing more. 112 per window. */
-    lb_run(&r, 2, "{\"limit\":100,\"window\":\"1s\",\"sync\":\"eventual\",\"sync_interval\":"
-                  "\"250ms\"}",
+    lb_run(&r, 2,
+           "{\"limit\":100,\"window\":\"1s\",\"sync\":\"eventual\",\"sync_interval\":"
+           "\"250ms\"}",
            "");
     ck_assert_uint_eq(r.w->completed, 1120);
     ck_assert_double_eq_tol(limit_num(&r, "lb", "over_admission"), 0.12, 1e-12);
@@ -235,8 +234,9 @@ END_TEST
 START_TEST(test_lb_inline_store_latency)
 {
     struct run r = {0};
-    lb_run(&r, 2, "{\"limit\":100,\"window\":\"1s\",\"sync\":\"central\",\"store_latency\":"
-                  "\"2ms\"}",
+    lb_run(&r, 2,
+           "{\"limit\":100,\"window\":\"1s\",\"sync\":\"central\",\"store_latency\":"
+           "\"2ms\"}",
            "");
     ck_assert_uint_eq(r.w->completed, 1000);
     ck_assert_double_eq_tol(hist_min(&r.w->latency), 0.002, 1e-9);
@@ -287,8 +287,8 @@ static void service_run(struct run *r, const char *limit, const char *service)
 }
 
 /* A token bucket of 5 refilled at 20/s in front of one worker: the first 5 (from 5 ms) pass,
- * then one token every 50 ms after the first arrival: 5 + floor(20 x (9.995 - 0.005)) = 204. The 429s
- * never take the worker: nothing is refused for want of one (service 5 ms < 10 ms apart). */
+ * then one token every 50 ms after the first arrival: 5 + floor(20 x (9.995 - 0.005)) = 204. The
+ * 429s never take the worker: nothing is refused for want of one (service 5 ms < 10 ms apart). */
 START_TEST(test_service_inline_token_bucket)
 {
     struct run r = {0};
