@@ -135,7 +135,7 @@ int capacity_point(const struct capacity_request *rq, const struct model_ops *co
         }
         double mean, half = replicate_half_width(x, reps, &mean);
         /* No completed request at all: nothing meets a latency objective. */
-        int meets = ok && mean + half <= rq->slos[k].limit;
+        int meets = ok && mean + (rq->on_mean ? 0 : half) <= rq->slos[k].limit;
         *pass &= meets;
         cJSON *o = cJSON_AddObjectToObject(pt, rq->slos[k].path);
         if (ok) {
@@ -148,7 +148,7 @@ int capacity_point(const struct capacity_request *rq, const struct model_ops *co
         for (unsigned r = 0; r < reps; r++)
             x[r] = error_fraction(all[r]);
         double mean, half = replicate_half_width(x, reps, &mean);
-        int meets = mean + half <= rq->max_errors;
+        int meets = mean + (rq->on_mean ? 0 : half) <= rq->max_errors;
         *pass &= meets;
         cJSON *o = cJSON_AddObjectToObject(pt, "errors");
         cJSON_AddNumberToObject(o, "mean", mean);

@@ -29,6 +29,7 @@ struct capacity_request {
     size_t nslos;
     double max_errors;       /* fraction of arrived requests rejected, failed or timed out */
     unsigned replications;
+    int on_mean;             /* judge on the replications' mean, not its upper 95% bound */
     unsigned jobs;
     uint64_t seed;
     int has_seed;
