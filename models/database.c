@@ -4,6 +4,7 @@
 #include "models/sharding.h"
 #include "sim/jsonloc.h"
 #include "sim/scenario.h"
+#include "sim/estimate.h"
 #include "sim/station.h"
 #include "sim/units.h"
 #include "sim/world.h"
@@ -1200,7 +1201,44 @@ static void database_free_state(struct comp *c)
     free(s->moves);
 }
 
+/* Back-of-envelope: every node is an M/G/c queue with the database's workers. Writes go to
+ * the primaries; reads to the primaries, the replicas or both (read_from), spread evenly; the
+ * busiest kind of node sets the figures shown, and keys are assumed spread evenly over
+ * shards. Synchronous writes also hold a worker for the replication lag. */
+static void database_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                              struct est_comp *self)
+{
+    const struct database_cfg *cfg = cs->config;
+    double shards = (double)cfg->shards, replicas = (double)cfg->replicas;
+    int write_op = scenario_op(sc, "write");
+    double writes = write_op >= 0 ? self->rate[write_op] : 0, reads = self->total - writes;
+    double ws = cfg->write_service.mean + (cfg->sync ? cfg->lag.mean : 0);
+    double rs = cfg->read_service.mean;
+    double read_nodes = cfg->read_from == READ_PRIMARY || replicas == 0 ? 1
+                        : cfg->read_from == READ_REPLICAS ? replicas
+                                                          : replicas + 1;
+    /* Per node of each kind: the primary's and a read replica's arrival rate and work. */
+    double p_reads = cfg->read_from == READ_PRIMARY || replicas == 0 ? reads / shards
+                     : cfg->read_from == READ_ANY ? reads / shards / read_nodes
+                                                  : 0;
+    double p_rate = writes / shards + p_reads, p_work = writes / shards * ws + p_reads * rs;
+    double r_rate = replicas > 0 && cfg->read_from != READ_PRIMARY ? reads / shards / read_nodes
+                                                                     : 0;
+    double r_work = r_rate * rs;
+    int primary_busier = p_work >= r_work;
+    double rate = primary_busier ? p_rate : r_rate, work = primary_busier ? p_work : r_work;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = rate > 0 ? work / rate : rs;
+    self->scv = primary_busier && writes > 0 ? cfg->write_service.scv : cfg->read_service.scv;
+    /* The queueing model divides the total by nodes: make that the busiest node's rate. */
+    self->nodes = rate > 0 ? (uint32_t)fmax(1, round(self->total / rate)) : 1;
+    snprintf(self->note, sizeof self->note, "%s per %s: %.4g req/s; %g shard(s) x (1 + %g)",
+             primary_busier ? "primary" : "replica", "node", rate, shards, replicas);
+}
+
 const struct model_ops database_ops = {
+    .estimate = database_estimate,
     .name = "database",
     .help = "a primary with read replicas per shard; async or sync replication, failover; "
             "thread-per-request",

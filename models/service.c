@@ -15,7 +15,10 @@ enum { EV_SERVICE_DONE = EV_MODEL };
 
 struct service_cfg {
     struct station_cfg st;
-    struct dist service;
+    const cJSON *service_json;
+    struct dist service;              /* the time for ops without their own */
+    struct dist by_op[SCN_MAX_OPS];   /* per op, when "service" names ops */
+    int per_op;
     const cJSON *calls_json;
     const cJSON *speeds_json;
     double *speeds;   /* relative speed per node, from speeds_json */
@@ -36,8 +39,11 @@ static const struct param_spec service_params[] = {
      "concurrent requests per node (a worker stays held during downstream calls)", NULL, 0},
     {"queue", PT_LIMIT, offsetof(struct service_cfg, st.queue), 0, 1e9, "\"unlimited\"",
      "waiting room per node; 0 = none (reject when every worker is busy)", NULL, 0},
-    {"service", PT_DIST, offsetof(struct service_cfg, service), 0, 0, "0",
-     "time to serve one request on a worker", NULL, 0},
+    {"service", PT_DIST_BY_OP, offsetof(struct service_cfg, service_json), 0, 0, NULL,
+     "time to serve one request on a worker: a distribution, or one per op such as "
+     "{\"read\": \"5ms\", \"write\": {\"dist\": \"exp\", \"mean\": \"40ms\"}, "
+     "\"*\": \"2ms\"} (default 0)",
+     NULL, 0},
     {"calls", PT_JSON, offsetof(struct service_cfg, calls_json), 0, 0, NULL,
      "per op, the components called in order: {\"read\": [\"cache\"], \"*\": [\"db\"]}", NULL,
      0},
@@ -70,13 +76,55 @@ static int parse_speeds(struct comp_spec *cs, struct service_cfg *cfg, struct si
     return 0;
 }
 
+/* "service" is a distribution, or an object of op -> distribution with "*" for the rest. */
+static int parse_service(struct comp_spec *cs, struct service_cfg *cfg, const struct scenario *sc,
+                         struct sim_error *err)
+{
+    char path[300], sub[300];
+    const cJSON *v = cfg->service_json;
+    path_member(path, sizeof path, cs->path, "service");
+    if (!v) {
+        dist_const(&cfg->service, 0);
+        return 0;
+    }
+    if (!cJSON_IsObject(v) || cJSON_GetObjectItemCaseSensitive(v, "dist"))
+        return dist_compile(&cfg->service, v, path, err);
+    for (const cJSON *m = v->child; m; m = m->next)
+        if (strcmp(m->string, "*") != 0 && scenario_op(sc, m->string) < 0) {
+            const char *near = suggest_word(m->string, (const char *const *)sc->wl.op_names);
+            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
+                            "not an op of the workload%s%s%s (give a distribution, or one per "
+                            "op with \"*\" for the rest)",
+                            near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "");
+        }
+    const cJSON *star = cJSON_GetObjectItemCaseSensitive(v, "*");
+    if (star) {
+        if (dist_compile(&cfg->service, star, path_member(sub, sizeof sub, path, "*"), err))
+            return -1;
+    } else {
+        dist_const(&cfg->service, 0);
+    }
+    cfg->per_op = 1;
+    for (size_t op = 0; op < sc->wl.nops; op++) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(v, sc->wl.op_names[op]);
+        const char *name = d ? sc->wl.op_names[op] : "*";
+        if (!d)
+            d = star;
+        if (!d)
+            dist_const(&cfg->by_op[op], 0);
+        else if (dist_compile(&cfg->by_op[op], d, path_member(sub, sizeof sub, path, name), err))
+            return -1;
+    }
+    return 0;
+}
+
 static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct scenario *sc,
                          struct sim_error *err)
 {
     struct service_cfg *cfg = cs->config;
     char path[300];
     (void)obj;
-    if (parse_speeds(cs, cfg, err))
+    if (parse_speeds(cs, cfg, err) || parse_service(cs, cfg, sc, err))
         return -1;
     return calls_parse(cfg->calls, cfg->ncalls, cfg->calls_json,
                        path_member(path, sizeof path, cs->path, "calls"), sc, err);
@@ -96,6 +144,17 @@ static void service_estimate(const struct comp_spec *cs, const struct scenario *
     self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
     self->service = cfg->service.mean;
     self->scv = cfg->service.scv;
+    if (cfg->per_op && self->total > 0) {
+        /* The mixture over ops: its mean, and its scv from the second moment. */
+        double m1 = 0, m2 = 0;
+        for (size_t op = 0; op < sc->wl.nops; op++) {
+            double p = self->rate[op] / self->total, m = cfg->by_op[op].mean;
+            m1 += p * m;
+            m2 += p * m * m * (1 + cfg->by_op[op].scv);
+        }
+        self->service = m1;
+        self->scv = m1 > 0 ? m2 / (m1 * m1) - 1 : 0;
+    }
     self->holds_downstream = 1;
     if (cfg->nspeeds)
         snprintf(self->note, sizeof self->note, "node speeds differ: figures for speed 1");
@@ -118,6 +177,9 @@ static void service_free_config(void *config)
     struct service_cfg *cfg = config;
     calls_free(cfg->calls);
     free(cfg->speeds);
+    dist_free(&cfg->service);
+    for (size_t op = 0; op < SCN_MAX_OPS; op++)
+        dist_free(&cfg->by_op[op]);
 }
 
 static int service_start(struct comp *c, struct sim *sim)
@@ -127,6 +189,8 @@ static int service_start(struct comp *c, struct sim *sim)
     s->active = (uint32_t)c->spec->nodes;
     station_init(&s->st, c, &cfg->st, &cfg->service, s->active, EV_SERVICE_DONE, sim->now);
     station_set_speeds(&s->st, cfg->speeds, cfg->nspeeds);
+    if (cfg->per_op)
+        s->st.by_op = cfg->by_op;
     return 0;
 }
 

@@ -96,9 +96,8 @@ static double error_fraction(const cJSON *s)
     return arrived > 0 ? bad / arrived : 0;
 }
 
-/* Runs one point; appends it to `points` and sets *pass. */
-static int evaluate(const struct capacity_request *rq, const struct model_ops *const *registry,
-                    double value, cJSON *points, int *pass, struct sim_error *err)
+int capacity_point(const struct capacity_request *rq, const struct model_ops *const *registry,
+                   double value, cJSON *points, int *pass, struct sim_error *err)
 {
     char assign[512];
     snprintf(assign, sizeof assign, rq->integer ? "%s=%.0f" : "%s=%.10g", rq->vary, value);
@@ -155,9 +154,28 @@ static int evaluate(const struct capacity_request *rq, const struct model_ops *c
         cJSON_AddNumberToObject(o, "mean", mean);
         cJSON_AddNumberToObject(o, "ci95", half);
         cJSON_AddBoolToObject(o, "meets", meets);
-        for (unsigned r = 0; r < reps; r++)
-            x[r] = summary_number(all[r], "throughput_rps");
-        cJSON_AddNumberToObject(pt, "throughput_rps", (replicate_half_width(x, reps, &mean), mean));
+        /* The headline figures, averaged over the replications, for tables and plots. */
+        static const char *const shown[] = {"throughput_rps", "latency_ms.mean", "latency_ms.p50",
+                                            "latency_ms.p99", "requests.arrived", NULL};
+        cJSON *fig = cJSON_AddObjectToObject(pt, "figures");
+        for (size_t k = 0; shown[k]; k++) {
+            int ok = 1;
+            for (unsigned r = 0; r < reps; r++) {
+                x[r] = summary_number(all[r], shown[k]);
+                ok &= isfinite(x[r]);
+            }
+            replicate_half_width(x, reps, &mean);
+            if (ok)
+                cJSON_AddNumberToObject(fig, shown[k], mean);
+            else
+                cJSON_AddNullToObject(fig, shown[k]);
+        }
+        double span = summary_number(all[0], "duration_s") - summary_number(all[0], "warmup_s");
+        const cJSON *arrived = cJSON_GetObjectItem(fig, "requests.arrived");
+        cJSON_AddNumberToObject(fig, "offered_rps", span > 0 && cJSON_IsNumber(arrived)
+                                                        ? arrived->valuedouble / span
+                                                        : 0);
+        cJSON_AddNumberToObject(fig, "errors_frac", summary_number(o, "mean"));
         cJSON_AddBoolToObject(pt, "pass", *pass);
         cJSON_AddItemToArray(points, pt);
         if (rq->progress) {
@@ -212,7 +230,7 @@ int capacity_search(const struct capacity_request *rq, const struct model_ops *c
     double cap = isfinite(rq->to) ? rq->to : start * 1048576;
     double floor_v = isfinite(rq->from) ? rq->from : (rq->integer ? 1 : start / 1048576);
     int pass, rc = 0, tries = 0;
-    if ((rc = evaluate(rq, registry, v, points, &pass, err)) != 0)
+    if ((rc = capacity_point(rq, registry, v, points, &pass, err)) != 0)
         goto done;
     tries++;
     int below = rq->maximise ? pass : !pass;
@@ -227,7 +245,7 @@ int capacity_search(const struct capacity_request *rq, const struct model_ops *c
         if (next == v)
             break; /* the end of the range: the answer lies beyond it */
         v = next;
-        if ((rc = evaluate(rq, registry, v, points, &pass, err)) != 0)
+        if ((rc = capacity_point(rq, registry, v, points, &pass, err)) != 0)
             goto done;
         tries++;
         if (rq->maximise ? pass : !pass)
@@ -239,7 +257,7 @@ int capacity_search(const struct capacity_request *rq, const struct model_ops *c
     while (isfinite(lo) && isfinite(hi) && narrow(rq, lo, hi) && tries < CAP_MAX_POINTS &&
            !(rq->stop && *rq->stop)) {
         double mid = rq->integer ? floor((lo + hi) / 2) : (lo + hi) / 2;
-        if ((rc = evaluate(rq, registry, mid, points, &pass, err)) != 0)
+        if ((rc = capacity_point(rq, registry, mid, points, &pass, err)) != 0)
             goto done;
         tries++;
         if (rq->maximise ? pass : !pass)

@@ -40,6 +40,10 @@ struct capacity_request {
 int capacity_parse_slo(const char *arg, struct slo *out, struct sim_error *err);
 /* Whether a path names load (workload.*) rather than resources. */
 int capacity_is_load(const char *path);
+/* Runs one value with the request's replications; appends {value, pass, the objectives with
+ * their means and half-widths, errors, figures} to `points` and sets *pass. */
+int capacity_point(const struct capacity_request *rq, const struct model_ops *const *registry,
+                   double value, cJSON *points, int *pass, struct sim_error *err);
 /* Runs the search; *result lists every point tried and the answer. Returns -1 on error (an
  * invalid point is a usage error, exit 2; a failed run, exit 1). */
 int capacity_search(const struct capacity_request *rq, const struct model_ops *const *registry,

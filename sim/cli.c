@@ -2,6 +2,7 @@
  * model registry. Exit status: 0 done, 1 failed at run time, 2 bad usage or scenario. */
 #include "sim/cli.h"
 #include "sim/capacity.h"
+#include "sim/cli_journey.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
 #include "sim/estimate.h"
@@ -709,6 +710,8 @@ static const char main_help[] =
     "  estimate SCENARIO      back-of-envelope figures (--compare: against a simulation)\n"
     "  capacity SCENARIO --slo p99=200ms --vary PATH   the most load or fewest nodes that\n"
     "                         meet the objectives, with 95% confidence\n"
+    "  journey [DIR]          the stages of scaling to millions of users: capacities, plots,\n"
+    "                         and the story in report.html\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
@@ -780,6 +783,16 @@ static int cmd_keymove(int argc, char **argv)
     return cli_keymove(argc - 1, argv + 1);
 }
 
+static int cmd_journey(int argc, char **argv)
+{
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    int rc = cli_journey(argc, argv, (volatile int *)&interrupted);
+    sigaction(SIGINT, &old, NULL);
+    return rc;
+}
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -794,6 +807,7 @@ static const struct command commands[] = {
     {"sweep", cmd_sweep},
     {"estimate", cmd_estimate},
     {"capacity", cmd_capacity},
+    {"journey", cmd_journey},
     {NULL, NULL},
 };
 

@@ -79,6 +79,18 @@ static cJSON *param_schema(const struct param_spec *p)
         cJSON_AddItemToArray(any, u);
         break;
     }
+    case PT_DIST_BY_OP: {
+        o = cJSON_CreateObject();
+        cJSON *any = cJSON_AddArrayToObject(o, "oneOf");
+        cJSON_AddItemToArray(any, ref("distribution"));
+        cJSON *byop = typed("object");
+        cJSON_AddItemToObject(byop, "additionalProperties", ref("distribution"));
+        cJSON *no_dist = cJSON_AddObjectToObject(byop, "not");
+        cJSON *req = cJSON_AddArrayToObject(no_dist, "required");
+        cJSON_AddItemToArray(req, cJSON_CreateString("dist"));
+        cJSON_AddItemToArray(any, byop);
+        break;
+    }
     default:
         o = cJSON_CreateObject();
         break;
