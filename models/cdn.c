@@ -30,28 +30,28 @@ enum cdn_stage { CDN_FILL = 1, CDN_PASS, CDN_BYPASS };
 
 struct cdn_cfg {
     struct station_cfg st;
-    struct dist service;          /* one request's time on an edge worker */
-    int64_t edges;                /* 0: not given */
+    struct dist service; /* one request's time on an edge worker */
+    int64_t edges;       /* 0: not given */
     const cJSON *regions_json;
     const cJSON *capacity_json;
-    int eviction;                 /* enum evict_policy */
-    double ttl;                   /* s; 0 = none */
+    int eviction; /* enum evict_policy */
+    double ttl;   /* s; 0 = none */
     char *origin_id;
-    struct dist origin_latency;   /* one way, edge to origin, on top of the origin's latency */
+    struct dist origin_latency; /* one way, edge to origin, on top of the origin's latency */
     const cJSON *ops_json;
     int coalesce;
     /* Resolved by the parse hook. */
-    uint32_t origin;              /* component index */
+    uint32_t origin; /* component index */
     uint32_t nedges;
-    char **names;                 /* region names, one per edge; NULL without regions */
-    uint64_t capacity;            /* entries per edge */
-    double capacity_bytes;        /* bytes per edge when given as a size; 0 otherwise */
-    uint8_t cached[SCN_MAX_OPS];  /* per workload op: served from the edges */
+    char **names;                /* region names, one per edge; NULL without regions */
+    uint64_t capacity;           /* entries per edge */
+    double capacity_bytes;       /* bytes per edge when given as a size; 0 otherwise */
+    uint8_t cached[SCN_MAX_OPS]; /* per workload op: served from the edges */
 };
 
 struct cdn_edge {
     struct evict_store store;
-    gsl_rng *rng;   /* random eviction only */
+    gsl_rng *rng; /* random eviction only */
     uint8_t up;
     uint32_t epoch; /* the edge's life: a failure or a scale-in starts the next one */
     /* Counted requests (after the warm-up). */
@@ -61,13 +61,13 @@ struct cdn_edge {
 struct cdn {
     struct station st;
     struct cdn_edge *edges;
-    uint32_t nedges;          /* edge records (never shrinks) */
-    uint32_t active;          /* edges that clients use */
+    uint32_t nedges; /* edge records (never shrinks) */
+    uint32_t active; /* edges that clients use */
     struct comp *origin;
-    gsl_rng *rng_olat;        /* origin_latency draws */
-    int delayed;              /* origin_latency is not the constant 0: the legs are events */
-    int instant;              /* lookups take no time on unlimited workers: served on arrival */
-    int probed;               /* the kernel's first sample (t = 0) has been answered */
+    gsl_rng *rng_olat;         /* origin_latency draws */
+    int delayed;               /* origin_latency is not the constant 0: the legs are events */
+    int instant;               /* lookups take no time on unlimited workers: served on arrival */
+    int probed;                /* the kernel's first sample (t = 0) has been answered */
     struct pending_table pend; /* fetches in progress per (edge, key) */
     /* Figures after the warm-up. */
     uint64_t hits, misses, coalesced, origin_requests, bypassed, passed;
@@ -78,13 +78,11 @@ struct cdn {
 
 static const struct param_spec cdn_params[] = {
     {"workers", PT_LIMIT, offsetof(struct cdn_cfg, st.workers), 1, 1e9, "\"unlimited\"",
-     "concurrent requests per edge (event-driven: none is held while the origin answers)", NULL,
-     0},
+     "concurrent requests per edge (event-driven: none is held while the origin answers)", NULL, 0},
     {"queue", PT_LIMIT, offsetof(struct cdn_cfg, st.queue), 0, 1e9, "\"unlimited\"",
      "waiting room per edge; 0 = none", NULL, 0},
     {"service", PT_DIST, offsetof(struct cdn_cfg, service), 0, 0, "0",
-     "time an edge takes for a request (a hit is answered after it; a miss then fetches)", NULL,
-     0},
+     "time an edge takes for a request (a hit is answered after it; a miss then fetches)", NULL, 0},
     {"edges", PT_INT, offsetof(struct cdn_cfg, edges), 1, CDN_MAX_EDGES, NULL,
      "number of edge caches (default 1); a client always uses the same one (by client id hash)",
      NULL, 0},
@@ -101,8 +99,8 @@ static const struct param_spec cdn_params[] = {
     {"ttl", PT_DURATION, offsetof(struct cdn_cfg, ttl), 0, 1e12, "0",
      "lifetime of an entry from its fill; an expired entry is a miss (0: none)", NULL, 0},
     {"origin", PT_STRING, offsetof(struct cdn_cfg, origin_id), 0, 0, NULL,
-     "id of the component behind the edges: misses, other ops and bypassed requests go there",
-     NULL, PARAM_REQUIRED},
+     "id of the component behind the edges: misses, other ops and bypassed requests go there", NULL,
+     PARAM_REQUIRED},
     {"origin_latency", PT_DIST, offsetof(struct cdn_cfg, origin_latency), 0, 0, "0",
      "one-way delay from an edge to the origin, each way, on top of the origin's own latency "
      "(a bypassed request pays it too: the client is as far from the origin)",
@@ -214,8 +212,8 @@ static int parse_ops(struct cdn_cfg *cfg, const struct scenario *sc, const char 
             cands[n] = NULL;
             const char *near = suggest_word(o->valuestring, cands);
             return sim_fail(err, sub, "unknown op \"%s\"%s%s%s", o->valuestring,
-                            near ? " (did you mean \"" : " (not in workload.ops)",
-                            near ? near : "", near ? "\"?)" : "");
+                            near ? " (did you mean \"" : " (not in workload.ops)", near ? near : "",
+                            near ? "\"?)" : "");
         }
         if (op >= 0)
             cfg->cached[op] = 1;
@@ -274,7 +272,7 @@ static unsigned cdn_needs(const struct comp_spec *cs)
 }
 
 /* Client hashing spreads the cached ops evenly, so each edge sees 1/edges of them with the
- * workload's popularity: Che's approximation per edge (sim/hitratio.c). Misses and the other
+ * workload's popularity: Che's approximation per edge (models/hitratio.c). Misses and the other
  * ops reach the origin; the trips between edge and origin are the component's own delay. */
 static void cdn_estimate(const struct comp_spec *cs, const struct scenario *sc,
                          struct est_comp *self)
@@ -288,10 +286,10 @@ static void cdn_estimate(const struct comp_spec *cs, const struct scenario *sc,
     double cached = 0;
     for (size_t op = 0; op < sc->wl.nops; op++)
         cached += cfg->cached[op] ? self->rate[op] : 0;
-    double h = cached > 0 ? hitratio_irm(sc, (double)cfg->capacity,
-                                         (enum evict_policy)cfg->eviction,
-                                         cached / cfg->nedges, cfg->ttl)
-                          : 0;
+    double h = cached > 0
+                   ? hitratio_irm(sc, (double)cfg->capacity, (enum evict_policy)cfg->eviction,
+                                  cached / cfg->nedges, cfg->ttl)
+                   : 0;
     double to_origin = 0;
     for (size_t op = 0; op < sc->wl.nops; op++) {
         double share = cfg->cached[op] ? 1 - h : 1;
@@ -357,8 +355,7 @@ static int cdn_start(struct comp *c, struct sim *sim)
     const struct cdn_cfg *cfg = c->config;
     d->origin = &c->world->comps[cfg->origin];
     d->rng_olat = comp_rng(c, 0, "origin_latency");
-    d->delayed =
-        !(cfg->origin_latency.kind == DIST_CONST && cfg->origin_latency.p[0] == 0);
+    d->delayed = !(cfg->origin_latency.kind == DIST_CONST && cfg->origin_latency.p[0] == 0);
     d->instant = cfg->st.workers < 0 && cfg->service.kind == DIST_CONST && cfg->service.p[0] == 0;
     station_init(&d->st, c, &cfg->st, &cfg->service, 0, EV_CDN_DONE, sim->now);
     grow_edges(c, sim, cfg->nedges);

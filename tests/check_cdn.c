@@ -246,8 +246,8 @@ START_TEST(test_coalesce_per_edge)
 {
     unsigned a = client_on(0, 2, 0), b = client_on(1, 2, 0);
     char rows[256];
-    snprintf(rows, sizeof rows, "0,static,5,%u\n0.1,static,5,%u\n0.2,static,5,%u\n0.3,static,5,%u\n",
-             a, b, a, b);
+    snprintf(rows, sizeof rows,
+             "0,static,5,%u\n0.1,static,5,%u\n0.2,static,5,%u\n0.3,static,5,%u\n", a, b, a, b);
     struct outcome o =
         run_trace(rows, "5s", "\"capacity\":10,\"edges\":2", "\"service\":\"1s\"", "");
     ck_assert_double_eq(o.origin_requests, 2);
@@ -280,8 +280,8 @@ START_TEST(test_isolation)
 {
     unsigned a = client_on(0, 2, 0), b = client_on(1, 2, 0);
     char rows[256];
-    snprintf(rows, sizeof rows, "0,static,5,%u\n1,static,5,%u\n2,static,5,%u\n3,static,5,%u\n",
-             a, b, a, b);
+    snprintf(rows, sizeof rows, "0,static,5,%u\n1,static,5,%u\n2,static,5,%u\n3,static,5,%u\n", a,
+             b, a, b);
     struct outcome o = run_trace(rows, "5s", "\"capacity\":10,\"edges\":2", "", "");
     ck_assert_int_eq(o.nedges, 2);
     ck_assert_double_eq(o.edge_misses[0], 1);
@@ -306,11 +306,11 @@ START_TEST(test_scale_edges)
              "1,static,1,%u\n2,static,1,%u\n11,static,1,%u\n12,static,1,%u\n13,static,1,%u\n"
              "21,static,1,%u\n31,static,1,%u\n32,static,1,%u\n",
              a, b, a, b, b, b, b, b);
-    struct outcome o = run_trace(
-        rows, "40s", "\"capacity\":10", "",
-        "{\"at\":\"10s\",\"action\":\"scale\",\"target\":\"cdn\",\"edges\":2},"
-        "{\"at\":\"20s\",\"action\":\"scale\",\"target\":\"cdn\",\"edges\":1},"
-        "{\"at\":\"30s\",\"action\":\"scale\",\"target\":\"cdn\",\"edges\":2}");
+    struct outcome o =
+        run_trace(rows, "40s", "\"capacity\":10", "",
+                  "{\"at\":\"10s\",\"action\":\"scale\",\"target\":\"cdn\",\"edges\":2},"
+                  "{\"at\":\"20s\",\"action\":\"scale\",\"target\":\"cdn\",\"edges\":1},"
+                  "{\"at\":\"30s\",\"action\":\"scale\",\"target\":\"cdn\",\"edges\":2}");
     ck_assert_double_eq(o.misses, 3);
     ck_assert_double_eq(o.hits, 5);
     ck_assert_int_eq(o.nedges, 2);
@@ -343,8 +343,7 @@ static char *outage_rows(void)
 START_TEST(test_outage)
 {
     char *rows = outage_rows();
-    struct outcome o = run_trace(rows, "31s", "\"capacity\":10,\"edges\":2",
-                                 "\"service\":\"0.1s\"",
+    struct outcome o = run_trace(rows, "31s", "\"capacity\":10,\"edges\":2", "\"service\":\"0.1s\"",
                                  "{\"at\":\"10s\",\"action\":\"fail\",\"target\":\"cdn\"},"
                                  "{\"at\":\"20s\",\"action\":\"recover\",\"target\":\"cdn\"}");
     ck_assert_double_eq(o.bypassed, 10);
@@ -433,8 +432,8 @@ END_TEST
 
 START_TEST(test_capacity_size)
 {
-    static const char *const caps[][2] = {{"\"10GB\"", "100000"}, {"\"1MB\"", "10"},
-                                          {"\"1050KB\"", "10"}, {"25", "25"}};
+    static const char *const caps[][2] = {
+        {"\"10GB\"", "100000"}, {"\"1MB\"", "10"}, {"\"1050KB\"", "10"}, {"25", "25"}};
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         char text[1024];
         snprintf(text, sizeof text,
@@ -457,7 +456,7 @@ END_TEST
 /* ---- validation ------------------------------------------------------------------------ */
 
 #define HEAD                                                                                       \
-    "{\"name\":\"v\",\"duration\":\"1s\",\"workload\":{\"rate\":1,\"entry\":\"cdn\","            \
+    "{\"name\":\"v\",\"duration\":\"1s\",\"workload\":{\"rate\":1,\"entry\":\"cdn\","              \
     "\"ops\":{\"static\":1,\"read\":1}},\"components\":["
 #define WEB ",{\"id\":\"web\",\"type\":\"service\"}]"
 
@@ -504,8 +503,9 @@ START_TEST(test_validation)
                   "\"target\":\"cdn\",\"node\":2}]}",
              "has nodes 0..1");
     /* Regions are names, one edge each. */
-    struct scenario *sc = load(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,"
-                                    "\"origin\":\"web\",\"regions\":[\"eu\",\"us\",\"ap\"]}" WEB "}");
+    struct scenario *sc =
+        load(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,"
+                  "\"origin\":\"web\",\"regions\":[\"eu\",\"us\",\"ap\"]}" WEB "}");
     ck_assert_int_eq(sc->comps[0].nodes, 3);
     struct world *w = run(sc, 1);
     cJSON *s = report_summary(w);
@@ -680,8 +680,8 @@ START_TEST(test_estimate)
     ck_assert_double_eq_tol(est.comps[0].response, 2 * 0.010 + share * (2 * 0.040 + web), 1e-9);
     char want[64];
     snprintf(want, sizeof want, "origin offload %.3f", 1 - share);
-    ck_assert_msg(strstr(est.comps[0].note, want), "note \"%s\" lacks \"%s\"",
-                  est.comps[0].note, want);
+    ck_assert_msg(strstr(est.comps[0].note, want), "note \"%s\" lacks \"%s\"", est.comps[0].note,
+                  want);
     estimate_free(&est);
     scenario_free(sc);
 }
