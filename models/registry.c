@@ -7,6 +7,7 @@ extern const struct model_ops database_ops;
 extern const struct model_ops queue_ops;
 extern const struct model_ops cache_ops;
 extern const struct model_ops cdn_ops;
+extern const struct model_ops geo_dns_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
@@ -15,5 +16,6 @@ const struct model_ops *const model_registry[] = {
     &queue_ops,
     &cache_ops,
     &cdn_ops,
+    &geo_dns_ops,
     NULL,
 };
