@@ -1,6 +1,7 @@
-/* The CDN: edge caches in front of an origin. A client always uses the same edge; a hit is
- * served there, a miss fetches from the origin (one fetch per edge and key at a time), fills
- * and answers; other ops pass through. A failed edge's clients go to the origin directly. */
+/* The CDN: edge caches in front of an origin. A request goes to the edge of its client's
+ * region (or, without regions, the client's own edge by hash); a hit is served there, a miss
+ * fetches from the origin (one fetch per edge and key at a time), fills and answers; other ops
+ * pass through. A failed edge's clients go to the origin directly. */
 #include "models/eviction.h"
 #include "models/hitratio.h"
 #include "models/pending.h"
@@ -16,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_CDN_DONE = EV_MODEL, EV_CDN_OUT, EV_CDN_BACK };
+enum { EV_CDN_DONE = EV_MODEL, EV_CDN_ENTER, EV_CDN_OUT, EV_CDN_BACK };
 
 #define CDN_MAX_EDGES 100000
 
@@ -43,7 +44,8 @@ struct cdn_cfg {
     /* Resolved by the parse hook. */
     uint32_t origin; /* component index */
     uint32_t nedges;
-    char **names;                /* region names, one per edge; NULL without regions */
+    uint16_t *edge_region;       /* per edge: its region number (1 + index); NULL: no regions */
+    uint32_t route[REGION_MAX];  /* per region index: the edge its clients use */
     uint64_t capacity;           /* entries per edge */
     double capacity_bytes;       /* bytes per edge when given as a size; 0 otherwise */
     uint8_t cached[SCN_MAX_OPS]; /* per workload op: served from the edges */
@@ -65,6 +67,7 @@ struct cdn {
     uint32_t active; /* edges that clients use */
     struct comp *origin;
     gsl_rng *rng_olat;         /* origin_latency draws */
+    gsl_rng *rng_region;       /* latencies between a client's region and another's edge */
     int delayed;               /* origin_latency is not the constant 0: the legs are events */
     int instant;               /* lookups take no time on unlimited workers: served on arrival */
     int probed;                /* the kernel's first sample (t = 0) has been answered */
@@ -87,8 +90,9 @@ static const struct param_spec cdn_params[] = {
      "number of edge caches (default 1); a client always uses the same one (by client id hash)",
      NULL, 0},
     {"regions", PT_JSON, offsetof(struct cdn_cfg, regions_json), 0, 0, NULL,
-     "instead of \"edges\": a list of region names, one edge per region (for now routed like "
-     "edges, by client id hash)",
+     "instead of \"edges\": a list of the scenario's regions, one edge in each; a request goes "
+     "to its client's region's edge, or the nearest one (mean latency) when that region has "
+     "none, paying the latency between the regions",
      NULL, 0},
     {"capacity", PT_JSON, offsetof(struct cdn_cfg, capacity_json), 0, 0, NULL,
      "per edge: a number of keys, or a size such as \"10GB\" (needs workload.object_size; holds "
@@ -116,26 +120,45 @@ static const struct param_spec cdn_params[] = {
 
 /* ---- configuration --------------------------------------------------------------------- */
 
-static int parse_regions(struct cdn_cfg *cfg, const char *path, struct sim_error *err)
+static int parse_regions(struct cdn_cfg *cfg, const struct scenario *sc, const char *path,
+                         struct sim_error *err)
 {
+    const struct region_set *rs = &sc->regions;
     const cJSON *j = cfg->regions_json;
     char sub[300];
     int n = cJSON_GetArraySize(j);
     if (!cJSON_IsArray(j) || n < 1)
         return sim_fail(err, path, "must be a non-empty list of region names, one edge each");
-    if (n > CDN_MAX_EDGES)
-        return sim_fail(err, path, "more than %d regions", CDN_MAX_EDGES);
-    cfg->names = sim_xcalloc((size_t)n, sizeof *cfg->names);
+    if (!rs->n)
+        return sim_fail(err, path,
+                        "names regions, but the scenario declares none: add the top-level "
+                        "\"regions\" (names and the latencies between them), or give \"edges\"");
+    cfg->edge_region = sim_xcalloc((size_t)n, sizeof *cfg->edge_region);
     int i = 0;
     for (const cJSON *r = j->child; r; r = r->next, i++) {
         path_index(sub, sizeof sub, path, (size_t)i);
-        if (!cJSON_IsString(r) || !r->valuestring[0])
-            return sim_fail(err, sub, "must be a region name (a non-empty string)");
-        for (int k = 0; k < i; k++)
-            if (strcmp(cfg->names[k], r->valuestring) == 0)
+        if (!cJSON_IsString(r))
+            return sim_fail(err, sub, "must be a region name (a string)");
+        int k = region_find(rs, r->valuestring);
+        if (k < 0)
+            return region_unknown(rs, r->valuestring, sub, err);
+        for (int e = 0; e < i; e++)
+            if (cfg->edge_region[e] == k + 1)
                 return sim_fail(err, sub, "region \"%s\" is listed twice", r->valuestring);
-        cfg->names[i] = sim_xstrdup(r->valuestring);
+        cfg->edge_region[i] = (uint16_t)(k + 1);
         cfg->nedges = (uint32_t)i + 1;
+    }
+    /* The clients of a region use its edge, or else the nearest edge by mean latency (ties:
+     * the first listed). */
+    for (uint32_t r = 0; r < rs->n; r++) {
+        uint32_t best = 0;
+        for (uint32_t e = 1; e < cfg->nedges; e++) {
+            unsigned here = cfg->edge_region[e] - 1u, there = cfg->edge_region[best] - 1u;
+            if (there != r &&
+                (here == r || region_mean_latency(rs, r, here) < region_mean_latency(rs, r, there)))
+                best = e;
+        }
+        cfg->route[r] = best;
     }
     return 0;
 }
@@ -238,7 +261,11 @@ static int cdn_parse(struct comp_spec *cs, const cJSON *obj, const struct scenar
         if (cfg->edges)
             return sim_fail(err, path_member(path, sizeof path, cs->path, "edges"),
                             "give \"edges\" or \"regions\" (one edge per region), not both");
-        if (parse_regions(cfg, path_member(path, sizeof path, cs->path, "regions"), err))
+        if (cs->region)
+            return sim_fail(err, path_member(path, sizeof path, cs->path, "region"),
+                            "a CDN with \"regions\" has an edge in each of them; it has no "
+                            "\"region\" of its own");
+        if (parse_regions(cfg, sc, path_member(path, sizeof path, cs->path, "regions"), err))
             return -1;
     } else {
         cfg->nedges = cfg->edges ? (uint32_t)cfg->edges : 1;
@@ -253,9 +280,7 @@ static int cdn_parse(struct comp_spec *cs, const cJSON *obj, const struct scenar
 static void cdn_free_config(void *config)
 {
     struct cdn_cfg *cfg = config;
-    for (uint32_t i = 0; cfg->names && i < cfg->nedges; i++)
-        free(cfg->names[i]);
-    free(cfg->names);
+    free(cfg->edge_region);
 }
 
 static void cdn_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx)
@@ -271,9 +296,24 @@ static unsigned cdn_needs(const struct comp_spec *cs)
     return NEEDS_KEYS | NEEDS_CLIENTS;
 }
 
-/* Client hashing spreads the cached ops evenly, so each edge sees 1/edges of them with the
- * workload's popularity: Che's approximation per edge (models/hitratio.c). Misses and the other
- * ops reach the origin; the trips between edge and origin are the component's own delay. */
+/* The share of the requests each edge gets: by the users' region shares when the edges are
+ * per region (each region's to the edge its clients use), else even (client hashing). */
+static void edge_shares(const struct cdn_cfg *cfg, const struct region_set *rs, double *w)
+{
+    double total = 0;
+    for (uint32_t r = 0; cfg->edge_region && rs->share && r < rs->n; r++)
+        total += rs->share[r];
+    for (uint32_t e = 0; e < cfg->nedges; e++)
+        w[e] = total > 0 ? 0 : 1.0 / cfg->nedges;
+    for (uint32_t r = 0; total > 0 && r < rs->n; r++)
+        w[cfg->route[r]] += rs->share[r] / total;
+}
+
+/* Each edge sees its share of the cached ops with the workload's popularity: Che's
+ * approximation per edge (models/hitratio.c), weighted by the shares. The rate matters only
+ * through the TTL. Misses and the other ops reach the origin; the trips between edge and
+ * origin are the component's own delay. Latencies between regions are left out, as the
+ * kernel's estimate leaves them out for calls. */
 static void cdn_estimate(const struct comp_spec *cs, const struct scenario *sc,
                          struct est_comp *self)
 {
@@ -286,10 +326,20 @@ static void cdn_estimate(const struct comp_spec *cs, const struct scenario *sc,
     double cached = 0;
     for (size_t op = 0; op < sc->wl.nops; op++)
         cached += cfg->cached[op] ? self->rate[op] : 0;
-    double h = cached > 0
-                   ? hitratio_irm(sc, (double)cfg->capacity, (enum evict_policy)cfg->eviction,
-                                  cached / cfg->nedges, cfg->ttl)
-                   : 0;
+    double *w = sim_xmalloc(cfg->nedges * sizeof *w), h = 0, same = NAN;
+    edge_shares(cfg, &sc->regions, w);
+    for (uint32_t e = 0; cached > 0 && e < cfg->nedges; e++) {
+        if (!(w[e] > 0))
+            continue;
+        /* Without a TTL every edge has the same ratio: one solve. */
+        double he = cfg->ttl == 0 && !isnan(same)
+                        ? same
+                        : hitratio_irm(sc, (double)cfg->capacity, (enum evict_policy)cfg->eviction,
+                                       cached * w[e], cfg->ttl);
+        same = he;
+        h += w[e] * he;
+    }
+    free(w);
     double to_origin = 0;
     for (size_t op = 0; op < sc->wl.nops; op++) {
         double share = cfg->cached[op] ? 1 - h : 1;
@@ -333,10 +383,15 @@ static void grow_edges(struct comp *c, struct sim *sim, uint32_t n)
     station_resize(&d->st, sim, n);
 }
 
-/* A client's edge: jump consistent hashing of its id, so a client keeps its edge and a change
- * in the number of edges moves only the clients it must. */
-static uint32_t pick_edge(const struct cdn *d, const struct request *req)
+/* A request's edge: its client's region's (frame 0 holds where the client is), or else jump
+ * consistent hashing of the client id, so a client keeps its edge and a change in the number
+ * of edges moves only the clients it must. */
+static uint32_t pick_edge(const struct comp *c, const struct request *req)
 {
+    const struct cdn *d = c->state;
+    const struct cdn_cfg *cfg = c->config;
+    if (cfg->edge_region && req->frames[0].region)
+        return cfg->route[req->frames[0].region - 1];
     if (d->active == 1)
         return 0;
     return (uint32_t)placement_jump(placement_key_hash(req->client), (int32_t)d->active);
@@ -355,6 +410,7 @@ static int cdn_start(struct comp *c, struct sim *sim)
     const struct cdn_cfg *cfg = c->config;
     d->origin = &c->world->comps[cfg->origin];
     d->rng_olat = comp_rng(c, 0, "origin_latency");
+    d->rng_region = comp_rng(c, 0, "region_latency");
     d->delayed = !(cfg->origin_latency.kind == DIST_CONST && cfg->origin_latency.p[0] == 0);
     d->instant = cfg->st.workers < 0 && cfg->service.kind == DIST_CONST && cfg->service.p[0] == 0;
     station_init(&d->st, c, &cfg->st, &cfg->service, 0, EV_CDN_DONE, sim->now);
@@ -427,12 +483,11 @@ static void serve(struct comp *c, struct sim *sim, struct request *req)
     to_origin(c, sim, req, CDN_FILL);
 }
 
-static void cdn_arrive(struct comp *c, struct sim *sim, struct request *req)
+/* The request is at its edge. */
+static void enter(struct comp *c, struct sim *sim, struct request *req)
 {
     struct cdn *d = c->state;
     struct frame *f = req_top(req);
-    /* The client decides the edge, whatever node the caller named. */
-    f->node = pick_edge(d, req);
     struct cdn_edge *e = &d->edges[f->node];
     e->requests += req->counted;
     if (!e->up) {
@@ -449,6 +504,32 @@ static void cdn_arrive(struct comp *c, struct sim *sim, struct request *req)
     } else if (d->instant) {
         serve(c, sim, req);
     }
+}
+
+static void cdn_arrive(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct cdn *d = c->state;
+    const struct cdn_cfg *cfg = c->config;
+    struct frame *f = req_top(req);
+    /* The client decides the edge, whatever node the caller named. */
+    f->node = pick_edge(c, req);
+    if (cfg->edge_region) {
+        /* The edge is in its region: calls to the origin leave from there. A request from
+         * another region (one without an edge) pays the latency between the two each way: it
+         * reaches the edge that much later, and the reply pays the frame's net again. */
+        unsigned from = f->region, to = cfg->edge_region[f->node];
+        double t = region_delay(&c->world->sc->regions, from, to, d->rng_region);
+        f->region = (uint16_t)to;
+        if (t > 0) {
+            f->t_arrive += t;
+            f->net += t;
+            struct sim_event ev = {
+                .ptr = req, .target = c->index, .kind = EV_CDN_ENTER, .node = f->node};
+            sim_schedule(sim, t, &ev);
+            return;
+        }
+    }
+    enter(c, sim, req);
 }
 
 /* The answer is back at the edge: a fetch from this life of a working edge fills it, and the
@@ -485,6 +566,9 @@ static void cdn_handle(struct comp *c, struct sim *sim, const struct sim_event *
             serve(c, sim, req);
         else
             bypass(c, sim, req);
+        break;
+    case EV_CDN_ENTER:
+        enter(c, sim, req);
         break;
     case EV_CDN_OUT:
         req_call(sim, req, d->origin->index, REQ_ANY_NODE);
@@ -529,13 +613,16 @@ static void scale(struct comp *c, struct sim *sim, uint32_t n)
     d->active = n;
 }
 
+/* A fail with no node takes every edge down; with a node, that edge. (A region's fail event
+ * reaches the components placed in the region; a CDN with regions has no region of its own,
+ * so its edge there is failed by index.) */
 static int cdn_control(struct comp *c, struct sim *sim, const struct control *ctl,
                        struct sim_error *err)
 {
     struct cdn *d = c->state;
     const struct cdn_cfg *cfg = c->config;
     if (ctl->action == CTL_SCALE) {
-        if (cfg->names)
+        if (cfg->edge_region)
             return sim_fail(err, c->spec->path,
                             "a CDN with \"regions\" has one edge per region; it cannot be scaled");
         if (strcmp(ctl->what, "edges") != 0 || ctl->nodes < 1)
@@ -652,14 +739,15 @@ static void cdn_report(struct comp *c, struct sim *sim, cJSON *out)
         cJSON_AddNumberToObject(out, "capacity_bytes", cfg->capacity_bytes);
     cJSON_AddStringToObject(out, "eviction", evict_policy_names[cfg->eviction]);
     cJSON_AddStringToObject(out, "origin", d->origin->spec->id);
-    cJSON_AddStringToObject(out, "routing", "client");
+    cJSON_AddStringToObject(out, "routing", cfg->edge_region ? "region" : "client");
     cJSON *edges = cJSON_AddArrayToObject(out, "edges");
     for (uint32_t i = 0; i < d->active; i++) {
         const struct cdn_edge *e = &d->edges[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "edge", i);
-        if (cfg->names)
-            cJSON_AddStringToObject(o, "region", cfg->names[i]);
+        if (cfg->edge_region)
+            cJSON_AddStringToObject(o, "region",
+                                    c->world->sc->regions.names[cfg->edge_region[i] - 1]);
         cJSON_AddNumberToObject(o, "requests", (double)e->requests);
         cJSON_AddNumberToObject(o, "hits", (double)e->hits);
         cJSON_AddNumberToObject(o, "misses", (double)e->misses);
@@ -683,6 +771,8 @@ static void cdn_free_state(struct comp *c)
     free(d->edges);
     if (d->rng_olat)
         gsl_rng_free(d->rng_olat);
+    if (d->rng_region)
+        gsl_rng_free(d->rng_region);
     pending_free(&d->pend);
 }
 

@@ -76,22 +76,24 @@ static unsigned client_on(int32_t edge, int32_t n, unsigned from)
 }
 
 /* A trace-driven scenario: the client sends every op to the CDN "cdn" (its own fields are
- * `cdn`), whose origin is a service "web" (extra fields `web`); `events` is the events list. */
-static char *trace_scenario(const char *rows, const char *duration, const char *cdn,
-                            const char *web, const char *events, char **trace_path)
+ * `cdn`), whose origin is a service "web" (extra fields `web`); `events` is the events list,
+ * `top` extra top-level members and `wl` extra workload members (each "" or ending in ','). */
+static char *trace_scenario(const char *rows, const char *duration, const char *top, const char *wl,
+                            const char *cdn, const char *web, const char *events, char **trace_path)
 {
     const char *p = tu_write_temp(rows, ".csv");
     ck_assert_ptr_nonnull(p);
     *trace_path = strdup(p);
     char *text = malloc(8192);
     snprintf(text, 8192,
-             "{\"name\":\"t\",\"duration\":\"%s\",\"metrics\":{\"interval\":\"1s\"},"
-             "\"workload\":{\"trace\":\"%s\",\"entry\":\"cdn\",\"ops\":{\"static\":1,\"read\":1},"
-             "\"keys\":{\"count\":1000},\"clients\":1000},"
+             "{%s\"name\":\"t\",\"duration\":\"%s\",\"metrics\":{\"interval\":\"1s\"},"
+             "\"workload\":{%s\"trace\":\"%s\",\"entry\":\"cdn\","
+             "\"ops\":{\"static\":1,\"read\":1},\"keys\":{\"count\":1000},\"clients\":1000},"
              "\"components\":[{\"id\":\"cdn\",\"type\":\"cdn\",\"origin\":\"web\"%s%s},"
              "{\"id\":\"web\",\"type\":\"service\",\"workers\":\"unlimited\"%s%s}],"
              "\"events\":[%s]}",
-             duration, *trace_path, cdn[0] ? "," : "", cdn, web[0] ? "," : "", web, events);
+             top, duration, wl, *trace_path, cdn[0] ? "," : "", cdn, web[0] ? "," : "", web,
+             events);
     return text;
 }
 
@@ -108,7 +110,7 @@ static struct outcome run_trace(const char *rows, const char *duration, const ch
                                 const char *web, const char *events)
 {
     char *trace;
-    char *text = trace_scenario(rows, duration, cdn, web, events, &trace);
+    char *text = trace_scenario(rows, duration, "", "", cdn, web, events, &trace);
     struct scenario *sc = load(text);
     struct world *w = run(sc, 1);
     cJSON *s = report_summary(w);
@@ -453,12 +455,108 @@ START_TEST(test_capacity_size)
 }
 END_TEST
 
+/* ---- regions -------------------------------------------------------------------------- */
+
+/* Regions us, eu and ap (us-eu 80 ms, us-ap 150 ms, eu-ap 120 ms); edges in us and eu, 10 ms
+ * from their users, 5 ms each way from the origin, which is a web service in us (1 ms, no
+ * service time). All the users are in `where`; two requests for key 1 (a miss, then a hit). */
+static struct outcome run_regions(const char *where)
+{
+    char *trace, wl[64];
+    snprintf(wl, sizeof wl, "\"regions\":{\"%s\":1},", where);
+    char *text = trace_scenario(
+        "0,static,1,0\n1,static,1,0\n", "5s",
+        "\"regions\":{\"us\":{\"eu\":\"80ms\",\"ap\":\"150ms\"},\"eu\":{\"ap\":\"120ms\"},"
+        "\"ap\":{}},",
+        wl,
+        "\"capacity\":10,\"regions\":[\"us\",\"eu\"],\"latency\":\"10ms\",\"origin_latency\":"
+        "\"5ms\"",
+        "\"region\":\"us\",\"latency\":\"1ms\"", "", &trace);
+    struct scenario *sc = load(text);
+    struct world *w = run(sc, 1);
+    cJSON *s = report_summary(w);
+    const cJSON *c = comp_summary(s, "cdn");
+    const cJSON *edges = cJSON_GetObjectItem(c, "edges");
+    struct outcome o = {
+        .hits = num(c, "hits"),
+        .misses = num(c, "misses"),
+        .completed = w->completed,
+        .lat_min = hist_min(&w->latency),
+        .lat_max = hist_max(&w->latency),
+        .nedges = cJSON_GetArraySize(edges),
+    };
+    for (int i = 0; i < o.nedges && i < 4; i++)
+        o.edge_requests[i] = num(cJSON_GetArrayItem(edges, i), "requests");
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+    unlink(trace);
+    free(trace);
+    return o;
+}
+
+/* Users in us use the us edge: a hit takes 2 x 10 ms; a miss adds 2 x 5 ms to the origin and
+ * its 2 x 1 ms (same region). Users in eu use the eu edge, whose fetches cross to the origin
+ * in us: 80 ms more each way. Users in ap have no edge: the nearest is eu (120 ms against
+ * 150 ms), which they reach 120 ms further each way. */
+START_TEST(test_regions_routing)
+{
+    struct outcome o = run_regions("us");
+    ck_assert_double_eq(o.edge_requests[0], 2);
+    ck_assert_double_eq(o.edge_requests[1], 0);
+    ck_assert_double_eq(o.hits, 1);
+    ck_assert_double_eq_tol(o.lat_min, 0.020, 1e-9);
+    ck_assert_double_eq_tol(o.lat_max, 0.032, 1e-9);
+    o = run_regions("eu");
+    ck_assert_double_eq(o.edge_requests[0], 0);
+    ck_assert_double_eq(o.edge_requests[1], 2);
+    ck_assert_double_eq_tol(o.lat_min, 0.020, 1e-9);
+    ck_assert_double_eq_tol(o.lat_max, 0.032 + 0.160, 1e-9);
+    o = run_regions("ap");
+    ck_assert_double_eq(o.edge_requests[0], 0);
+    ck_assert_double_eq(o.edge_requests[1], 2);
+    ck_assert_double_eq(o.hits, 1);
+    ck_assert_double_eq_tol(o.lat_min, 0.020 + 0.240, 1e-9);
+    ck_assert_double_eq_tol(o.lat_max, 0.032 + 0.160 + 0.240, 1e-9);
+    ck_assert_uint_eq(o.completed, 2);
+}
+END_TEST
+
+/* The estimate weighs each edge by its users: 100 uniform keys that all fit, a TTL of 1 s, 400
+ * static req/s, users 3:1 in us and eu (and none in ap, whose edge gets nothing). A key is
+ * asked for at p x rate = 3/s at the us edge and 1/s at the eu edge; a TTL cache holds it for
+ * r / (1 + r) of its requests, r = that rate x TTL: 0.75 and 0.5, so 0.75 x 0.75 + 0.25 x 0.5. */
+START_TEST(test_regions_estimate)
+{
+    const char *text =
+        "{\"name\":\"e\",\"duration\":\"10s\",\"regions\":{\"us\":{\"eu\":\"80ms\","
+        "\"ap\":\"150ms\"},\"eu\":{\"ap\":\"120ms\"},\"ap\":{}},\"workload\":{\"rate\":400,"
+        "\"entry\":\"cdn\",\"ops\":{\"static\":1},\"keys\":{\"count\":100},"
+        "\"regions\":{\"us\":3,\"eu\":1}},\"components\":[{\"id\":\"cdn\",\"type\":\"cdn\","
+        "\"regions\":[\"us\",\"eu\",\"ap\"],\"capacity\":1000,\"ttl\":\"1s\","
+        "\"origin\":\"web\"},{\"id\":\"web\",\"type\":\"service\"}]}";
+    struct scenario *sc = load(text);
+    struct estimate est;
+    estimate_at(sc, 400, 0, &est);
+    ck_assert_double_eq_tol(est.comps[0].hit_ratio, 0.75 * 0.75 + 0.25 * 0.5, 1e-12);
+    ck_assert_double_eq_tol(est.comps[1].total, 400 * (1 - 0.6875), 1e-9);
+    estimate_free(&est);
+    scenario_free(sc);
+}
+END_TEST
+
 /* ---- validation ------------------------------------------------------------------------ */
 
 #define HEAD                                                                                       \
     "{\"name\":\"v\",\"duration\":\"1s\",\"workload\":{\"rate\":1,\"entry\":\"cdn\","              \
     "\"ops\":{\"static\":1,\"read\":1}},\"components\":["
 #define WEB ",{\"id\":\"web\",\"type\":\"service\"}]"
+/* The same with three regions. */
+#define RHEAD                                                                                      \
+    "{\"name\":\"v\",\"duration\":\"1s\",\"regions\":{\"us\":{\"eu\":\"80ms\","                    \
+    "\"ap\":\"150ms\"},\"eu\":{\"ap\":\"120ms\"},\"ap\":{}},\"workload\":{\"rate\":1,"             \
+    "\"entry\":\"cdn\",\"ops\":{\"static\":1,\"read\":1}},\"components\":["
 
 START_TEST(test_validation)
 {
@@ -477,12 +575,21 @@ START_TEST(test_validation)
     load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"edges\":0}" WEB "}",
              "components[0].edges");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
-                  "\"regions\":[\"eu\",\"eu\"]}" WEB "}",
+    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+                   "\"regions\":[\"eu\",\"eu\"]}" WEB "}",
              "listed twice");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
-                  "\"regions\":[]}" WEB "}",
+    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+                   "\"regions\":[]}" WEB "}",
              "non-empty list");
+    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+                   "\"regions\":[\"eu\",\"mars\"]}" WEB "}",
+             "components[0].regions[1]");
+    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+                   "\"regions\":[\"eu\"],\"region\":\"eu\"}" WEB "}",
+             "no \"region\" of its own");
+    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+                  "\"regions\":[\"eu\"]}" WEB "}",
+             "declares none");
     load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":\"10GB\",\"origin\":\"web\"}" WEB
                   "}",
              "workload.object_size");
@@ -502,10 +609,10 @@ START_TEST(test_validation)
                   "\"edges\":2}" WEB ",\"events\":[{\"at\":\"0.5s\",\"action\":\"fail\","
                   "\"target\":\"cdn\",\"node\":2}]}",
              "has nodes 0..1");
-    /* Regions are names, one edge each. */
+    /* One edge per region, in the order listed. */
     struct scenario *sc =
-        load(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,"
-                  "\"origin\":\"web\",\"regions\":[\"eu\",\"us\",\"ap\"]}" WEB "}");
+        load(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,"
+                   "\"origin\":\"web\",\"regions\":[\"eu\",\"us\",\"ap\"]}" WEB "}");
     ck_assert_int_eq(sc->comps[0].nodes, 3);
     struct world *w = run(sc, 1);
     cJSON *s = report_summary(w);
@@ -513,6 +620,7 @@ START_TEST(test_validation)
     ck_assert_int_eq(cJSON_GetArraySize(edges), 3);
     ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(edges, 2), "region")->valuestring,
                      "ap");
+    ck_assert_str_eq(cJSON_GetObjectItem(comp_summary(s, "cdn"), "routing")->valuestring, "region");
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -702,6 +810,8 @@ Suite *cdn_suite(void)
     tcase_add_test(tc, test_inflight_at_failure);
     tcase_add_test(tc, test_latency);
     tcase_add_test(tc, test_capacity_size);
+    tcase_add_test(tc, test_regions_routing);
+    tcase_add_test(tc, test_regions_estimate);
     tcase_add_test(tc, test_validation);
     tcase_add_test(tc, test_estimate);
     suite_add_tcase(s, tc);
