@@ -8,6 +8,8 @@ extern const struct model_ops queue_ops;
 extern const struct model_ops cache_ops;
 extern const struct model_ops cdn_ops;
 extern const struct model_ops geo_dns_ops;
+extern const struct model_ops rate_limiter_ops;
+extern const struct model_ops external_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
@@ -17,5 +19,7 @@ const struct model_ops *const model_registry[] = {
     &cache_ops,
     &cdn_ops,
     &geo_dns_ops,
+    &rate_limiter_ops,
+    &external_ops,
     NULL,
 };

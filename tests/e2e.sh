@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types schema sweep keymove estimate capacity; do
+for c in run validate types schema sweep keymove estimate capacity journey bench; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
