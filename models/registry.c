@@ -6,6 +6,7 @@ extern const struct model_ops load_balancer_ops;
 extern const struct model_ops database_ops;
 extern const struct model_ops queue_ops;
 extern const struct model_ops cache_ops;
+extern const struct model_ops geo_dns_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
@@ -13,5 +14,6 @@ const struct model_ops *const model_registry[] = {
     &database_ops,
     &queue_ops,
     &cache_ops,
+    &geo_dns_ops,
     NULL,
 };

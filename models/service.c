@@ -1,5 +1,6 @@
 /* The stateless tier (web or app servers): thread-per-request. A worker serves the request,
  * then makes the op's downstream calls in order while it stays held, then replies. */
+#include "models/autoscale.h"
 #include "models/calls.h"
 #include "sim/scenario.h"
 #include "sim/estimate.h"
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_SERVICE_DONE = EV_MODEL };
+enum { EV_SERVICE_DONE = EV_MODEL, EV_SERVICE_AUTOSCALE };
 
 struct service_cfg {
     struct station_cfg st;
@@ -23,6 +24,8 @@ struct service_cfg {
     const cJSON *speeds_json;
     double *speeds;   /* relative speed per node, from speeds_json */
     uint32_t nspeeds;
+    const cJSON *autoscale_json;
+    struct autoscale_cfg autoscale;
     /* Resolved from calls_json: per op, the components to call in order. */
     uint32_t *calls[SCN_MAX_OPS];
     uint32_t ncalls[SCN_MAX_OPS];
@@ -32,6 +35,7 @@ struct service {
     struct station st;
     uint32_t active;  /* nodes that receive traffic */
     uint32_t next_rr; /* round robin when the caller does not pick a node */
+    struct autoscale as;
 };
 
 static const struct param_spec service_params[] = {
@@ -49,6 +53,11 @@ static const struct param_spec service_params[] = {
      0},
     {"speeds", PT_JSON, offsetof(struct service_cfg, speeds_json), 0, 0, NULL,
      "relative speed of each node, e.g. [1, 1, 0.5] (service time / speed; unlisted: 1)",
+     NULL, 0},
+    {"autoscale", PT_JSON, offsetof(struct service_cfg, autoscale_json), 0, 0, NULL,
+     "{\"target_utilization\": 0.6, \"min\": 2, \"max\": 20, \"interval\": \"30s\", "
+     "\"cooldown\": \"2m\", \"provisioning\": \"90s\"}: the pool sizes itself to its "
+     "utilisation; new nodes serve after the provisioning delay",
      NULL, 0},
     PARAM_END,
 };
@@ -126,6 +135,9 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
     (void)obj;
     if (parse_speeds(cs, cfg, err) || parse_service(cs, cfg, sc, err))
         return -1;
+    if (autoscale_parse(cfg->autoscale_json, path_member(path, sizeof path, cs->path, "autoscale"),
+                        cs->nodes, cfg->st.workers, &cfg->autoscale, err))
+        return -1;
     return calls_parse(cfg->calls, cfg->ncalls, cfg->calls_json,
                        path_member(path, sizeof path, cs->path, "calls"), sc, err);
 }
@@ -158,6 +170,10 @@ static void service_estimate(const struct comp_spec *cs, const struct scenario *
     self->holds_downstream = 1;
     if (cfg->nspeeds)
         snprintf(self->note, sizeof self->note, "node speeds differ: figures for speed 1");
+    else if (cfg->autoscale.on)
+        snprintf(self->note, sizeof self->note,
+                 "autoscaled (%u..%u nodes): figures for the initial count", cfg->autoscale.min,
+                 cfg->autoscale.max);
     for (size_t op = 0; op < sc->wl.nops; op++)
         for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
             est_call(self, cfg->calls[op][i], op, self->rate[op], 1);
@@ -191,7 +207,27 @@ static int service_start(struct comp *c, struct sim *sim)
     station_set_speeds(&s->st, cfg->speeds, cfg->nspeeds);
     if (cfg->per_op)
         s->st.by_op = cfg->by_op;
+    if (cfg->autoscale.on)
+        autoscale_start(&s->as, &cfg->autoscale, c, sim, s->active, EV_SERVICE_AUTOSCALE);
     return 0;
+}
+
+/* New nodes start idle; nodes scaled away finish what they hold and get no more. */
+static void resize_pool(struct service *s, struct sim *sim, uint32_t nodes)
+{
+    station_resize(&s->st, sim, nodes);
+    s->active = nodes;
+    if (s->next_rr >= s->active)
+        s->next_rr = 0;
+}
+
+/* Busy worker-seconds of every node so far (since the warm-up), for the autoscaler. */
+static double busy_total(const struct service *s, double now)
+{
+    double b = 0;
+    for (uint32_t i = 0; i < s->st.nnodes; i++)
+        b += twavg_area(&s->st.nodes[i].busy_avg, now);
+    return b;
 }
 
 /* Makes the next downstream call of the request's op, or replies when there is none left. */
@@ -252,6 +288,13 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 static void service_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
 {
     struct service *s = c->state;
+    if (ev->kind == EV_SERVICE_AUTOSCALE) {
+        const struct service_cfg *cfg = c->config;
+        uint32_t n = autoscale_handle(&s->as, sim, ev, c, busy_total(s, sim->now), cfg->st.workers);
+        if (n != s->active)
+            resize_pool(s, sim, n);
+        return;
+    }
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
     if (!station_alive(&s->st, ev->ptr)) {
         req_drop(sim, ev->ptr);
@@ -263,13 +306,31 @@ static void service_handle(struct comp *c, struct sim *sim, const struct sim_eve
 static void service_sample(struct comp *c, struct sim *sim, struct comp_sample *out)
 {
     struct service *s = c->state;
+    const struct service_cfg *cfg = c->config;
+    /* After a scale-in the pool is the serving nodes: the ones scaled away only finish what
+     * they held, and would dilute the figures. */
+    double u = 0, q = 0;
+    uint32_t n = s->active < s->st.nnodes ? s->active : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        u += twavg_mean(&s->st.nodes[i].busy_int, sim->now);
+        q += twavg_mean(&s->st.nodes[i].queue_int, sim->now);
+    }
     station_sample(&s->st, sim->now, &out->util, &out->queue);
+    if (n) {
+        out->util = cfg->st.workers > 0 ? u / n / (double)cfg->st.workers : NAN;
+        out->queue = q / n;
+    }
     out->hit_ratio = NAN;
+    if (cfg->autoscale.on)
+        out->nodes = s->active;
 }
 
 static void service_reset(struct comp *c, struct sim *sim)
 {
     struct service *s = c->state;
+    const struct service_cfg *cfg = c->config;
+    if (cfg->autoscale.on)
+        autoscale_restart(&s->as, busy_total(s, sim->now));
     station_reset(&s->st, sim->now);
 }
 
@@ -293,11 +354,9 @@ static int service_control(struct comp *c, struct sim *sim, const struct control
     case CTL_SCALE:
         if (strcmp(ctl->what, "nodes") != 0 || ctl->nodes < 1)
             return sim_fail(err, c->spec->path, "a service scales by \"nodes\" (at least 1)");
-        /* New nodes start idle; nodes scaled away finish what they hold and get no more. */
-        station_resize(&s->st, sim, (uint32_t)ctl->nodes);
-        s->active = (uint32_t)ctl->nodes;
-        if (s->next_rr >= s->active)
-            s->next_rr = 0;
+        resize_pool(s, sim, (uint32_t)ctl->nodes);
+        if (((const struct service_cfg *)c->config)->autoscale.on)
+            autoscale_scaled(&s->as, sim->now, s->active);
         return 0;
     case CTL_FAIL:
     case CTL_RECOVER:
@@ -329,12 +388,15 @@ static void service_report(struct comp *c, struct sim *sim, cJSON *out)
     struct service *s = c->state;
     cJSON_AddNumberToObject(out, "busy_mean", station_busy_mean(&s->st, sim->now));
     cJSON_AddNumberToObject(out, "queue_mean", station_queue_mean(&s->st, sim->now));
+    if (((const struct service_cfg *)c->config)->autoscale.on)
+        autoscale_report(&s->as, out);
 }
 
 static void service_free_state(struct comp *c)
 {
     struct service *s = c->state;
     station_free(&s->st);
+    autoscale_free(&s->as);
 }
 
 const struct model_ops service_ops = {

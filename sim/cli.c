@@ -1,7 +1,9 @@
 /* The command-line front: one function per command, the only place in sim/ that knows the
  * model registry. Exit status: 0 done, 1 failed at run time, 2 bad usage or scenario. */
 #include "sim/cli.h"
+#include "sim/bench.h"
 #include "sim/capacity.h"
+#include "sim/cli_journey.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
 #include "sim/estimate.h"
@@ -709,10 +711,13 @@ static const char main_help[] =
     "  estimate SCENARIO      back-of-envelope figures (--compare: against a simulation)\n"
     "  capacity SCENARIO --slo p99=200ms --vary PATH   the most load or fewest nodes that\n"
     "                         meet the objectives, with 95% confidence\n"
+    "  journey [DIR]          the stages of scaling to millions of users: capacities, plots,\n"
+    "                         and the story in report.html\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
     "  schema                 print the JSON Schema of scenarios\n"
+    "  bench                  the kernel's hold-model benchmark\n"
     "\n"
     "example: clustersim run scenarios/web-db.json\n";
 
@@ -780,6 +785,32 @@ static int cmd_keymove(int argc, char **argv)
     return cli_keymove(argc - 1, argv + 1);
 }
 
+static int cmd_journey(int argc, char **argv)
+{
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    int rc = cli_journey(argc, argv, (volatile int *)&interrupted);
+    sigaction(SIGINT, &old, NULL);
+    return rc;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    if (argc > 2) {
+        if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+            fputs("usage: clustersim bench\n\nThe kernel's own benchmark: the hold model (each "
+                  "event schedules one more at an\nexponential distance) at 10k, 100k and 1M "
+                  "pending events; prints events/s.\nmake bench runs the full set (M/M/1 against "
+                  "a bare loop and SimPy, caches,\nplacement).\n\nexample: clustersim bench\n",
+                  stdout);
+            return 0;
+        }
+        return usage_error("bench", "unexpected argument '%s'", argv[2]);
+    }
+    return bench_hold_report(stdout) == 0 ? 0 : 1;
+}
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -794,6 +825,8 @@ static const struct command commands[] = {
     {"sweep", cmd_sweep},
     {"estimate", cmd_estimate},
     {"capacity", cmd_capacity},
+    {"journey", cmd_journey},
+    {"bench", cmd_bench},
     {NULL, NULL},
 };
 

@@ -39,6 +39,7 @@ static const struct plot_def {
     {"nodes", "Load per node", "nodes.csv", NULL},
     {"hit_ratio", "Cache hit ratio over time", "timeseries.csv", ".hit_ratio"},
     {"keymoves", "Key movement per topology change", "keymoves.csv", NULL},
+    {"scaling", "Autoscaling: serving nodes over time", "timeseries.csv", ".nodes"},
 };
 
 /* The plots of a journey (clustersim journey), in the order its report shows them. */

@@ -19,7 +19,7 @@
 #endif
 
 /* The plots, in the order the report shows them. */
-enum { PLOT_MAX = 7 };
+enum { PLOT_MAX = 8 };
 
 struct plot_file {
     char name[32];  /* file name inside the run folder, e.g. "latency.png" */

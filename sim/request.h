@@ -35,6 +35,8 @@ struct frame {
     uint32_t index;   /* this frame's index in the request's stack */
     uint32_t callee;  /* the component this frame's last call went to */
     uint32_t attempt; /* retries of that call so far */
+    uint16_t region;  /* the region the request is in at this depth: the component's, or for one
+                         without a region (and the client) the caller's; 1 + index, 0 none */
     uint64_t aux;     /* free for the model */
 };
 

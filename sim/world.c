@@ -225,8 +225,12 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
                           ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
                           : 0;
     }
+    /* Drawn for trace replays too: a trace names no region. */
+    uint16_t region =
+        w->region_table ? (uint16_t)(1 + gsl_ran_discrete(w->rng_regions, w->region_table)) : 0;
     req->depth = 1;
-    req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now};
+    req->frames[0] =
+        (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now, .region = region};
     w->int_offered++;
     if (req->counted)
         w->arrived++;
@@ -301,12 +305,18 @@ static void setup_series(struct world *w)
         snprintf(name, sizeof name, "%s.queue", id);
         series_add_column(&w->series, name);
         if (w->comps[i].ops->sample) {
-            struct comp_sample probe = {0, 0, NAN};
-            /* Only components that have a hit ratio get the column: asked once, at t = 0. */
+            struct comp_sample probe = {0, 0, NAN, NAN};
+            /* Only components that have a hit ratio (a node count) get the column: asked
+             * once, at t = 0. */
             w->comps[i].ops->sample(&w->comps[i], &w->sim, &probe);
             w->comps[i].has_hit_ratio = !isnan(probe.hit_ratio);
+            w->comps[i].has_nodes = !isnan(probe.nodes);
             if (w->comps[i].has_hit_ratio) {
                 snprintf(name, sizeof name, "%s.hit_ratio", id);
+                series_add_column(&w->series, name);
+            }
+            if (w->comps[i].has_nodes) {
+                snprintf(name, sizeof name, "%s.nodes", id);
                 series_add_column(&w->series, name);
             }
         }
@@ -341,13 +351,15 @@ static void on_tick(struct world *w)
     row[k++] = quantile_ms(&w->int_latency, 0.99);
     for (size_t i = 0; i < w->ncomp; i++) {
         struct comp *c = &w->comps[i];
-        struct comp_sample s = {0, 0, NAN};
+        struct comp_sample s = {0, 0, NAN, NAN};
         if (c->ops->sample)
             c->ops->sample(c, &w->sim, &s);
         row[k++] = s.util;
         row[k++] = s.queue;
         if (c->has_hit_ratio)
             row[k++] = s.hit_ratio;
+        if (c->has_nodes)
+            row[k++] = s.nodes;
     }
     SIM_ASSERT(k == w->series.ncols);
     series_append(&w->series, row);
@@ -365,6 +377,25 @@ static void on_warmup(struct world *w)
         struct comp *c = &w->comps[i];
         if (c->ops->reset_stats)
             c->ops->reset_stats(c, &w->sim);
+    }
+}
+
+/* A region fails or recovers: every component placed in it, whole, in component order. */
+static void on_region_event(struct world *w, const struct scn_event *e)
+{
+    struct control ctl = {
+        .action = e->action == EVA_FAIL ? CTL_FAIL : CTL_RECOVER, .node = -1, .shard = -1};
+    for (size_t i = 0; i < w->ncomp; i++) {
+        struct comp *c = &w->comps[i];
+        struct sim_error err = {0};
+        if (c->spec->region_no != e->region_no)
+            continue;
+        if (c->ops->control(c, &w->sim, &ctl, &err)) {
+            sim_error_print(&err);
+            w->sim.stop = 1;
+            w->interrupted = 2;
+            return;
+        }
     }
 }
 
@@ -393,6 +424,10 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
         w->arrival_gen++;
         w->seg.end = w->uni_seg.end = -INFINITY;
         plan_next_arrival(w, w->sim.now);
+        return;
+    }
+    if (e->region_no) {
+        on_region_event(w, e);
         return;
     }
     struct comp *c = &w->comps[e->target];
@@ -532,6 +567,10 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     w->rng_clients = rng_stream(seed, "", 0, "clients");
     if (wl->nops > 1)
         w->op_table = gsl_ran_discrete_preproc(wl->nops, wl->op_weights);
+    w->rng_regions = rng_stream(seed, "", 0, "regions");
+    w->rng_region_net = rng_stream(seed, "", 0, "region_latency");
+    if (sc->regions.share)
+        w->region_table = gsl_ran_discrete_preproc(sc->regions.n, sc->regions.share);
     char msg[256];
     if (keydist_init(&w->keys, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
                      wl->hot_share, msg, sizeof msg)) {
@@ -595,6 +634,12 @@ void world_free(struct world *w)
     }
     if (w->op_table)
         gsl_ran_discrete_free(w->op_table);
+    if (w->region_table)
+        gsl_ran_discrete_free(w->region_table);
+    if (w->rng_regions) {
+        gsl_rng_free(w->rng_regions);
+        gsl_rng_free(w->rng_region_net);
+    }
     keydist_free(&w->keys);
     hist_free(&w->latency);
     hist_free(&w->int_latency);

@@ -45,6 +45,9 @@ struct world {
     /* Workload. */
     gsl_rng *rng_arrivals, *rng_ops, *rng_keys, *rng_clients;
     gsl_ran_discrete_t *op_table;
+    gsl_rng *rng_regions;             /* the client's region of each request (workload.regions) */
+    gsl_ran_discrete_t *region_table; /* NULL when the workload has no regions */
+    gsl_rng *rng_region_net;          /* latencies between regions that are not constant */
     struct keydist keys;
     uint32_t arrival_gen;     /* stale arrival events (after a rate change) carry an old one */
     /* `set` events: each settable path keeps its own value, so that setting one does not

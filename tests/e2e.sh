@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types schema sweep keymove estimate capacity; do
+for c in run validate types schema sweep keymove estimate capacity journey bench; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -113,6 +113,16 @@ status_is 2 "keymove bad scheme" "$BIN" keymove --scheme nope --nodes 10 --add 1
 status_is 0 "estimate" "$BIN" estimate scenarios/mm1.json
 check "estimate M/M/1 response" grep -q "end to end: mean response 50 ms" "$T/out"
 status_is 0 "estimate --compare" "$BIN" estimate scenarios/mm1.json --compare --set duration=300s
+
+# Regions and autoscaling: the failover list, the nodes column and its plot.
+status_is 0 "run two-regions" "$BIN" run scenarios/two-regions.json --out "$T/g" --quiet --no-plots
+check "two-regions failovers" grep -q '"decided_at_s"' "$T/g/summary.json"
+status_is 0 "run autoscale" "$BIN" run scenarios/autoscale.json --out "$T/as" --quiet
+check "autoscale scaling steps" grep -q '"active_at_s"' "$T/as/summary.json"
+check "autoscale nodes column" sh -c "head -1 '$T/as/timeseries.csv' | grep -q ',web.nodes,'"
+if command -v gnuplot >/dev/null 2>&1; then
+    check "plot scaling.png" test -s "$T/as/scaling.png"
+fi
 
 # An unwritable output folder: exit 1 and a message.
 status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot
