@@ -70,14 +70,17 @@ set xtics 1 rotate by 30 right
 # Three significant digits with k or M, and "≥" before a lower bound.
 short(v) = v >= 1e6 ? sprintf('%.3gM', v / 1e6) : (v >= 1e3 ? sprintf('%.3gk', v / 1e3) \
     : sprintf('%.0f', v))
-label(v, b) = (b ? '' : '≥') . short(v)
+label(v, b) = v > 0 ? (b ? '' : '≥') . short(v) : 'none'
 set style fill solid 0.85 border lc rgb '#555555'
 # Bars as boxes from the bottom of the axis (boxes would start at 0, off a log axis), given as
 # x, y, x from, x to, y from, y to, colour: bounded capacities (b = 1) solid, lower bounds
 # (b = 0) hatched. Each label sits above its bar or its estimate, whichever is higher.
 bar(b) = (column(5) == 1) == b && column(3) > 0 ? column(3) : NaN
-top(r) = column(7) > column(3) ? column(7) : column(3)
-tag(r) = sprintf("%s\n%s", label(column(3), column(5) == 1), strcol(6))
+# A stage without a capacity (nothing passed) or an estimate has "nan" there: read as text, so
+# that its label still shows ("none"); gnuplot drops a point that touches a NaN field.
+num(c) = (s_ = strcol(c), s_ eq '' || strstrt(s_, 'nan') > 0 ? 0 : s_ + 0)
+top(r) = num(7) > num(3) ? num(7) : num(3)
+tag(r) = sprintf("%s\n%s", label(num(3), column(5) == 1), strcol(6))
 plot f using 2:(NaN):xticlabels(strcol(1)) with points notitle, \
      '' using 2:(bar(1)):($2 - 0.35):($2 + 0.35):(ymin):(bar(1)):(colour($2)) \
         with boxxyerror lc rgb variable fs solid 0.85 noborder notitle, \

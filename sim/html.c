@@ -556,6 +556,33 @@ static const char *text(const cJSON *obj, const char *name)
     return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
 }
 
+/* The bottleneck a stage's estimate names; NULL when none ("-" or absent). */
+static const char *neck_of(const cJSON *stage)
+{
+    const char *id = text(stage, "bottleneck");
+    return id && strcmp(id, "-") != 0 ? id : NULL;
+}
+
+/* A figure of a point of the sweep: a field of its own ("users", "p99_ms", ...), or as
+ * capacity_point records it (the user count as "value", the rest under "figures"). */
+static double point_num(const cJSON *p, const char *name, const char *figure)
+{
+    double v = num(p, name);
+    if (isfinite(v))
+        return v;
+    return strcmp(name, "users") == 0 ? num(p, "value") : num(get(p, "figures"), figure);
+}
+
+static double point_users(const cJSON *p)
+{
+    return point_num(p, "users", NULL);
+}
+
+static double point_p99(const cJSON *p)
+{
+    return point_num(p, "p99_ms", "latency_ms.p99");
+}
+
 /* A stage's capacity in users: "≥ " before a lower bound, "none" when no point passed. */
 static void put_capacity(FILE *f, const cJSON *stage)
 {
@@ -615,7 +642,7 @@ static void put_stage_table(FILE *f, const cJSON *stages)
     const cJSON *prev = NULL;
     int pos = 1;
     for (const cJSON *st = stages ? stages->child : NULL; st; prev = st, st = st->next, pos++) {
-        const char *name = text(st, "name"), *neck = text(st, "bottleneck");
+        const char *name = text(st, "name"), *neck = neck_of(st);
         fputs("<tr><td>", f);
         put_count(f, num(st, "index"));
         fprintf(f, "</td><td class=\"l\"><a href=\"#stage-%d\">", pos);
@@ -627,7 +654,10 @@ static void put_stage_table(FILE *f, const cJSON *stages)
             fputs("&ge;&nbsp;", f);
         put_num(f, num(st, "capacity_rps"));
         fputs("</td><td class=\"l\">", f);
-        put_escaped(f, neck ? neck : "");
+        if (neck)
+            put_escaped(f, neck);
+        else
+            fputs("&ndash;", f);
         fputs("</td><td>", f);
         put_factor_cell(f, prev, st);
         fputs("</td><td>", f);
@@ -656,7 +686,7 @@ static void put_why(FILE *f, const cJSON *prev, const cJSON *cur)
     fputs("<p class=\"why\">", f);
     if (!prev) {
         fputs("The first stage: the baseline the others are measured against.", f);
-        const char *neck = text(cur, "bottleneck");
+        const char *neck = neck_of(cur);
         if (neck) {
             fputs(" Its bottleneck is ", f);
             put_b(f, neck);
@@ -665,7 +695,7 @@ static void put_why(FILE *f, const cJSON *prev, const cJSON *cur)
         fputs("</p>\n", f);
         return;
     }
-    const char *pn = text(prev, "bottleneck"), *cn = text(cur, "bottleneck");
+    const char *pn = neck_of(prev), *cn = neck_of(cur);
     struct factor fa;
     int has_factor = stage_factor(prev, cur, &fa);
     /* Whether the capacity is known to have grown, or known not to have. */
@@ -742,7 +772,7 @@ static void put_points_summary(FILE *f, const cJSON *st, const cJSON *slo)
     const cJSON *points = get(st, "points"), *at = NULL, *failed = NULL;
     double cap = num(st, "capacity_users");
     for (const cJSON *p = cJSON_IsArray(points) ? points->child : NULL; p; p = p->next) {
-        if (num(p, "users") == cap)
+        if (point_users(p) == cap)
             at = p;
         if (!failed && !flag(p, "pass"))
             failed = p;
@@ -758,7 +788,7 @@ static void put_points_summary(FILE *f, const cJSON *st, const cJSON *slo)
         }
         if (at) {
             fputs(", where the p99 was ", f);
-            put_num(f, num(at, "p99_ms"));
+            put_num(f, point_p99(at));
             fputs(" ms", f);
         }
         fputs(".", f);
@@ -767,21 +797,25 @@ static void put_points_summary(FILE *f, const cJSON *st, const cJSON *slo)
     }
     if (failed) {
         fputs(" At ", f);
-        put_count(f, num(failed, "users"));
-        fputs(" users the p99 reached ", f);
-        put_num(f, num(failed, "p99_ms"));
-        fputs(" ms with ", f);
-        put_percent(f, num(failed, "errors_frac"));
+        put_count(f, point_users(failed));
+        if (isfinite(point_p99(failed))) {
+            fputs(" users the p99 reached ", f);
+            put_num(f, point_p99(failed));
+            fputs(" ms with ", f);
+        } else {
+            fputs(" users no request completed, with ", f);
+        }
+        put_percent(f, point_num(failed, "errors_frac", "errors_frac"));
         fputs(" of requests failing", f);
         double limit = num(slo, "p99_ms");
-        if (limit > 0 && num(failed, "p99_ms") > limit)
-            fprintf(f, " (%.3g&times; the objective)", num(failed, "p99_ms") / limit);
+        if (limit > 0 && point_p99(failed) > limit)
+            fprintf(f, " (%.3g&times; the objective)", point_p99(failed) / limit);
         fputs(".", f);
     } else if (cap > 0) {
         fputs(" Every user count tried passed: the capacity is only a lower bound.", f);
     }
     double est = num(st, "estimate_users");
-    const char *neck = text(st, "bottleneck");
+    const char *neck = neck_of(st);
     if (est > 0 && cap > 0) {
         fputs(" The back-of-envelope estimate put ", f);
         if (neck) {
@@ -811,13 +845,13 @@ static void put_points_table(FILE *f, const cJSON *st)
             n, n == 1 ? "" : "s");
     for (const cJSON *p = points->child; p; p = p->next) {
         fputs("<tr><td>", f);
-        put_count(f, num(p, "users"));
+        put_count(f, point_users(p));
         fputs("</td><td>", f);
-        put_num(f, num(p, "throughput_rps"));
+        put_num(f, point_num(p, "throughput_rps", "throughput_rps"));
         fputs("</td><td>", f);
-        put_num(f, num(p, "p99_ms"));
+        put_num(f, point_p99(p));
         fputs("</td><td>", f);
-        put_percent(f, num(p, "errors_frac"));
+        put_percent(f, point_num(p, "errors_frac", "errors_frac"));
         fprintf(f, "</td><td class=\"l\">%s</td></tr>\n", flag(p, "pass") ? "met" : "missed");
     }
     fputs("</tbody>\n</table></div>\n</details>\n", f);

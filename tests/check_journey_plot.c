@@ -354,6 +354,31 @@ START_TEST(test_single_rows_draw)
 }
 END_TEST
 
+/* clustersim journey writes "nan" for a stage where nothing passed (no capacity, no estimate)
+ * and "-" for no bottleneck: the stage still gets its label, "none". */
+START_TEST(test_capacity_none)
+{
+    NEED_GNUPLOT();
+    char *dir = tu_temp_dir();
+    write_file(dir, "capacity.csv",
+               "stage,index,capacity_users,capacity_rps,bounded,bottleneck,estimate_users\n"
+               "01-a,1,nan,nan,0,-,nan\n02-b,2,13000,260,1,web,20000\n");
+    struct plot_list list;
+    struct sim_error err = {0};
+    ck_assert_int_eq(plot_journey(dir, "plots", 1, &list, &err), 0);
+    ck_assert_uint_eq(list.failed, 0);
+    ck_assert_uint_eq(list.n, 1);
+    char *svg = read_in(dir, "journey_capacity.svg", NULL);
+    HAS(svg, ">none<");
+    HAS(svg, ">-<");
+    HAS(svg, ">13k<");
+    ck_assert_ptr_null(strstr(svg, "nan"));
+    free(svg);
+    tu_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
 /* Header-only files: nothing to plot, nothing drawn, nothing failed. */
 START_TEST(test_header_only_draws_nothing)
 {
@@ -659,6 +684,53 @@ START_TEST(test_report_edge_cases)
 }
 END_TEST
 
+/* Points as capacity_point records them (the user count as "value", figures under "figures"),
+ * a capacity between two grid points (bisected), a stage where nothing passed (capacity null,
+ * no bottleneck: "-"), as clustersim journey writes them. */
+START_TEST(test_report_capacity_point_format)
+{
+    static const char journey[] =
+        "{\"slo\": {\"p99_ms\": 200, \"max_errors\": 0.01}, \"users\": [1000, 2000],"
+        " \"stages\": ["
+        "  {\"index\": 1, \"name\": \"one\", \"capacity_users\": 1500, \"capacity_rps\": 30,"
+        "   \"bounded\": true, \"bottleneck\": \"web\", \"estimate_users\": 2400,"
+        "   \"points\": [{\"value\": 1000, \"pass\": true, \"figures\": {\"throughput_rps\": 20,"
+        "   \"latency_ms.p99\": 50.5, \"errors_frac\": 0.001}}, {\"value\": 2000,"
+        "   \"pass\": false, \"figures\": {\"throughput_rps\": 36, \"latency_ms.p99\": 800,"
+        "   \"errors_frac\": 0.1}}]},"
+        "  {\"index\": 2, \"name\": \"two\", \"capacity_users\": null, \"capacity_rps\": null,"
+        "   \"bounded\": false, \"bottleneck\": \"-\", \"estimate_users\": null,"
+        "   \"points\": [{\"value\": 1000, \"pass\": false, \"figures\": {"
+        "   \"throughput_rps\": 0, \"latency_ms.p99\": null, \"errors_frac\": 1}}]}"
+        "]}";
+    cJSON *j = cJSON_Parse(journey);
+    ck_assert_ptr_nonnull(j);
+    char *dir = tu_temp_dir();
+    char *html = journey_report(dir, j, NULL);
+    assert_self_contained(html);
+    /* 1,500 users is no grid point: no p99 "at" the capacity. 1500 / 2400 = 62.5%. */
+    HAS(html, "Capacity: <b>1,500 users</b> (30 req/s). At 2,000 users the p99 reached 800 ms "
+              "with 10.0% of requests failing (4&times; the objective). The back-of-envelope "
+              "estimate put web&#39;s saturation at 2,400 users; the capacity found is 62% of "
+              "that.");
+    HAS(html, "<tr><td>1,000</td><td>20</td><td>50.5</td><td>0.1%</td><td class=\"l\">met</td>"
+              "</tr>");
+    HAS(html, "<tr><td>2,000</td><td>36</td><td>800</td><td>10.0%</td><td class=\"l\">missed"
+              "</td></tr>");
+    /* Nothing completed: no p99, every request an error. */
+    HAS(html, "Capacity: <b>none</b>: no user count tried met the objectives. At 1,000 users no "
+              "request completed, with 100.0% of requests failing.");
+    HAS(html, "The estimate names no bottleneck for this stage. No user count tried met the "
+              "objectives in this stage.");
+    HAS(html, "<td class=\"l\">&ndash;</td>");
+    ck_assert_ptr_null(strstr(html, ">-<"));
+    free(html);
+    cJSON_Delete(j);
+    tu_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_report_no_gnuplot_note)
 {
     cJSON *j = cJSON_Parse("{\"stages\": []}");
@@ -701,6 +773,7 @@ Suite *journey_plot_suite(void)
     tcase_add_test(tc, test_svg_content);
     tcase_add_test(tc, test_missing_inputs);
     tcase_add_test(tc, test_single_rows_draw);
+    tcase_add_test(tc, test_capacity_none);
     tcase_add_test(tc, test_header_only_draws_nothing);
     tcase_add_test(tc, test_no_gnuplot_warns);
     tcase_add_test(tc, test_templates_missing);
@@ -708,6 +781,7 @@ Suite *journey_plot_suite(void)
     tcase_add_test(tc, test_report_story);
     tcase_add_test(tc, test_report_real_plots_and_final);
     tcase_add_test(tc, test_report_edge_cases);
+    tcase_add_test(tc, test_report_capacity_point_format);
     tcase_add_test(tc, test_report_no_gnuplot_note);
     tcase_add_test(tc, test_report_unwritable_fails);
     suite_add_tcase(s, tc);
