@@ -7,6 +7,8 @@ extern const struct model_ops database_ops;
 extern const struct model_ops queue_ops;
 extern const struct model_ops cache_ops;
 extern const struct model_ops geo_dns_ops;
+extern const struct model_ops rate_limiter_ops;
+extern const struct model_ops external_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
@@ -15,5 +17,7 @@ const struct model_ops *const model_registry[] = {
     &queue_ops,
     &cache_ops,
     &geo_dns_ops,
+    &rate_limiter_ops,
+    &external_ops,
     NULL,
 };

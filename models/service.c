@@ -2,6 +2,7 @@
  * then makes the op's downstream calls in order while it stays held, then replies. */
 #include "models/autoscale.h"
 #include "models/calls.h"
+#include "models/ratelimit.h"
 #include "sim/scenario.h"
 #include "sim/estimate.h"
 #include "sim/jsonloc.h"
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_SERVICE_DONE = EV_MODEL, EV_SERVICE_AUTOSCALE };
+enum { EV_SERVICE_DONE = EV_MODEL, EV_SERVICE_AUTOSCALE, EV_SERVICE_LIMIT };
 
 struct service_cfg {
     struct station_cfg st;
@@ -29,6 +30,8 @@ struct service_cfg {
     /* Resolved from calls_json: per op, the components to call in order. */
     uint32_t *calls[SCN_MAX_OPS];
     uint32_t ncalls[SCN_MAX_OPS];
+    const cJSON *rate_limit_json;
+    struct ratelimit_cfg *rate_limit; /* parsed from rate_limit_json; NULL: none */
 };
 
 struct service {
@@ -36,6 +39,7 @@ struct service {
     uint32_t active;  /* nodes that receive traffic */
     uint32_t next_rr; /* round robin when the caller does not pick a node */
     struct autoscale as;
+    struct ratelimit *limit; /* the inline rate limit, checked on arrival */
 };
 
 static const struct param_spec service_params[] = {
@@ -58,6 +62,10 @@ static const struct param_spec service_params[] = {
      "{\"target_utilization\": 0.6, \"min\": 2, \"max\": 20, \"interval\": \"30s\", "
      "\"cooldown\": \"2m\", \"provisioning\": \"90s\"}: the pool sizes itself to its "
      "utilisation; new nodes serve after the provisioning delay",
+     NULL, 0},
+    {"rate_limit", PT_JSON, offsetof(struct service_cfg, rate_limit_json), 0, 0, NULL,
+     "a rate limit checked on arrival, before service: the rate_limiter fields without "
+     "backend; refused requests end as 429",
      NULL, 0},
     PARAM_END,
 };
@@ -138,14 +146,19 @@ static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct sc
     if (autoscale_parse(cfg->autoscale_json, path_member(path, sizeof path, cs->path, "autoscale"),
                         cs->nodes, cfg->st.workers, &cfg->autoscale, err))
         return -1;
+    if (cfg->rate_limit_json &&
+        ratelimit_parse(cfg->rate_limit_json, path_member(path, sizeof path, cs->path,
+                                                          "rate_limit"),
+                        LIMITER_SYNC_LOCAL, &cfg->rate_limit, err))
+        return -1;
     return calls_parse(cfg->calls, cfg->ncalls, cfg->calls_json,
                        path_member(path, sizeof path, cs->path, "calls"), sc, err);
 }
 
 static unsigned service_needs(const struct comp_spec *cs)
 {
-    (void)cs;
-    return 0;
+    const struct service_cfg *cfg = cs->config;
+    return ratelimit_needs(cfg->rate_limit);
 }
 
 static void service_estimate(const struct comp_spec *cs, const struct scenario *sc,
@@ -196,6 +209,25 @@ static void service_free_config(void *config)
     dist_free(&cfg->service);
     for (size_t op = 0; op < SCN_MAX_OPS; op++)
         dist_free(&cfg->by_op[op]);
+    ratelimit_cfg_free(cfg->rate_limit);
+}
+
+/* A request (past the rate limit, if any) takes a worker of its node or waits for one. */
+static void enter(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct service *s = c->state;
+    switch (station_arrive(&s->st, sim, req_top(req)->node, req)) {
+    case STATION_REJECTED:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        break;
+    }
 }
 
 static int service_start(struct comp *c, struct sim *sim)
@@ -209,6 +241,8 @@ static int service_start(struct comp *c, struct sim *sim)
         s->st.by_op = cfg->by_op;
     if (cfg->autoscale.on)
         autoscale_start(&s->as, &cfg->autoscale, c, sim, s->active, EV_SERVICE_AUTOSCALE);
+    if (cfg->rate_limit)
+        s->limit = ratelimit_create(cfg->rate_limit, c, sim, s->active, EV_SERVICE_LIMIT, enter);
     return 0;
 }
 
@@ -252,18 +286,8 @@ static void service_arrive(struct comp *c, struct sim *sim, struct request *req)
         f->node = s->next_rr;
         s->next_rr = s->next_rr + 1 >= s->active ? 0 : s->next_rr + 1;
     }
-    switch (station_arrive(&s->st, sim, f->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
+    if (!s->limit || ratelimit_arrive(s->limit, sim, req))
+        enter(c, sim, req);
 }
 
 static void service_resume(struct comp *c, struct sim *sim, struct request *req)
@@ -288,6 +312,10 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 static void service_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
 {
     struct service *s = c->state;
+    if (ev->kind == EV_SERVICE_LIMIT) {
+        ratelimit_handle(s->limit, sim, ev);
+        return;
+    }
     if (ev->kind == EV_SERVICE_AUTOSCALE) {
         const struct service_cfg *cfg = c->config;
         uint32_t n = autoscale_handle(&s->as, sim, ev, c, busy_total(s, sim->now), cfg->st.workers);
@@ -390,6 +418,8 @@ static void service_report(struct comp *c, struct sim *sim, cJSON *out)
     cJSON_AddNumberToObject(out, "queue_mean", station_queue_mean(&s->st, sim->now));
     if (((const struct service_cfg *)c->config)->autoscale.on)
         autoscale_report(&s->as, out);
+    if (s->limit)
+        ratelimit_report(s->limit, cJSON_AddObjectToObject(out, "rate_limit"));
 }
 
 static void service_free_state(struct comp *c)
@@ -397,6 +427,7 @@ static void service_free_state(struct comp *c)
     struct service *s = c->state;
     station_free(&s->st);
     autoscale_free(&s->as);
+    ratelimit_free(s->limit);
 }
 
 const struct model_ops service_ops = {

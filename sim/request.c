@@ -29,6 +29,7 @@ struct request *req_alloc(struct sim *sim)
     req->depth = 0;
     req->orphan_at = 0;
     req->counted = 0;
+    req->retry_after = 0;
     return req;
 }
 
@@ -130,6 +131,7 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
     SIM_ASSERT(req->depth < REQ_MAX_DEPTH);
     struct frame *caller = req_top(req);
     caller->callee = to;
+    req->retry_after = 0;
     double net = c->spec->latency.kind == DIST_CONST ? c->spec->latency.p[0]
                                                       : dist_sample(&c->spec->latency, c->rng_net);
     /* Between regions the pair's latency comes on top, both ways (the reply pays f->net). A

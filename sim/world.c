@@ -447,7 +447,8 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
 /* ---- retries --------------------------------------------------------------------------- */
 
 /* A call came back failed, timed out or rejected: when the callee's retry policy allows
- * another attempt, the caller waits the backoff and calls again, to `node` of the callee. */
+ * another attempt, the caller waits the backoff (at least the Retry-After of a 429) and calls
+ * again, to `node` of the callee. */
 int req_retry_allowed(struct sim *sim, const struct request *req)
 {
     struct world *w = sim->world;
@@ -475,6 +476,8 @@ int req_retry(struct sim *sim, struct request *req, uint32_t node)
         wait *= gsl_rng_uniform(callee->rng_retry);
     else if (rp->jitter == JITTER_EQUAL)
         wait = wait / 2 + gsl_rng_uniform(callee->rng_retry) * wait / 2;
+    /* A 429 that says when to come back (Retry-After) is honoured: no earlier than that. */
+    wait = fmax(wait, req->retry_after);
     caller->attempt++;
     callee->retries += req->counted;
     struct sim_event ev = {.ptr = req, .target = SIM_KERNEL, .kind = KEV_RETRY, .node = node};
