@@ -60,6 +60,17 @@ void plot_list_existing(const char *dir, struct plot_list *list);
  * written. plot_run uses it so that long runs plot in seconds with the same picture. */
 int plot_decimate(const char *src, const char *dst, size_t buckets);
 
+/* Draws the plots of a journey's output folder dir (clustersim journey) into dir, PNG or SVG,
+ * in this order: journey_capacity (from capacity.csv), journey_p99 and journey_throughput
+ * (journey.csv) and journey_keymove (keymove.csv), each when its CSV file holds a row; the SLO
+ * line comes from dir/journey.json ("slo": {"p99_ms"}). Templates, list, stale images, warnings
+ * and the return value as for plot_run_list; the template folder must hold
+ * journey_capacity.gp. The run folder dir/final is not drawn here: plot_run_list draws it. */
+int plot_journey(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+                 struct sim_error *err);
+/* Fills list with the journey plot files present in dir, as plot_list_existing does for a run. */
+void plot_journey_existing(const char *dir, struct plot_list *list);
+
 /* The template folder found by the lookup above, or NULL (static storage). */
 const char *plot_templates_dir(void);
 /* The full path of gnuplot found in $PATH, or NULL (static storage). */
