@@ -82,17 +82,26 @@ static const char *bottleneck(const struct scenario *sc, double users, double *e
     return id;
 }
 
+/* A number for a CSV field; empty when there is none (no request completed, say). */
+static void csv_field(FILE *f, const cJSON *v)
+{
+    if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
+        fprintf(f, "%.6g", v->valuedouble);
+}
+
 static void write_points_csv(FILE *f, const struct stage *st, size_t idx, const cJSON *points)
 {
     for (const cJSON *p = points->child; p; p = p->next) {
         const cJSON *fig = cJSON_GetObjectItem(p, "figures");
-        fprintf(f, "%s,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d\n", st->name, idx + 1,
-                summary_number(p, "value"), summary_number(fig, "offered_rps"),
-                summary_number(fig, "throughput_rps"),
-                cJSON_GetObjectItem(fig, "latency_ms.mean")->valuedouble,
-                cJSON_GetObjectItem(fig, "latency_ms.p50")->valuedouble,
-                cJSON_GetObjectItem(fig, "latency_ms.p99")->valuedouble,
-                summary_number(fig, "errors_frac"), cJSON_IsTrue(cJSON_GetObjectItem(p, "pass")));
+        fprintf(f, "%s,%zu,%.6g,%.6g,%.6g,", st->name, idx + 1, summary_number(p, "value"),
+                summary_number(fig, "offered_rps"), summary_number(fig, "throughput_rps"));
+        csv_field(f, cJSON_GetObjectItem(fig, "latency_ms.mean"));
+        fputc(',', f);
+        csv_field(f, cJSON_GetObjectItem(fig, "latency_ms.p50"));
+        fputc(',', f);
+        csv_field(f, cJSON_GetObjectItem(fig, "latency_ms.p99"));
+        fprintf(f, ",%.6g,%d\n", summary_number(fig, "errors_frac"),
+                cJSON_IsTrue(cJSON_GetObjectItem(p, "pass")));
     }
 }
 
@@ -324,7 +333,11 @@ int journey_run(const struct journey_opts *o, const struct model_ops *const *reg
 
 int journey_report(const struct journey_opts *o, const cJSON *journey, struct sim_error *err)
 {
-    (void)err;
+    struct plot_list plots = {0};
+    if (!o->no_plots && plot_journey(o->out, NULL, 0, &plots, err))
+        return -1;
+    if (html_journey(o->out, journey, o->no_plots ? NULL : &plots, err))
+        return -1;
     if (!o->progress)
         return 0;
     fprintf(o->progress, "\n%-3s %-26s %14s %12s %8s  %s\n", "", "stage", "capacity users",
@@ -339,7 +352,7 @@ int journey_report(const struct journey_opts *o, const cJSON *journey, struct si
                 cJSON_GetObjectItem(s, "bottleneck")->valuestring);
         prev = cap;
     }
-    fprintf(o->progress, "results in %s/\n", o->out);
+    fprintf(o->progress, "results in %s/ (report.html, %zu plots)\n", o->out, plots.n);
     return 0;
 }
 
