@@ -362,7 +362,7 @@ static int cmd_sweep(int argc, char **argv)
     cJSON *result = NULL;
     int rc = sweep_run(&rq, scs, (volatile int *)&interrupted, &result, &err);
     sigaction(SIGINT, &old, NULL);
-    if (rq.resume && !quiet)
+    if (rq.resume && !quiet && rc == 0)
         fprintf(stderr, "sweep: %zu pieces resumed from %s, %zu computed\n", rq.resumed,
                 partial, rq.computed);
     status = 1;
