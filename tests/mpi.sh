@@ -8,7 +8,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "mpi: FAIL: $*" >&2; exit 1; }
 MPIRUN="mpirun --oversubscribe --allow-run-as-root"
-S="sweep scenarios/mm1.json --param workload.rate=50,60,70,80 --param components.server.workers=1,2 --replications 2 --set duration=1000s --quiet"
+S="sweep scenarios/mm1.json --param workload.rate=50,60,70,80 --param components.server.workers=1,2 --replications 2 --set duration=1000s --no-plots --quiet"
 $BIN $S --jobs 1 --out "$T/plain"
 grep -v '"wall_s"' "$T/plain/sweep.json" > "$T/plain.json"
 for np in 1 2 3; do

@@ -8,7 +8,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "resume: FAIL: $*" >&2; exit 1; }
 # 4 points x 3 replications = 12 pieces, one process so that they finish one by one.
-S="sweep scenarios/mm1.json --param workload.rate=50,60,70,80 --replications 3 --jobs 1 --set duration=4000s --quiet"
+S="sweep scenarios/mm1.json --param workload.rate=50,60,70,80 --replications 3 --jobs 1 --set duration=4000s --no-plots --quiet"
 $BIN $S --out "$T/full"
 [ ! -e "$T/full/.sweep.partial.jsonl" ] || fail "a complete sweep left its partial file"
 
