@@ -9,6 +9,7 @@
 #include "sim/estimate.h"
 #include "sim/html.h"
 #include "sim/jobs.h"
+#include "sim/mpi.h"
 #include "sim/plot.h"
 #include "sim/replicate.h"
 #include "sim/report.h"
@@ -233,7 +234,8 @@ static int cmd_run(int argc, char **argv)
 static const char sweep_help[] =
     "usage: clustersim sweep SCENARIO.json --param PATH=V1,V2,... [--param ...]\n"
     "                        [--set PATH=VALUE]... [--replications R] [--jobs J]\n"
-    "                        [--seed N] [--out DIR] [--no-plots] [--svg] [--quiet]\n"
+    "                        [--seed N] [--out DIR] [--resume] [--no-plots] [--svg]\n"
+    "                        [--quiet]\n"
     "\n"
     "Runs the cross product of the parameter values (the first varies slowest), each point\n"
     "with R replications (seeds seed..seed+R-1, the same at every point), in J processes.\n"
@@ -242,6 +244,9 @@ static const char sweep_help[] =
     "sweep.json into DIR (default out/<name>-sweep/), with plots of each figure against the\n"
     "first parameter (PNG, or SVG with --svg; none with --no-plots) and report.html. Every\n"
     "point is validated first.\n"
+    "Finished pieces are kept in DIR/" SWEEP_PARTIAL " until the sweep completes;\n"
+    "--resume computes only the pieces missing from it (same scenario, parameters,\n"
+    "replications and seed). Under mpirun (make MPI=1) the ranks share the pieces.\n"
     "\n"
     "example: clustersim sweep scenarios/mm1.json --param workload.rate=50,70,90 "
     "--replications 5\n";
@@ -290,6 +295,8 @@ static int cmd_sweep(int argc, char **argv)
             }
             *(a[2] == 'r' ? &rq.replications : &rq.jobs) = (unsigned)v;
             i++;
+        } else if (strcmp(a, "--resume") == 0) {
+            rq.resume = 1;
         } else if (strcmp(a, "--seed") == 0) {
             if (!val || parse_u64(val, 9007199254740991ULL, &rq.seed)) {
                 usage_error("sweep", "--seed needs a whole number, got '%s'", val ? val : "");
@@ -341,14 +348,28 @@ static int cmd_sweep(int argc, char **argv)
     else
         snprintf(dir, sizeof dir, "out/%s-sweep", scs[0]->name);
     if (!quiet && isatty(STDERR_FILENO))
-        fprintf(stderr, "sweep: %zu points x %u replications in %u processes...\n", npoints,
-                rq.replications, rq.jobs);
+        fprintf(stderr, "sweep: %zu points x %u replications in %u %s...\n", npoints,
+                rq.replications, mpi_active() ? (unsigned)mpi_size() : rq.jobs,
+                mpi_active() ? "MPI ranks" : "processes");
+    /* Only rank 0 keeps the partial file; the other ranks compute what they are given. */
+    char partial[3200];
+    snprintf(partial, sizeof partial, "%s/%s", dir, SWEEP_PARTIAL);
+    if (mpi_rank() == 0) {
+        if (mkdir_p(dir) == 0)
+            rq.partial = partial;
+        else
+            fprintf(stderr, "clustersim: cannot create %s (%s); --resume will not find this "
+                            "sweep's pieces\n", dir, strerror(errno));
+    }
     struct sigaction sa = {0}, old;
     sa.sa_handler = on_sigint;
     sigaction(SIGINT, &sa, &old);
     cJSON *result = NULL;
     int rc = sweep_run(&rq, scs, (volatile int *)&interrupted, &result, &err);
     sigaction(SIGINT, &old, NULL);
+    if (rq.resume && !quiet && rc == 0)
+        fprintf(stderr, "sweep: %zu pieces resumed from %s, %zu computed\n", rq.resumed,
+                partial, rq.computed);
     status = 1;
     if (rc) {
         sim_error_print(&err);
@@ -371,6 +392,9 @@ static int cmd_sweep(int argc, char **argv)
         } else {
             rc = -1;
         }
+        /* sweep.csv and sweep.json are written: the pieces are no longer needed. */
+        if (rc == 0 && rq.partial && !interrupted)
+            remove(rq.partial);
         struct plot_list plots = {0};
         if (rc == 0 && !no_plots)
             rc = plot_sweep(dir, NULL, svg, &plots, &err);

@@ -3,6 +3,7 @@
  * the simulator keeps no shared state to lock, and a crash stays inside its piece. */
 #include "sim/jobs.h"
 #include "sim/error.h"
+#include "sim/mpi.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -91,27 +92,63 @@ int jobs_run(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), void *
     return jobs_run_with(n, jobs, work, ctx, results, err, NULL, NULL);
 }
 
+static int run_pieces(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), void *ctx,
+                      char **results, struct sim_error *err, void (*meanwhile)(void *mctx),
+                      void *mctx, void (*on_done)(size_t i, const char *text, void *dctx),
+                      void *dctx);
+
 int jobs_run_with(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), void *ctx,
                   char **results, struct sim_error *err, void (*meanwhile)(void *mctx),
                   void *mctx)
 {
     for (size_t i = 0; i < n; i++)
         results[i] = NULL;
-    if (jobs <= 1 || n == 0) {
+    return run_pieces(n, jobs, work, ctx, results, err, meanwhile, mctx, NULL, NULL);
+}
+
+int jobs_run_each(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), void *ctx,
+                  char **results, struct sim_error *err,
+                  void (*on_done)(size_t i, const char *text, void *dctx), void *dctx)
+{
+    return run_pieces(n, jobs, work, ctx, results, err, NULL, NULL, on_done, dctx);
+}
+
+static void free_all(size_t n, char **results)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(results[i]);
+        results[i] = NULL;
+    }
+}
+
+static int run_pieces(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), void *ctx,
+                      char **results, struct sim_error *err, void (*meanwhile)(void *mctx),
+                      void *mctx, void (*on_done)(size_t i, const char *text, void *dctx),
+                      void *dctx)
+{
+    /* Under mpirun with several ranks, the ranks take the place of the processes. */
+    if (mpi_active())
+        return mpi_jobs_run(n, work, ctx, results, err, meanwhile, mctx, on_done, dctx);
+    size_t ntodo = 0;
+    for (size_t i = 0; i < n; i++)
+        ntodo += results[i] == NULL;
+    if (jobs <= 1 || ntodo == 0) {
         if (meanwhile)
             meanwhile(mctx);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            if (results[i])
+                continue;
             if (!(results[i] = work(i, ctx))) {
-                for (size_t k = 0; k < i; k++) {
-                    free(results[k]);
-                    results[k] = NULL;
-                }
+                free_all(n, results);
                 return sim_fail_runtime(err, "piece %zu of %zu failed", i + 1, n);
             }
+            if (on_done)
+                on_done(i, results[i], dctx);
+        }
         return 0;
     }
-    if (jobs > n + (meanwhile != NULL))
-        jobs = (unsigned)n + (meanwhile != NULL);
+    if (jobs > ntodo + (meanwhile != NULL))
+        jobs = (unsigned)ntodo + (meanwhile != NULL);
     /* While the parent works, it is one of the `jobs` processes. */
     unsigned limit = meanwhile ? jobs - 1 : jobs;
     struct child *kids = sim_xcalloc(jobs, sizeof *kids);
@@ -119,8 +156,12 @@ int jobs_run_with(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), v
     size_t next = 0, done = 0;
     unsigned running = 0;
     int failed = 0;
-    while (done < n) {
+    while (done < ntodo) {
         while (!failed && running < limit && next < n) {
+            if (results[next]) {
+                next++;
+                continue;
+            }
             if (start_child(&kids[running], next, work, ctx) != 0) {
                 failed = 1;
                 sim_fail_runtime(err, "cannot start a process: %s", strerror(errno));
@@ -158,6 +199,8 @@ int jobs_run_with(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), v
             if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && ch->len > 0) {
                 ch->buf[ch->len] = '\0';
                 results[ch->index] = ch->buf;
+                if (on_done)
+                    on_done(ch->index, ch->buf, dctx);
             } else {
                 free(ch->buf);
                 if (!failed)
@@ -178,10 +221,7 @@ int jobs_run_with(size_t n, unsigned jobs, char *(*work)(size_t i, void *ctx), v
     free(kids);
     free(fds);
     if (failed) {
-        for (size_t i = 0; i < n; i++) {
-            free(results[i]);
-            results[i] = NULL;
-        }
+        free_all(n, results);
         return -1;
     }
     return 0;

@@ -7,6 +7,7 @@
 #include "sim/replicate.h"
 #include "sim/report.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,14 +163,124 @@ static void csv_number(FILE *f, double v)
         fprintf(f, "%.6g", v);
 }
 
-int sweep_run(const struct sweep_request *rq, struct scenario **scs, volatile int *stop,
+/* The partial file's first line: what the sweep is, so that --resume never mixes sweeps. */
+static char *partial_header(const struct sweep_request *rq, size_t n)
+{
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddStringToObject(h, "sweep", rq->file);
+    cJSON *sets = cJSON_AddArrayToObject(h, "sets");
+    for (size_t i = 0; i < rq->nsets; i++)
+        cJSON_AddItemToArray(sets, cJSON_CreateString(rq->sets[i]));
+    cJSON *params = cJSON_AddObjectToObject(h, "params");
+    for (size_t k = 0; k < rq->nparams; k++)
+        cJSON_AddItemToObject(params, rq->params[k].path,
+                              cJSON_CreateStringArray((const char *const *)rq->params[k].values,
+                                                      (int)rq->params[k].nvalues));
+    cJSON_AddNumberToObject(h, "replications", rq->replications);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)rq->seed);
+    cJSON_AddStringToObject(h, "seed", seed);
+    cJSON_AddNumberToObject(h, "pieces", (double)n);
+    char *text = cJSON_PrintUnformatted(h);
+    cJSON_Delete(h);
+    return text;
+}
+
+static void partial_line(FILE *f, size_t i, const char *text)
+{
+    fprintf(f, "{\"piece\":%zu,\"result\":%s}\n", i, text);
+    fflush(f);
+}
+
+/* Reads the pieces of an earlier run into texts[]; a line cut short by a kill is skipped. */
+static int partial_read(const char *path, const char *header, size_t n, char **texts,
+                        size_t *count, struct sim_error *err)
+{
+    *count = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0, first = 1;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (first) {
+            first = 0;
+            if (strcmp(line, header) != 0) {
+                rc = sim_fail(err, path, "belongs to another sweep (other scenario, parameters, "
+                                         "replications or seed); remove it or drop --resume");
+                break;
+            }
+            continue;
+        }
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *piece = cJSON_GetObjectItemCaseSensitive(o, "piece");
+        const cJSON *res = cJSON_GetObjectItemCaseSensitive(o, "result");
+        if (cJSON_IsNumber(piece) && piece->valuedouble >= 0 && piece->valuedouble < (double)n &&
+            cJSON_IsObject(res) && !texts[(size_t)piece->valuedouble]) {
+            texts[(size_t)piece->valuedouble] = cJSON_PrintUnformatted(res);
+            (*count)++;
+        }
+        cJSON_Delete(o);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+struct sweep_progress {
+    FILE *f;
+    size_t computed;
+};
+
+static void sweep_done(size_t i, const char *text, void *vp)
+{
+    struct sweep_progress *p = vp;
+    p->computed++;
+    /* An interrupted piece is not finished: a resumed sweep computes it again. */
+    cJSON *s = cJSON_Parse(text);
+    if (p->f && !cJSON_GetObjectItemCaseSensitive(s, "interrupted"))
+        partial_line(p->f, i, text);
+    cJSON_Delete(s);
+}
+
+int sweep_run(struct sweep_request *rq, struct scenario **scs, volatile int *stop,
               cJSON **result, struct sim_error *err)
 {
     size_t npoints = sweep_points(rq->params, rq->nparams);
     size_t reps = rq->replications, n = npoints * reps;
     struct sweep_ctx ctx = {.rq = rq, .scenarios = scs, .stop = stop};
     char **texts = sim_xcalloc(n, sizeof *texts);
-    if (jobs_run(n, rq->jobs, sweep_work, &ctx, texts, err)) {
+    struct sweep_progress prog = {0};
+    rq->resumed = rq->computed = 0;
+    if (rq->partial) {
+        char *header = partial_header(rq, n);
+        int rc = rq->resume ? partial_read(rq->partial, header, n, texts, &rq->resumed, err) : 0;
+        /* Rewritten from what was kept, so that a line cut short does not stay in the way. */
+        if (rc == 0 && !(prog.f = fopen(rq->partial, "w")))
+            rc = sim_fail_runtime(err, "cannot write %s: %s", rq->partial, strerror(errno));
+        if (rc == 0) {
+            fprintf(prog.f, "%s\n", header);
+            for (size_t i = 0; i < n; i++)
+                if (texts[i])
+                    partial_line(prog.f, i, texts[i]);
+        }
+        free(header);
+        if (rc) {
+            for (size_t i = 0; i < n; i++)
+                free(texts[i]);
+            free(texts);
+            return -1;
+        }
+    }
+    int jrc = jobs_run_each(n, rq->jobs, sweep_work, &ctx, texts, err, sweep_done, &prog);
+    rq->computed = prog.computed;
+    if (prog.f)
+        fclose(prog.f);
+    if (jrc) {
         free(texts);
         return -1;
     }

@@ -23,6 +23,12 @@ struct sweep_request {
     unsigned replications;
     unsigned jobs;
     uint64_t seed;
+    /* A file in the output folder where each finished piece (point x replication) is appended
+     * as it arrives, removed once the sweep completes; NULL for none. */
+    const char *partial;
+    int resume;             /* keep the pieces already in `partial` instead of starting over */
+    size_t resumed;         /* out: pieces taken from `partial` */
+    size_t computed;        /* out: pieces computed by this run */
 };
 
 /* PATH=V1,V2,... into *out (free with sweep_param_free). */
@@ -33,10 +39,13 @@ size_t sweep_points(const struct sweep_param *params, size_t nparams);
  * point (the first parameter varies slowest). */
 int sweep_load(const struct sweep_request *rq, const struct model_ops *const *registry,
                struct scenario ***out, struct sim_error *err);
-/* Runs every (point, replication); *result holds "params" and "points" (each an averaged
+/* Runs every (point, replication) (with rq->resume, only those missing from rq->partial); *result holds "params" and "points" (each an averaged
  * summary with "point", "figures" and, with replications, "ci95"). */
-int sweep_run(const struct sweep_request *rq, struct scenario **scs, volatile int *stop,
+int sweep_run(struct sweep_request *rq, struct scenario **scs, volatile int *stop,
               cJSON **result, struct sim_error *err);
+/* The partial file's name inside the output folder. */
+#define SWEEP_PARTIAL ".sweep.partial.jsonl"
+
 /* One row per point: the parameters, then the headline figures (and their ci95). */
 int sweep_write_csv(const cJSON *result, FILE *f);
 void sweep_print(const cJSON *result, FILE *out);
