@@ -99,14 +99,27 @@ static double error_fraction(const cJSON *s)
 int capacity_point(const struct capacity_request *rq, const struct model_ops *const *registry,
                    double value, cJSON *points, int *pass, struct sim_error *err)
 {
-    char assign[512];
+    char assign[512], dur[64], warm[64];
     snprintf(assign, sizeof assign, rq->integer ? "%s=%.0f" : "%s=%.10g", rq->vary, value);
-    const char **sets = sim_xcalloc(rq->nsets + 1, sizeof *sets);
+    const char **sets = sim_xcalloc(rq->nsets + 3, sizeof *sets);
+    size_t nsets = 0;
     for (size_t i = 0; i < rq->nsets; i++)
-        sets[i] = rq->sets[i];
-    sets[rq->nsets] = assign;
+        sets[nsets++] = rq->sets[i];
+    sets[nsets++] = assign;
+    double rate = value * rq->rate_per_unit;
+    if (rq->target_requests > 0 && rate > 0 && rq->base_duration > 0 &&
+        rq->target_requests / rate < rq->base_duration) {
+        /* At high load fewer seconds give as many requests: the precision of the figures
+         * depends on the requests counted, not on the simulated time. */
+        double d = fmax(rq->min_duration, rq->target_requests / rate);
+        double frac = rq->base_warmup / rq->base_duration;
+        snprintf(dur, sizeof dur, "duration=%.6g", d);
+        snprintf(warm, sizeof warm, "metrics.warmup=%.6g", d * frac);
+        sets[nsets++] = dur;
+        sets[nsets++] = warm;
+    }
     struct scenario *sc;
-    int rc = scenario_load(rq->file, sets, rq->nsets + 1, registry, &sc, err);
+    int rc = scenario_load(rq->file, sets, nsets, registry, &sc, err);
     free(sets);
     if (rc)
         return -1;

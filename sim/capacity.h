@@ -35,6 +35,12 @@ struct capacity_request {
     int has_seed;
     volatile int *stop;
     FILE *progress;          /* a line per point evaluated, or NULL */
+    /* Optional: shorten runs at high load to about this many requests (0: off). A run at
+     * value v offers v x rate_per_unit req/s; its duration becomes target / rate, within
+     * [min_duration, base_duration], and the warm-up keeps its share of the duration. */
+    double target_requests;
+    double rate_per_unit;    /* req/s per unit of the varied value */
+    double base_duration, base_warmup, min_duration; /* s */
 };
 
 /* Parses "p99=200ms" (also mean, p50, p90, p95, p999, max) into an SLO on latency_ms. */

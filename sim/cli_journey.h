@@ -18,6 +18,7 @@ struct journey_opts {
     struct slo slo;
     double max_errors;
     double tolerance;         /* relative precision of each capacity */
+    double target_requests;   /* shorten runs at high load to about this many requests */
     unsigned replications, jobs;
     uint64_t seed;
     int has_seed;
