@@ -150,6 +150,37 @@ START_TEST(test_cache_hot_replication)
 }
 END_TEST
 
+/* A sharded database names each hot key's shard and node: with half the requests on key 0
+ * (and no replicas, so node i is shard i), that node serves the most requests by far, about
+ * 0.5 + 0.5/4 of them against 0.125 for the others. */
+START_TEST(test_database_hot_keys)
+{
+    const char *text =
+        "{\"name\":\"celeb-db\",\"duration\":\"30s\",\"workload\":{\"rate\":400,"
+        "\"entry\":\"db\",\"keys\":{\"count\":1000,\"hot\":{\"keys\":1,\"share\":0.5}}},"
+        "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"shards\":4,\"workers\":64,"
+        "\"service\":\"1ms\",\"sharding\":{\"scheme\":\"ring\"}}]}";
+    cJSON *s = run_summary(text, 3);
+    const cJSON *db =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "components"), "db");
+    const cJSON *h0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(db, "hot_keys"), 0);
+    ck_assert_ptr_nonnull(h0);
+    ck_assert_double_eq(at(h0, "key", NULL, NULL, NULL), 0);
+    double node = at(h0, "node", NULL, NULL, NULL);
+    ck_assert_double_eq(at(h0, "shard", NULL, NULL, NULL), node);
+    const cJSON *per = cJSON_GetObjectItemCaseSensitive(db, "per_node");
+    int best = -1;
+    double most = -1;
+    for (int i = 0; i < cJSON_GetArraySize(per); i++) {
+        double r = at(cJSON_GetArrayItem(per, i), "requests", NULL, NULL, NULL);
+        if (r > most)
+            most = r, best = i;
+    }
+    ck_assert_int_eq(best, (int)node);
+    cJSON_Delete(s);
+}
+END_TEST
+
 /* Bad hot_keys objects are refused with their path. */
 START_TEST(test_cache_hot_validation)
 {
@@ -180,6 +211,7 @@ Suite *hotspots_suite(void)
     tcase_add_test(tc, test_bounded_load_cap);
     tcase_add_test(tc, test_cache_hot_replication);
     tcase_add_test(tc, test_cache_hot_validation);
+    tcase_add_test(tc, test_database_hot_keys);
     suite_add_tcase(s, tc);
     return s;
 }
