@@ -233,13 +233,15 @@ static int cmd_run(int argc, char **argv)
 static const char sweep_help[] =
     "usage: clustersim sweep SCENARIO.json --param PATH=V1,V2,... [--param ...]\n"
     "                        [--set PATH=VALUE]... [--replications R] [--jobs J]\n"
-    "                        [--seed N] [--out DIR] [--no-plots] [--quiet]\n"
+    "                        [--seed N] [--out DIR] [--no-plots] [--svg] [--quiet]\n"
     "\n"
     "Runs the cross product of the parameter values (the first varies slowest), each point\n"
     "with R replications (seeds seed..seed+R-1, the same at every point), in J processes.\n"
     "Writes sweep.csv (one row per point: the parameters, then throughput, latency mean,\n"
     "p50, p99, p99.9, rejected and failed fractions, with 95% half-widths when R > 1) and\n"
-    "sweep.json into DIR (default out/<name>-sweep/). Every point is validated first.\n"
+    "sweep.json into DIR (default out/<name>-sweep/), with plots of each figure against the\n"
+    "first parameter (PNG, or SVG with --svg; none with --no-plots) and report.html. Every\n"
+    "point is validated first.\n"
     "\n"
     "example: clustersim sweep scenarios/mm1.json --param workload.rate=50,70,90 "
     "--replications 5\n";
@@ -250,7 +252,7 @@ static int cmd_sweep(int argc, char **argv)
     const char *sets[MAX_SETS];
     struct sweep_request rq = {.sets = sets, .params = params, .replications = 1};
     const char *out = NULL;
-    int quiet = 0, has_seed = 0, status = 2;
+    int quiet = 0, has_seed = 0, status = 2, no_plots = 0, svg = 0;
     uint64_t v;
     struct sim_error err = {0};
     for (int i = 2; i < argc; i++) {
@@ -305,7 +307,9 @@ static int cmd_sweep(int argc, char **argv)
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
         } else if (strcmp(a, "--no-plots") == 0) {
-            /* Sweep plots are drawn by the plot driver when it is present. */
+            no_plots = 1;
+        } else if (strcmp(a, "--svg") == 0) {
+            svg = 1;
         } else if (a[0] == '-' && a[1]) {
             usage_error("sweep", "unknown option '%s'", a);
             goto done;
@@ -367,6 +371,11 @@ static int cmd_sweep(int argc, char **argv)
         } else {
             rc = -1;
         }
+        struct plot_list plots = {0};
+        if (rc == 0 && !no_plots)
+            rc = plot_sweep(dir, NULL, svg, &plots, &err);
+        if (rc == 0)
+            rc = html_sweep(dir, result, no_plots ? NULL : &plots, &err);
         if (rc) {
             sim_error_print(&err);
         } else {

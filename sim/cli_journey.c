@@ -373,7 +373,7 @@ static const char journey_help[] =
     "default 2, meet the objectives) is then found by bisection to 10%, and the\n"
     "back-of-envelope estimate names its bottleneck. Writes journey.csv, capacity.csv,\n"
     "keymove.csv, journey.json, the plots and report.html into DIR (default out/journey),\n"
-    "Runs at high load are shortened to about 300000 requests each (never past the\n"
+    "Runs at high load are shortened to about 200000 requests each (never past the\n"
     "scenario's duration; the warm-up keeps its share), since precision follows the number\n"
     "of requests, not the simulated time.\n"
     "and the last stage's run at its capacity into DIR/final.\n"
@@ -396,7 +396,7 @@ int cli_journey(int argc, char **argv, volatile int *stop)
     struct journey_opts o = {.dir = "scenarios/journey", .out = "out/journey", .sets = sets,
                              .users_from = 1000, .users_to = 1e7, .points = 9,
                              .max_errors = 0.01, .tolerance = 0.1, .replications = 2,
-                             .target_requests = 300000,
+                             .target_requests = 200000,
                              .stop = stop, .progress = stdout};
     struct sim_error err = {0};
     int dir_given = 0;

@@ -1082,3 +1082,136 @@ int html_journey(const char *dir, const cJSON *journey, const struct plot_list *
     }
     return outset_commit(&o, err);
 }
+
+/* ---- sweep ------------------------------------------------------------------------------- */
+
+/* The sweep table's figures: key in a point's "figures", its "ci95" key (NULL: none), heading,
+ * and whether it is a fraction shown in percent. */
+static const struct {
+    const char *key;
+    const char *ci;
+    const char *heading;
+    int percent;
+} sweep_cols[] = {
+    {"throughput_rps", "throughput_rps", "throughput (req/s)", 0},
+    {"mean_ms", "latency_ms.mean", "mean (ms)", 0},
+    {"p50_ms", "latency_ms.p50", "p50 (ms)", 0},
+    {"p99_ms", "latency_ms.p99", "p99 (ms)", 0},
+    {"p999_ms", NULL, "p99.9 (ms)", 0},
+    {"rejected_frac", NULL, "rejected", 1},
+    {"failed_frac", NULL, "failed or timed out", 1},
+};
+
+static void put_sweep_table(FILE *f, const cJSON *result)
+{
+    const cJSON *params = get(result, "params"), *points = get(result, "points");
+    int reps = (int)num(result, "replications");
+    fputs("<h2>Points</h2>\n<div class=\"scroll\"><table>\n<thead><tr>", f);
+    for (const cJSON *p = params ? params->child : NULL; p; p = p->next) {
+        fputs("<th class=\"l\">", f);
+        put_escaped(f, cJSON_IsString(p) ? p->valuestring : "");
+        fputs("</th>", f);
+    }
+    for (size_t k = 0; k < sizeof sweep_cols / sizeof sweep_cols[0]; k++)
+        fprintf(f, "<th>%s</th>", sweep_cols[k].heading);
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (const cJSON *pt = points ? points->child : NULL; pt; pt = pt->next) {
+        const cJSON *values = get(pt, "point"), *fig = get(pt, "figures");
+        const cJSON *ci = get(pt, "ci95");
+        fputs("<tr>", f);
+        for (const cJSON *p = params ? params->child : NULL; p; p = p->next) {
+            const cJSON *v = cJSON_IsString(p) ? get(values, p->valuestring) : NULL;
+            fputs("<td class=\"l\">", f);
+            if (cJSON_IsString(v))
+                put_escaped(f, v->valuestring);
+            else
+                fputs("&ndash;", f);
+            fputs("</td>", f);
+        }
+        for (size_t k = 0; k < sizeof sweep_cols / sizeof sweep_cols[0]; k++) {
+            double v = num(fig, sweep_cols[k].key);
+            fputs("<td>", f);
+            if (sweep_cols[k].percent)
+                put_percent(f, v);
+            else
+                put_num(f, v);
+            double h = sweep_cols[k].ci ? num(ci, sweep_cols[k].ci) : NAN;
+            if (reps > 1 && isfinite(v) && isfinite(h)) {
+                fputs(" &plusmn; ", f);
+                put_num(f, h);
+            }
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table></div>\n", f);
+    if (reps > 1)
+        fprintf(f,
+                "<p class=\"note\">Each figure is the mean over %d replications (seeds seed to "
+                "seed + %d, the same at every point), &plusmn; the half-width of its 95%% "
+                "confidence interval. The fractions are of the arrived requests.</p>\n",
+                reps, reps - 1);
+    else
+        fputs("<p class=\"note\">One run per point, so no confidence interval: run with "
+              "--replications R for them. The fractions are of the arrived requests.</p>\n",
+              f);
+}
+
+int html_sweep(const char *dir, const cJSON *result, const struct plot_list *plots,
+               struct sim_error *err)
+{
+    const cJSON *name = get(result, "scenario"), *params = get(result, "params");
+    const cJSON *points = get(result, "points");
+    const char *title = cJSON_IsString(name) ? name->valuestring : "sweep";
+    struct outset o;
+    if (outset_open(&o, dir, err))
+        return -1;
+    FILE *f = outset_file(&o, "report.html");
+    if (f) {
+        fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+              "<title>",
+              f);
+        put_escaped(f, title);
+        fprintf(f, " &middot; clustersim sweep</title>\n<style>%s</style>\n</head>\n<body>\n"
+                   "<main>\n<h1>",
+                css);
+        put_escaped(f, title);
+        fputs(": sweep</h1>\n<p class=\"meta\">", f);
+        int np = cJSON_IsArray(points) ? cJSON_GetArraySize(points) : 0;
+        put_count(f, np);
+        fprintf(f, " point%s over ", np == 1 ? "" : "s");
+        int first = 1;
+        for (const cJSON *p = params ? params->child : NULL; p; p = p->next, first = 0) {
+            fputs(first ? "" : " &times; ", f);
+            fputs("<b>", f);
+            put_escaped(f, cJSON_IsString(p) ? p->valuestring : "");
+            fputs("</b>", f);
+        }
+        fputs(" &middot; replications ", f);
+        put_count(f, num(result, "replications"));
+        fputs(" &middot; seed ", f);
+        put_count(f, num(result, "seed"));
+        fputs("</p>\n", f);
+        put_sweep_table(f, result);
+        if (plots && (plots->n > 0 || plots->no_gnuplot)) {
+            fputs("<h2>Plots</h2>\n", f);
+            if (plots->n == 0)
+                fputs("<p class=\"note\">No plots: gnuplot or the plot templates were not found "
+                      "when this report was written. The data are in sweep.csv next to "
+                      "it.</p>\n",
+                      f);
+            else
+                fputs("<p class=\"note\">Each figure against the first parameter, one line per "
+                      "combination of the others.</p>\n",
+                      f);
+            for (size_t i = 0; i < plots->n; i++)
+                put_plot(f, dir, &plots->files[i]);
+        }
+        fputs("<footer>Written by clustersim sweep. The figures come from sweep.json; the "
+              "plots from sweep.csv in the same folder.</footer>\n</main>\n</body>\n</html>\n",
+              f);
+        outset_close_file(&o);
+    }
+    return outset_commit(&o, err);
+}

@@ -31,4 +31,13 @@ int html_report(const char *dir, const cJSON *summary, const char *scenario_text
 int html_journey(const char *dir, const cJSON *journey, const struct plot_list *plots,
                  struct sim_error *err);
 
+/* Writes dir/report.html for a sweep (clustersim sweep) atomically: the parameters, a table of
+ * the points (parameter values, then throughput, latency mean, p50, p99 and p99.9, rejected
+ * and failed fractions, each ± its 95% half-width when the sweep has replications) and the
+ * plots in plots (images in dir, as from plot_sweep; NULL: no plot section). result is the
+ * object of sweep.json (sweep_run). Returns 0, or -1 with err (exit status 1) when the page
+ * cannot be written. */
+int html_sweep(const char *dir, const cJSON *result, const struct plot_list *plots,
+               struct sim_error *err);
+
 #endif

@@ -60,6 +60,16 @@ struct plot_set {
 static const struct plot_set run_set = {defs, PLOT_MAX};
 static const struct plot_set journey_set = {journey_defs, JOURNEY_PLOTS};
 
+/* The plots of a sweep (clustersim sweep): each headline figure against the first parameter. */
+static const struct plot_def sweep_defs[] = {
+    {"sweep_throughput", "Throughput against the first parameter", "sweep.csv", NULL},
+    {"sweep_latency", "Latency (mean, p50, p99, p99.9) against the first parameter", "sweep.csv",
+     NULL},
+    {"sweep_errors", "Rejected and failed fractions against the first parameter", "sweep.csv",
+     NULL},
+};
+static const struct plot_set sweep_set = {sweep_defs, sizeof sweep_defs / sizeof sweep_defs[0]};
+
 static int is_file(const char *path, int exec)
 {
     struct stat st;
@@ -570,6 +580,61 @@ int plot_journey(const char *dir, const char *plots_dir, int svg, struct plot_li
     return rc;
 }
 
+/* How the templates draw the first parameter's axis: "category" when a value is not a plain
+ * number (a duration such as 10ms, a name), "log" when all are positive and span more than a
+ * decade, else "linear". */
+static const char *sweep_xmode(const cJSON *points, const char *first)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (const cJSON *pt = points ? points->child : NULL; pt; pt = pt->next) {
+        const cJSON *v =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pt, "point"), first);
+        if (!cJSON_IsString(v))
+            return "category";
+        char *end;
+        double x = strtod(v->valuestring, &end);
+        if (end == v->valuestring || *end || !isfinite(x))
+            return "category";
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    return lo > 0 && hi > 10 * lo ? "log" : "linear";
+}
+
+int plot_sweep(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+               struct sim_error *err)
+{
+    const char *gnuplot;
+    char *absdir, *abstpl;
+    if (!plot_begin(&sweep_set, dir, plots_dir, list, &gnuplot, &absdir, &abstpl))
+        return 0;
+    /* The layout of sweep.csv comes from sweep.json: without it there is nothing to draw. */
+    cJSON *sw = read_json(absdir, "sweep.json");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(sw, "params");
+    const cJSON *reps = cJSON_GetObjectItemCaseSensitive(sw, "replications");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(sw, "scenario");
+    int np = cJSON_IsArray(params) ? cJSON_GetArraySize(params) : 0;
+    int rc = 0;
+    if (np == 0 || !cJSON_IsString(params->child)) {
+        list->skipped = sweep_set.n;
+        for (size_t i = 0; i < sweep_set.n; i++)
+            remove_stale(absdir, &sweep_set.defs[i], NULL);
+    } else {
+        char nparams[16], name[256];
+        snprintf(nparams, sizeof nparams, "%d", np);
+        snprintf(name, sizeof name, "%s", cJSON_IsString(sc) ? sc->valuestring : "");
+        const char *ci = cJSON_IsNumber(reps) && reps->valuedouble > 1 ? "1" : "0";
+        const char *xmode = sweep_xmode(cJSON_GetObjectItemCaseSensitive(sw, "points"),
+                                        params->child->valuestring);
+        const char *const args[] = {name, nparams, ci, xmode, NULL};
+        rc = draw_set(&sweep_set, absdir, abstpl, gnuplot, svg ? "svg" : "png", args, list, err);
+    }
+    cJSON_Delete(sw);
+    free(absdir);
+    free(abstpl);
+    return rc;
+}
+
 static void list_existing(const struct plot_set *set, const char *dir, struct plot_list *list)
 {
     memset(list, 0, sizeof *list);
@@ -594,4 +659,9 @@ void plot_list_existing(const char *dir, struct plot_list *list)
 void plot_journey_existing(const char *dir, struct plot_list *list)
 {
     list_existing(&journey_set, dir, list);
+}
+
+void plot_sweep_existing(const char *dir, struct plot_list *list)
+{
+    list_existing(&sweep_set, dir, list);
 }

@@ -71,6 +71,19 @@ int plot_journey(const char *dir, const char *plots_dir, int svg, struct plot_li
 /* Fills list with the journey plot files present in dir, as plot_list_existing does for a run. */
 void plot_journey_existing(const char *dir, struct plot_list *list);
 
+/* Draws the plots of a sweep's output folder dir (clustersim sweep) into dir, PNG or SVG, from
+ * sweep.csv, each headline figure against the first parameter with one line per combination
+ * of the others: sweep_throughput, sweep_latency (mean, p50, p99, p99.9) and sweep_errors
+ * (rejected and failed fractions), with 95% error bars when the sweep has replications. The
+ * layout (parameters, replications) comes from dir/sweep.json; the x axis is logarithmic when
+ * the first parameter's values are positive numbers spanning more than a decade, and a row of
+ * categories when one is not a plain number. Templates, list, stale images, warnings and the
+ * return value as for plot_run_list; the template folder must hold sweep_throughput.gp. */
+int plot_sweep(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+               struct sim_error *err);
+/* Fills list with the sweep plot files present in dir. */
+void plot_sweep_existing(const char *dir, struct plot_list *list);
+
 /* The template folder found by the lookup above, or NULL (static storage). */
 const char *plot_templates_dir(void);
 /* The full path of gnuplot found in $PATH, or NULL (static storage). */

@@ -1141,7 +1141,10 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
             return -1;
         if (!(sc->interval > 0))
             return sim_fail(err, "metrics.interval", "must be above 0");
-        if ((m = member(v, "warmup")) && get_duration(m, "metrics.warmup", &sc->warmup, err))
+        m = member(v, "warmup");
+        if (cJSON_IsString(m) && strcmp(m->valuestring, "auto") == 0)
+            sc->warmup_auto = 1; /* everything counts during the run; trimmed at the end */
+        else if (m && get_duration(m, "metrics.warmup", &sc->warmup, err))
             return -1;
         if (sc->warmup >= sc->duration)
             return sim_fail(err, "metrics.warmup", "must be shorter than the duration");

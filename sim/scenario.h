@@ -108,6 +108,7 @@ struct scenario {
     double duration;      /* s */
     double interval;      /* s */
     double warmup;        /* s */
+    int warmup_auto;      /* "warmup": "auto": detected after the run by MSER-5 */
     uint64_t key_sample;
     struct workload wl;
     struct region_set regions; /* "regions" and workload.regions */

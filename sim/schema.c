@@ -337,7 +337,12 @@ cJSON *schema_build(const struct model_ops *const *registry, const struct param_
     cJSON *metrics = typed("object");
     cJSON *mp = cJSON_AddObjectToObject(metrics, "properties");
     cJSON_AddItemToObject(mp, "interval", ref("duration"));
-    cJSON_AddItemToObject(mp, "warmup", ref("duration"));
+    cJSON *warm = cJSON_AddObjectToObject(mp, "warmup");
+    cJSON *warm_any = cJSON_AddArrayToObject(warm, "oneOf");
+    cJSON_AddItemToArray(warm_any, ref("duration"));
+    cJSON *warm_auto = cJSON_CreateObject();
+    cJSON_AddStringToObject(warm_auto, "const", "auto");
+    cJSON_AddItemToArray(warm_any, warm_auto);
     cJSON *ks = typed("integer");
     cJSON_AddNumberToObject(ks, "minimum", 1);
     cJSON_AddItemToObject(mp, "key_sample", ks);

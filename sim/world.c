@@ -2,6 +2,7 @@
  * arrivals, dispatches events to models, handles timeouts, metrics ticks and scenario events,
  * and keeps the end-to-end statistics. */
 #include "sim/world.h"
+#include "sim/mser.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -264,6 +265,7 @@ static void on_client_reply(struct world *w, struct request *req)
         break;
     case REQ_TIMEOUT:
         w->int_failed++;
+        w->int_timed_out++;
         w->timed_out += req->counted;
         break;
     default:
@@ -334,6 +336,77 @@ static void schedule_tick(struct world *w, double t)
     evq_push(&w->sim.q, &ev);
 }
 
+/* Intervals whose latency histograms are kept for the trim: MSER-5 never cuts past half the
+ * run, and memory stays bounded (58 KiB each) however long the run. */
+#define AUTOWARM_MAX_HISTS 512
+
+static void autowarm_record(struct world *w)
+{
+    struct autowarm *a = &w->autowarm;
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 256;
+        double **cols[] = {&a->lat_sum, &a->lat_count, &a->arrived, &a->completed,
+                           &a->rejected, &a->failed, &a->timed_out};
+        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+            *cols[i] = sim_xrealloc(*cols[i], a->cap * sizeof **cols[i]);
+    }
+    a->lat_sum[a->n] = w->int_latency.sum_s;
+    a->lat_count[a->n] = (double)hist_count(&w->int_latency);
+    a->arrived[a->n] = (double)w->int_offered;
+    a->completed[a->n] = (double)w->int_completed;
+    a->rejected[a->n] = (double)w->int_rejected;
+    a->failed[a->n] = (double)(w->int_failed - w->int_timed_out);
+    a->timed_out[a->n] = (double)w->int_timed_out;
+    size_t limit = (size_t)ceil(w->sc->duration / w->sc->interval / 2) + 1;
+    if (a->kept < AUTOWARM_MAX_HISTS && a->n < limit) {
+        if (!a->hists)
+            a->hists = sim_xcalloc(AUTOWARM_MAX_HISTS, sizeof *a->hists);
+        hist_init(&a->hists[a->kept]);
+        hist_merge(&a->hists[a->kept], &w->int_latency);
+        a->kept++;
+    }
+    a->n++;
+}
+
+/* After the run: find the warm-up with MSER-5 on the intervals' mean latencies, then take the
+ * dropped intervals out of the end-to-end figures: the latency histogram (the kept interval
+ * histograms are subtracted) and the request counts. Per-op and per-component figures still
+ * count from the start. Intervals are by completion time for latencies and outcomes, by
+ * arrival for arrivals. */
+static void autowarm_apply(struct world *w)
+{
+    struct autowarm *a = &w->autowarm;
+    size_t cut = mser5(a->lat_sum, a->lat_count, a->n, &a->statistic);
+    if (cut > a->kept)
+        cut = a->kept; /* only what was kept can be taken out */
+    a->cut = cut;
+    a->detected = fmin((double)cut * w->sc->interval, w->sim.now);
+    for (size_t i = 0; i < cut; i++) {
+        struct hist *h = &a->hists[i];
+        for (size_t b = 0; b < HIST_BUCKETS; b++)
+            w->latency.counts[b] -= h->counts[b];
+        w->latency.total -= h->total;
+        w->latency.sum_s -= h->sum_s;
+        w->arrived -= (uint64_t)a->arrived[i];
+        w->completed -= (uint64_t)a->completed[i];
+        w->rejected -= (uint64_t)a->rejected[i];
+        w->failed -= (uint64_t)a->failed[i];
+        w->timed_out -= (uint64_t)a->timed_out[i];
+    }
+    /* The exact minimum and maximum of what is left: the edges of its lowest and highest
+     * occupied buckets, clamped to the run's own extremes. */
+    if (cut > 0 && w->latency.total > 0) {
+        size_t lo = 0, hi = HIST_BUCKETS - 1;
+        while (lo < HIST_BUCKETS && w->latency.counts[lo] == 0)
+            lo++;
+        while (hi > 0 && w->latency.counts[hi] == 0)
+            hi--;
+        uint64_t lo_ns = hist_bucket_lo(lo), hi_ns = hist_bucket_lo(hi) + hist_bucket_width(hi) - 1;
+        w->latency.min_ns = lo_ns > w->latency.min_ns ? lo_ns : w->latency.min_ns;
+        w->latency.max_ns = hi_ns < w->latency.max_ns ? hi_ns : w->latency.max_ns;
+    }
+}
+
 static void on_tick(struct world *w)
 {
     /* Rows end at the multiples of the interval and at the duration, so the last one may be
@@ -366,7 +439,10 @@ static void on_tick(struct world *w)
     SIM_ASSERT(k == w->series.ncols);
     series_append(&w->series, row);
     free(row);
+    if (w->sc->warmup_auto)
+        autowarm_record(w);
     w->int_offered = w->int_completed = w->int_rejected = w->int_failed = 0;
+    w->int_timed_out = 0;
     hist_reset(&w->int_latency);
     double next = w->sc->interval * (double)(++w->series_row + 1);
     if (now < end - tol)
@@ -655,6 +731,17 @@ void world_free(struct world *w)
         hist_free(&w->ops[i].latency);
     free(w->ops);
     series_free(&w->series);
+    struct autowarm *a = &w->autowarm;
+    for (size_t i = 0; i < a->kept; i++)
+        hist_free(&a->hists[i]);
+    free(a->hists);
+    free(a->lat_sum);
+    free(a->lat_count);
+    free(a->arrived);
+    free(a->completed);
+    free(a->rejected);
+    free(a->failed);
+    free(a->timed_out);
     sim_free(&w->sim);
     free(w);
 }
@@ -706,6 +793,8 @@ int world_run(struct world *w, volatile int *stop,
         }
     }
     w->wall_s = wall_now() - start;
+    if (sc->warmup_auto && !w->interrupted)
+        autowarm_apply(w);
     if (w->interrupted == 2)
         return sim_fail_runtime(err, "the run stopped: a topology event could not be applied");
     return 0;

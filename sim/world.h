@@ -85,6 +85,19 @@ struct world {
     struct series series;
     size_t series_row;
 
+    /* "warmup": "auto": what each interval saw, to trim the warm-up MSER-5 finds. */
+    struct autowarm {
+        size_t n, cap;
+        double *lat_sum, *lat_count;      /* completions' latency, by interval */
+        double *arrived, *completed, *rejected, *failed, *timed_out;
+        struct hist *hists;               /* latencies of the first `kept` intervals */
+        size_t kept;
+        double detected;                  /* s; the warm-up found */
+        double statistic;
+        size_t cut;                       /* intervals dropped */
+    } autowarm;
+    uint64_t int_timed_out;
+
     int interrupted;
     double wall_s;
 };

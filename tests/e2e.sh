@@ -86,6 +86,11 @@ status_is 2 "validate invalid" "$BIN" validate "$T/bad.json"
 status_is 2 "bad --set" "$BIN" run scenarios/mm1.json --out "$T/d" --set components.server.workers=0
 check "bad --set names --set" grep -q -- "--set: components\[0\].workers" "$T/err"
 
+# "warmup": "auto": MSER-5 picks the warm-up and the summary says so.
+printf '{"name":"aw","duration":"600s","metrics":{"interval":"2s","warmup":"auto"},"workload":{"rate":90,"entry":"s"},"components":[{"id":"s","type":"service","service":{"dist":"exp","mean":"10ms"}}]}\n' > "$T/aw.json"
+status_is 0 "run with warmup auto" "$BIN" run "$T/aw.json" --no-plots --quiet --out "$T/aw"
+check "warmup_auto in summary" grep -q '"intervals_dropped"' "$T/aw/summary.json"
+
 # Replications: means with 95% half-widths; the same seeds give the same means.
 status_is 0 "run with replications" "$BIN" run scenarios/mm1.json --out "$T/r" --quiet --set duration=200s --replications 4 --jobs 2
 check "replications in summary" grep -q '"replications":	4' "$T/r/summary.json"
