@@ -37,11 +37,14 @@ struct cache_cfg {
     double flush_after; /* s; write-back: a dirty entry is flushed this long after its first
                            unflushed write */
     const cJSON *sharding_json;
+    const cJSON *hot_json;
     int placement; /* enum cache_placement */
     int coalesce;  /* concurrent misses for a key share one backend call */
     /* Resolved by the parse hook. */
     int64_t backend; /* component index, or -1 for none */
     struct sharding_cfg sharding;
+    uint64_t hot_keys;     /* keys 0 .. hot_keys-1 are replicated for reads; 0 = none */
+    uint32_t hot_replicas; /* nodes that hold each of them */
 };
 
 /* A write-back flush that is due: the key and the start of its dirty period. */
@@ -73,7 +76,9 @@ struct cache {
     struct placement *place; /* over `active` nodes */
     uint32_t gen;            /* placement generation: changes at every scale */
     uint32_t rf;             /* replication factor */
+    uint32_t hot_rr;         /* round robin of hot key reads over their replicas */
     struct comp *backend;    /* NULL: the cache is the store of record */
+    const struct cache_cfg *cfg;
     int op_read, op_write;   /* workload op indexes, -1 when absent */
     double warmup;           /* s */
     /* Sidecar: per caller component (the client is the last slot) and caller node, the
@@ -125,6 +130,11 @@ static const struct param_spec cache_params[] = {
      "placement of keys over the nodes (default {\"scheme\": \"modulo\"}); replication_factor "
      "N writes to N nodes, reads and fills use the first working one",
      NULL, 0},
+    {"hot_keys", PT_JSON, offsetof(struct cache_cfg, hot_json), 0, 0, NULL,
+     "{\"keys\": K, \"replicas\": R}: the K hottest keys (0 .. K-1, the workload's most "
+     "popular and its keys.hot) live on the key's next R distinct nodes; reads spread over "
+     "them in turn, writes reach all (default: none)",
+     NULL, 0},
     {"placement", PT_ENUM, offsetof(struct cache_cfg, placement), 0, 0, "\"shared\"",
      "shared: one cluster for all callers; sidecar: a private instance for every node of each "
      "caller",
@@ -136,6 +146,40 @@ static const struct param_spec cache_params[] = {
 };
 
 /* ---- configuration --------------------------------------------------------------------- */
+
+/* "hot_keys": {"keys": K, "replicas": R}: hot key replication against a celebrity key. */
+static int parse_hot(struct cache_cfg *cfg, const char *cpath, struct sim_error *err)
+{
+    char path[300], sub[300];
+    const cJSON *h = cfg->hot_json;
+    if (!h)
+        return 0;
+    path_member(path, sizeof path, cpath, "hot_keys");
+    if (!cJSON_IsObject(h))
+        return sim_fail(err, path, "must be an object such as {\"keys\": 1, \"replicas\": 4}");
+    if (cfg->placement == CP_SIDECAR)
+        return sim_fail(err, path, "a sidecar cache is private to its caller node: it has no "
+                                   "nodes to replicate hot keys over");
+    for (const cJSON *m = h->child; m; m = m->next)
+        if (strcmp(m->string, "keys") != 0 && strcmp(m->string, "replicas") != 0)
+            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
+                            "unknown field \"%s\" (hot_keys has \"keys\" and \"replicas\")",
+                            m->string);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "keys");
+    path_member(sub, sizeof sub, path, "keys");
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 1 ||
+        v->valuedouble > 1e15)
+        return sim_fail(err, sub, "must be a whole number from 1 to 1e15 (the hottest keys "
+                                  "are 0 .. keys-1)");
+    cfg->hot_keys = (uint64_t)v->valuedouble;
+    v = cJSON_GetObjectItemCaseSensitive(h, "replicas");
+    path_member(sub, sizeof sub, path, "replicas");
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 1 ||
+        v->valuedouble > 16)
+        return sim_fail(err, sub, "must be a whole number from 1 to 16");
+    cfg->hot_replicas = (uint32_t)v->valuedouble;
+    return 0;
+}
 
 static int cache_parse(struct comp_spec *cs, const cJSON *obj, const struct scenario *sc,
                        struct sim_error *err)
@@ -161,8 +205,10 @@ static int cache_parse(struct comp_spec *cs, const cJSON *obj, const struct scen
             return sim_fail(err, path_member(path, sizeof path, cs->path, "sharding"),
                             "a sidecar cache is private to its caller node: it has no sharding");
     }
-    return sharding_parse(cfg->sharding_json, path_member(path, sizeof path, cs->path, "sharding"),
-                          &cfg->sharding, err);
+    if (sharding_parse(cfg->sharding_json, path_member(path, sizeof path, cs->path, "sharding"),
+                       &cfg->sharding, err))
+        return -1;
+    return parse_hot(cfg, cs->path, err);
 }
 
 /* Placement and hits depend on keys; nothing depends on clients. */
@@ -301,9 +347,28 @@ static uint32_t owners_in(const struct placement *p, uint32_t n, uint32_t rf, ui
     return (uint32_t)placement_lookup_n(p, h, out, rf < n ? rf : n);
 }
 
+/* Copies of a key: the replication factor, or more for a replicated hot key. */
+static uint32_t key_rf(const struct cache *k, uint64_t key)
+{
+    const struct cache_cfg *cfg = k->cfg;
+    if (key < cfg->hot_keys && cfg->hot_replicas > k->rf)
+        return cfg->hot_replicas;
+    return k->rf;
+}
+
 static uint32_t owners(const struct cache *k, uint64_t key, uint32_t *out)
 {
-    return owners_in(k->place, k->active, k->rf, key, out);
+    return owners_in(k->place, k->active, key_rf(k, key), key, out);
+}
+
+static int is_owner(const struct cache *k, uint32_t node, uint64_t key)
+{
+    uint32_t own[16];
+    uint32_t n = owners(k, key, own);
+    for (uint32_t i = 0; i < n; i++)
+        if (own[i] == node)
+            return 1;
+    return 0;
 }
 
 /* The copies a write reaches from the node that handles it: the key's owners, or for a
@@ -323,11 +388,17 @@ static int node_is_up(const struct cache *k, uint32_t node)
 }
 
 /* Where a request for the key goes: the first working owner, else the primary (which then
- * refuses it as failed). */
-static uint32_t route(const struct cache *k, uint64_t key)
+ * refuses it as failed). Reads of a replicated hot key take its working owners in turn. */
+static uint32_t route(struct cache *k, uint64_t key, int read)
 {
     uint32_t own[16];
     uint32_t n = owners(k, key, own);
+    if (read && key < k->cfg->hot_keys && n > 1) {
+        uint32_t start = k->hot_rr++ % n;
+        for (uint32_t i = 0; i < n; i++)
+            if (node_is_up(k, own[(start + i) % n]))
+                return own[(start + i) % n];
+    }
     for (uint32_t i = 0; i < n; i++)
         if (node_is_up(k, own[i]))
             return own[i];
@@ -386,7 +457,7 @@ static int dirty_at(const struct cache *k, uint32_t node, uint64_t key)
  * its flush. */
 static int dirty_elsewhere(const struct cache *k, uint32_t node, uint64_t key)
 {
-    if (k->rf == 1)
+    if (key_rf(k, key) == 1)
         return 0;
     uint32_t own[16];
     uint32_t n = owners(k, key, own);
@@ -509,6 +580,7 @@ static int cache_start(struct comp *c, struct sim *sim)
     k->warmup = world_warmup(w);
     k->backend = cfg->backend >= 0 ? &w->comps[cfg->backend] : NULL;
     k->rf = cfg->sharding.replication_factor;
+    k->cfg = cfg;
     k->instant = cfg->st.workers < 0 && cfg->service.kind == DIST_CONST && cfg->service.p[0] == 0;
     station_init(&k->st, c, &cfg->st, &cfg->service, 0, EV_CACHE_DONE, sim->now);
     if (cfg->placement == CP_SIDECAR) {
@@ -612,7 +684,7 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
     /* The key decides the node, whatever node the caller named. */
     f->node = cfg->placement == CP_SIDECAR ? sidecar_instance(c, sim, req)
               : k->active == 1             ? 0
-                                           : route(k, req->key);
+                                           : route(k, req->key, req->op == k->op_read);
     enum station_result r = k->instant ? station_enter(&k->st, f->node, req)
                                        : station_arrive(&k->st, sim, f->node, req);
     switch (r) {
@@ -654,7 +726,7 @@ static int still_owner(const struct cache *k, const struct frame *f, uint64_t ke
 {
     if (f->aux == k->gen)
         return 1;
-    return f->node < k->active && route(k, key) == f->node;
+    return f->node < k->active && is_owner(k, f->node, key);
 }
 
 static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
@@ -767,7 +839,7 @@ static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
         evict_foreach(&k->nodes[j].store, collect, &held);
         for (size_t i = 0; i < held.n; i++) {
             uint32_t own[16];
-            uint32_t n = owners_in(np, n_new, k->rf, held.key[i], own), m = 0;
+            uint32_t n = owners_in(np, n_new, key_rf(k, held.key[i]), held.key[i], own), m = 0;
             while (m < n && own[m] != j)
                 m++;
             if (m < n)
@@ -914,6 +986,28 @@ static void cache_node_stats(struct comp *c, struct sim *sim, uint32_t node, str
     out->keys = evict_size(&k->nodes[node].store);
 }
 
+/* Where the workload's hottest keys live now: the node that serves them (all their nodes
+ * when they are replicated) and the requests the workload made for them. */
+static void report_hot(const struct cache *k, const struct hotkeys *hot, cJSON *arr)
+{
+    struct hotkey top[WORLD_HOT_REPORTED];
+    size_t n = hotkeys_top(hot, top, WORLD_HOT_REPORTED);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t own[16];
+        uint32_t m = owners(k, top[i].key, own);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "key", (double)top[i].key);
+        cJSON_AddNumberToObject(o, "node", own[0]);
+        if (m > 1) {
+            cJSON *nodes = cJSON_AddArrayToObject(o, "nodes");
+            for (uint32_t j = 0; j < m; j++)
+                cJSON_AddItemToArray(nodes, cJSON_CreateNumber(own[j]));
+        }
+        cJSON_AddNumberToObject(o, "requests", (double)top[i].count);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
 static void cache_report(struct comp *c, struct sim *sim, cJSON *out)
 {
     struct cache *k = c->state;
@@ -957,6 +1051,8 @@ static void cache_report(struct comp *c, struct sim *sim, cJSON *out)
             cJSON_AddItemToArray(inst, o);
         }
     }
+    if (k->place && c->world->hot)
+        report_hot(k, c->world->hot, cJSON_AddArrayToObject(out, "hot_keys"));
     cJSON *moves = cJSON_AddArrayToObject(out, "key_moves");
     for (size_t i = 0; i < k->nmoves; i++) {
         const struct cache_move *m = &k->moves[i];

@@ -1153,12 +1153,32 @@ static const char *node_role(const struct database *s, uint32_t node)
     return slot == sh->primary ? "primary" : "replica";
 }
 
+/* Where the workload's hottest keys live: their shard and its primary's node (the
+ * requests are the workload's for the key, not only those that reached the database). */
+static void report_hot(const struct database *s, const struct hotkeys *hot, cJSON *arr)
+{
+    struct hotkey top[WORLD_HOT_REPORTED];
+    size_t n = hotkeys_top(hot, top, WORLD_HOT_REPORTED);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t shard = key_shard(s, top[i].key);
+        const struct db_shard *sh = &s->shards[shard];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "key", (double)top[i].key);
+        cJSON_AddNumberToObject(o, "shard", shard);
+        cJSON_AddNumberToObject(o, "node", sh->node[sh->primary]);
+        cJSON_AddNumberToObject(o, "requests", (double)top[i].count);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
 static void database_report(struct comp *c, struct sim *sim, cJSON *out)
 {
     struct database *s = c->state;
     const struct database_cfg *cfg = c->config;
     cJSON_AddNumberToObject(out, "shards", s->nshards);
     cJSON_AddNumberToObject(out, "replicas", s->replicas);
+    if (s->nshards > 1 && c->world->hot)
+        report_hot(s, c->world->hot, cJSON_AddArrayToObject(out, "hot_keys"));
     cJSON_AddStringToObject(out, "read_from", read_from_names[cfg->read_from]);
     cJSON_AddStringToObject(out, "replication", cfg->sync ? "sync" : "async");
     cJSON_AddNumberToObject(out, "reads", (double)s->reads);

@@ -50,6 +50,11 @@ struct lb {
     uint32_t *sticky;       /* client -> backend node + 1 (0: not assigned yet) */
     struct placement *ring; /* hash policy: placement over the backend's current nodes */
     uint32_t ring_nodes;
+    uint32_t ring_gen;      /* rebuilds so far: a bounded acquire is released only on its ring */
+    int acquired;           /* the last pick_hash took a bounded-load slot */
+    uint64_t outstanding_total; /* the sum of outstanding */
+    double peak_over_cap;   /* hash policy: the most outstanding[node] / ceil(load_bound x mean
+                               outstanding) seen right after a send */
     uint64_t sent_to_down;  /* requests routed to a node that had failed */
     struct ratelimit *limit; /* the inline rate limit, checked on arrival */
 };
@@ -196,6 +201,48 @@ static void rebuild_ring(struct comp *c, uint32_t n)
         sim_error_print(&err);
     SIM_ASSERT(rc == 0);
     lb->ring_nodes = n;
+    lb->ring_gen++;
+}
+
+/* A frame's aux: the backend node in the low 32 bits; bit 32 set when the send took a
+ * bounded-load slot, with the ring's generation above it. */
+#define AUX_NODE(aux) ((uint32_t)((aux)&0xffffffffu))
+#define AUX_ACQUIRED (UINT64_C(1) << 32)
+#define AUX_GEN(aux) ((uint32_t)((aux) >> 33))
+
+static uint64_t make_aux(const struct lb *lb, uint32_t node)
+{
+    if (!lb->acquired)
+        return node;
+    return (uint64_t)node | AUX_ACQUIRED | (uint64_t)(lb->ring_gen & 0x7fffffffu) << 33;
+}
+
+/* The send to node is on its way: count it, and for the hash policy keep the most any node
+ * held against the bounded-load cap ceil(load_bound x mean). */
+static void count_send(struct comp *c, uint32_t node)
+{
+    struct lb *lb = c->state;
+    const struct lb_cfg *cfg = c->config;
+    lb->outstanding[node]++;
+    lb->outstanding_total++;
+    if (cfg->policy != LB_HASH)
+        return;
+    double bound = cfg->sharding.params.load_bound > 0 ? cfg->sharding.params.load_bound
+                                                       : PLACEMENT_DEFAULT_LOAD_BOUND;
+    double cap = ceil(bound * (double)lb->outstanding_total / (double)backend_nodes(lb));
+    lb->peak_over_cap = fmax(lb->peak_over_cap, lb->outstanding[node] / cap);
+}
+
+/* The answer for a frame's send came back (or it was given up). */
+static void count_answer(struct lb *lb, uint64_t aux)
+{
+    uint32_t node = AUX_NODE(aux);
+    if (node < lb->nbackend && lb->outstanding[node] > 0) {
+        lb->outstanding[node]--;
+        lb->outstanding_total--;
+    }
+    if ((aux & AUX_ACQUIRED) && AUX_GEN(aux) == (lb->ring_gen & 0x7fffffffu))
+        placement_release(lb->ring, node);
 }
 
 static void schedule_health(struct comp *c, struct sim *sim)
@@ -303,6 +350,16 @@ static uint32_t pick_hash(struct comp *c, struct request *req, uint32_t n)
     if (lb->ring_nodes != n)
         rebuild_ring(c, n);
     uint64_t h = placement_hash_id(lb->ring, req->key);
+    lb->acquired = 0;
+    if (placement_get_scheme(lb->ring) == PLACEMENT_BOUNDED) {
+        /* Load-aware: the key's first node under the cap, counted until the answer. */
+        uint32_t node = placement_acquire(lb->ring, h);
+        if (usable(lb, node, n)) {
+            lb->acquired = 1;
+            return node;
+        }
+        placement_release(lb->ring, node);
+    }
     uint32_t cand[16];
     size_t k = placement_lookup_n(lb->ring, h, cand, n < 16 ? n : 16);
     /* The key's node, or the next distinct ones while it is known to be down. */
@@ -376,8 +433,8 @@ static void forward(struct comp *c, struct sim *sim, struct request *req)
     }
     if (!lb->backend->ops->node_up(lb->backend, node))
         lb->sent_to_down += req->counted;
-    lb->outstanding[node]++;
-    f->aux = node;
+    count_send(c, node);
+    f->aux = make_aux(lb, node);
     req_call(sim, req, lb->backend->index, node);
 }
 
@@ -415,8 +472,7 @@ static void lb_resume(struct comp *c, struct sim *sim, struct request *req)
     struct frame *f = req_top(req);
     /* The backend answered (or failed): the node has one request less outstanding, whether
      * or not this balancer node is still alive to pass the answer on. */
-    if (f->aux < lb->nbackend && lb->outstanding[f->aux] > 0)
-        lb->outstanding[f->aux]--;
+    count_answer(lb, f->aux);
     if (!station_alive(&lb->st, req)) {
         req_drop(sim, req); /* this balancer node failed meanwhile */
         return;
@@ -425,10 +481,12 @@ static void lb_resume(struct comp *c, struct sim *sim, struct request *req)
         /* A retry goes where the policy sends it now (a balancer retries on another node). */
         uint32_t node = choose(c, req);
         if (node != UINT32_MAX && req_retry(sim, req, node)) {
-            lb->outstanding[node]++;
-            f->aux = node;
+            count_send(c, node);
+            f->aux = make_aux(lb, node);
             return;
         }
+        if (node != UINT32_MAX && lb->acquired)
+            placement_release(lb->ring, node);
     }
     req_reply(sim, req);
 }
@@ -494,6 +552,13 @@ static void lb_report(struct comp *c, struct sim *sim, cJSON *out)
     cJSON_AddStringToObject(out, "policy", policy_names[cfg->policy]);
     cJSON_AddStringToObject(out, "backend", lb->backend->spec->id);
     cJSON_AddNumberToObject(out, "sent_to_failed_nodes", (double)lb->sent_to_down);
+    if (cfg->policy == LB_HASH) {
+        cJSON *h = cJSON_AddObjectToObject(out, "hash");
+        cJSON_AddStringToObject(h, "scheme", placement_scheme_name(cfg->sharding.scheme));
+        /* Above 1, some node held more outstanding requests than the bounded-load cap
+         * ceil(load_bound x mean) would allow. */
+        cJSON_AddNumberToObject(h, "peak_outstanding_over_cap", lb->peak_over_cap);
+    }
     if (lb->limit)
         ratelimit_report(lb->limit, cJSON_AddObjectToObject(out, "rate_limit"));
 }

@@ -136,6 +136,25 @@ static cJSON *latency_object(const struct hist *h, int full)
     return o;
 }
 
+cJSON *report_hot_keys(const struct hotkeys *h, size_t max)
+{
+    cJSON *arr = cJSON_CreateArray();
+    struct hotkey *top = sim_xmalloc((max ? max : 1) * sizeof *top);
+    size_t n = hotkeys_top(h, top, max);
+    uint64_t total = hotkeys_total(h);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *k = cJSON_CreateObject();
+        cJSON_AddNumberToObject(k, "key", (double)top[i].key);
+        cJSON_AddNumberToObject(k, "requests", (double)top[i].count);
+        add_num(k, "share", (double)top[i].count / (double)total);
+        /* Space-Saving's bound: the true count is at least requests - max_error. */
+        cJSON_AddNumberToObject(k, "max_error", (double)top[i].error);
+        cJSON_AddItemToArray(arr, k);
+    }
+    free(top);
+    return arr;
+}
+
 static cJSON *component_object(struct world *w, struct comp *c)
 {
     struct sim *sim = &w->sim;
@@ -153,9 +172,14 @@ static cJSON *component_object(struct world *w, struct comp *c)
         struct runstat load;
         runstat_init(&load);
         double util = 0, most = 0;
+        double *reqs = sim_xmalloc(nodes * sizeof *reqs), *keys = sim_xmalloc(nodes * sizeof *keys);
+        int any_keys = 0;
         for (uint32_t i = 0; i < nodes; i++) {
             struct node_stats ns = {0};
             c->ops->node_stats(c, sim, i, &ns);
+            reqs[i] = (double)ns.requests;
+            keys[i] = (double)ns.keys;
+            any_keys |= ns.keys > 0;
             cJSON *n = cJSON_CreateObject();
             cJSON_AddNumberToObject(n, "node", i);
             cJSON_AddNumberToObject(n, "requests", (double)ns.requests);
@@ -172,6 +196,12 @@ static cJSON *component_object(struct world *w, struct comp *c)
         double sd = nodes > 1 ? sqrt(runstat_var(&load) * (nodes - 1) / nodes) : 0;
         add_num(skew, "max_over_mean", mean > 0 ? most / mean : NAN);
         add_num(skew, "cov", mean > 0 ? sd / mean : NAN);
+        add_num(skew, "gini", hotkeys_gini(reqs, nodes));
+        /* Only models that hold keys report them; the others leave every count 0. */
+        if (any_keys)
+            add_num(skew, "keys_gini", hotkeys_gini(keys, nodes));
+        free(reqs);
+        free(keys);
     }
     if (c->ops->report)
         c->ops->report(c, sim, o);
@@ -221,6 +251,8 @@ cJSON *report_summary(struct world *w)
                               latency_object(sc->wl.nops > 1 ? &w->ops[i].latency : &w->latency,
                                              0));
     }
+    if (w->hot)
+        cJSON_AddItemToObject(s, "hot_keys", report_hot_keys(w->hot, WORLD_HOT_REPORTED));
     cJSON *comps = cJSON_AddObjectToObject(s, "components");
     for (size_t i = 0; i < w->ncomp; i++)
         cJSON_AddItemToObject(comps, w->comps[i].spec->id, component_object(w, &w->comps[i]));

@@ -11,6 +11,9 @@
 
 /* The summary object of CLI.md (caller deletes). */
 cJSON *report_summary(struct world *w);
+/* The summary's "hot_keys": up to max of h's heaviest keys as {key, requests, share,
+ * max_error}, highest first. */
+cJSON *report_hot_keys(const struct hotkeys *h, size_t max);
 /* Writes every output file of a run into dir (created if needed). On failure nothing is left
  * behind under the final names and err says why (exit status 1). */
 int report_write(struct world *w, const cJSON *summary, const char *dir, struct sim_error *err);

@@ -235,6 +235,8 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
     w->int_offered++;
     if (req->counted)
         w->arrived++;
+    if (req->counted && w->hot)
+        hotkeys_add(w->hot, req->key);
     req_call(sim, req, wl->entry[req->op], REQ_ANY_NODE);
     w->uni_next++;
     plan_next_arrival(w, sim->now);
@@ -683,6 +685,8 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
             return -1;
         }
     }
+    if (w->needs & NEEDS_KEYS || wl->trace)
+        w->hot = hotkeys_create(WORLD_HOT_COUNTERS);
     setup_series(w);
     *out = w;
     return 0;
@@ -720,6 +724,7 @@ void world_free(struct world *w)
         gsl_rng_free(w->rng_region_net);
     }
     keydist_free(&w->keys);
+    hotkeys_free(w->hot);
     hist_free(&w->latency);
     hist_free(&w->int_latency);
     for (size_t i = 0; w->ops && i < w->sc->wl.nops; i++)

@@ -3,6 +3,7 @@
 #ifndef SIM_WORLD_H
 #define SIM_WORLD_H
 
+#include "sim/hotkeys.h"
 #include "sim/keys.h"
 #include "sim/model.h"
 #include "sim/scenario.h"
@@ -14,6 +15,12 @@
 enum { EV_ARRIVE = 0, EV_RESUME = 1, EV_MODEL = 2 };
 /* The kernel's own events (target SIM_KERNEL); a reply to the client is EV_RESUME. */
 enum { KEV_ARRIVAL = 2, KEV_TIMEOUT, KEV_TICK, KEV_WARMUP, KEV_SCENARIO, KEV_RETRY };
+
+/* Space-Saving counters for the workload's hot keys: any key above 1% of the requests is
+ * found, and each reported count is within 1% of the requests of the truth. */
+#define WORLD_HOT_COUNTERS 100
+/* Hot keys listed in the summary. */
+#define WORLD_HOT_REPORTED 10
 
 struct op_stats {
     uint64_t completed;
@@ -49,6 +56,7 @@ struct world {
     gsl_ran_discrete_t *region_table; /* NULL when the workload has no regions */
     gsl_rng *rng_region_net;          /* latencies between regions that are not constant */
     struct keydist keys;
+    struct hotkeys *hot;      /* the most requested keys after the warm-up; NULL without keys */
     uint32_t arrival_gen;     /* stale arrival events (after a rate change) carry an old one */
     /* `set` events: each settable path keeps its own value, so that setting one does not
      * undo another (users x rate_per_user). A set rate or users replaces that function of
