@@ -92,8 +92,8 @@ unit: bin/clustersim $(BUILD)/tests/check_all
 	$(Q)CK_FORK=$${CK_FORK:-yes} $(BUILD)/tests/check_all
 
 e2e: bin/clustersim
-	$(Q)sh tests/e2e.sh bin/clustersim
 	$(Q)sh tests/resume.sh bin/clustersim
+	$(Q)sh tests/e2e.sh bin/clustersim
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory bin/clustersim $(BENCH_BIN)
