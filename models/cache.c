@@ -62,12 +62,6 @@ struct cache_node {
     uint32_t caller_comp, caller_node; /* sidecar: whose private instance this is */
 };
 
-struct cache_move {
-    double at;              /* s */
-    uint32_t before, after; /* nodes */
-    uint64_t keys, moved;
-};
-
 struct cache {
     struct station st;
     struct cache_node *nodes;
@@ -96,7 +90,7 @@ struct cache {
     int probed;  /* the kernel's first sample (at t = 0) has been answered */
     int instant; /* lookups take no time on unlimited workers: served on
                     arrival, without a service event */
-    struct cache_move *moves;
+    struct key_move *moves;
     size_t nmoves;
 };
 
@@ -819,7 +813,7 @@ static void record_move(struct comp *c, struct sim *sim, const struct placement 
         moved += a != b;
     }
     k->moves = sim_xrealloc(k->moves, (k->nmoves + 1) * sizeof *k->moves);
-    k->moves[k->nmoves++] = (struct cache_move){
+    k->moves[k->nmoves++] = (struct key_move){
         .at = sim->now, .before = k->active, .after = n_new, .keys = keys, .moved = moved};
 }
 
@@ -1053,21 +1047,7 @@ static void cache_report(struct comp *c, struct sim *sim, cJSON *out)
     }
     if (k->place && c->world->hot)
         report_hot(k, c->world->hot, cJSON_AddArrayToObject(out, "hot_keys"));
-    cJSON *moves = cJSON_AddArrayToObject(out, "key_moves");
-    for (size_t i = 0; i < k->nmoves; i++) {
-        const struct cache_move *m = &k->moves[i];
-        cJSON *o = cJSON_CreateObject();
-        uint32_t hi = m->before > m->after ? m->before : m->after;
-        uint32_t diff = m->before > m->after ? m->before - m->after : m->after - m->before;
-        cJSON_AddNumberToObject(o, "at_s", m->at);
-        cJSON_AddNumberToObject(o, "nodes_before", m->before);
-        cJSON_AddNumberToObject(o, "nodes_after", m->after);
-        cJSON_AddNumberToObject(o, "keys", (double)m->keys);
-        cJSON_AddNumberToObject(o, "moved", (double)m->moved);
-        cJSON_AddNumberToObject(o, "moved_fraction", (double)m->moved / (double)m->keys);
-        cJSON_AddNumberToObject(o, "ideal_fraction", (double)diff / (double)hi);
-        cJSON_AddItemToArray(moves, o);
-    }
+    sharding_report_moves(out, k->moves, k->nmoves);
 }
 
 static void cache_free_state(struct comp *c)

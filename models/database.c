@@ -130,12 +130,6 @@ struct db_failover {
     uint64_t *cand_behind; /* and the writes each was missing */
 };
 
-struct db_keymove {
-    double at;              /* s */
-    uint32_t before, after; /* shards */
-    uint64_t keys, moved;
-};
-
 struct database {
     struct station st;
     struct db_shard *shards;
@@ -157,7 +151,7 @@ struct database {
     uint64_t reads, nwrites, replica_reads, stale_reads, lost_writes;
     struct db_failover *failovers;
     size_t nfailovers;
-    struct db_keymove *moves;
+    struct key_move *moves;
     size_t nmoves;
 };
 
@@ -972,7 +966,7 @@ static void record_key_move(struct comp *c, struct sim *sim, const struct placem
         moved += placement_lookup(before, placement_hash_id(before, k)) !=
                  placement_lookup(after, placement_hash_id(after, k));
     s->moves = sim_xrealloc(s->moves, (s->nmoves + 1) * sizeof *s->moves);
-    s->moves[s->nmoves++] = (struct db_keymove){
+    s->moves[s->nmoves++] = (struct key_move){
         .at = sim->now,
         .before = (uint32_t)placement_nodes(before),
         .after = (uint32_t)placement_nodes(after),
@@ -1210,22 +1204,7 @@ static void database_report(struct comp *c, struct sim *sim, cJSON *out)
         }
         cJSON_AddItemToArray(fos, o);
     }
-    cJSON *moves = cJSON_AddArrayToObject(out, "key_moves");
-    for (size_t i = 0; i < s->nmoves; i++) {
-        const struct db_keymove *m = &s->moves[i];
-        cJSON *o = cJSON_CreateObject();
-        uint32_t most = m->before > m->after ? m->before : m->after;
-        uint32_t diff = m->before > m->after ? m->before - m->after : m->after - m->before;
-        cJSON_AddNumberToObject(o, "at_s", m->at);
-        cJSON_AddNumberToObject(o, "nodes_before", m->before);
-        cJSON_AddNumberToObject(o, "nodes_after", m->after);
-        cJSON_AddNumberToObject(o, "keys", (double)m->keys);
-        cJSON_AddNumberToObject(o, "moved", (double)m->moved);
-        cJSON_AddNumberToObject(o, "moved_fraction",
-                                m->keys ? (double)m->moved / (double)m->keys : 0);
-        cJSON_AddNumberToObject(o, "ideal_fraction", (double)diff / most);
-        cJSON_AddItemToArray(moves, o);
-    }
+    sharding_report_moves(out, s->moves, s->nmoves);
     /* What replication holds in memory at the end: writes still being copied, and the keys
      * they touch (the only keys the model keeps versions for). */
     uint64_t keys = 0;

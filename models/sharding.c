@@ -63,3 +63,23 @@ int sharding_parse(const cJSON *obj, const char *path, struct sharding_cfg *out,
     return 0;
 }
 
+
+void sharding_report_moves(cJSON *out, const struct key_move *moves, size_t n)
+{
+    cJSON *arr = cJSON_AddArrayToObject(out, "key_moves");
+    for (size_t i = 0; i < n; i++) {
+        const struct key_move *m = &moves[i];
+        cJSON *o = cJSON_CreateObject();
+        uint32_t most = m->before > m->after ? m->before : m->after;
+        uint32_t diff = m->before > m->after ? m->before - m->after : m->after - m->before;
+        cJSON_AddNumberToObject(o, "at_s", m->at);
+        cJSON_AddNumberToObject(o, "nodes_before", m->before);
+        cJSON_AddNumberToObject(o, "nodes_after", m->after);
+        cJSON_AddNumberToObject(o, "keys", (double)m->keys);
+        cJSON_AddNumberToObject(o, "moved", (double)m->moved);
+        cJSON_AddNumberToObject(o, "moved_fraction",
+                                m->keys ? (double)m->moved / (double)m->keys : 0);
+        cJSON_AddNumberToObject(o, "ideal_fraction", most ? (double)diff / most : 0);
+        cJSON_AddItemToArray(arr, o);
+    }
+}

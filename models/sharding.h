@@ -13,6 +13,17 @@ struct sharding_cfg {
     uint32_t replication_factor; /* copies of each key on distinct nodes; 1 = no replicas */
 };
 
+/* One recorded key movement of a sharded component (a scale of its nodes or shards). */
+struct key_move {
+    double at;              /* s */
+    uint32_t before, after; /* nodes or shards */
+    uint64_t keys, moved;   /* keys examined, and those whose owner changed */
+};
+
+/* Adds "key_moves": [{at_s, nodes_before, nodes_after, keys, moved, moved_fraction,
+ * ideal_fraction}] to a component's summary object; ideal is |n' - n| / max(n, n'). */
+void sharding_report_moves(cJSON *out, const struct key_move *moves, size_t n);
+
 /* Parses obj (NULL gives the default: modulo, one copy) at path. */
 int sharding_parse(const cJSON *obj, const char *path, struct sharding_cfg *out,
                    struct sim_error *err);
