@@ -723,18 +723,7 @@ static void database_arrive(struct comp *c, struct sim *sim, struct request *req
     struct db_shard *sh = &s->shards[key_shard(s, req->key)];
     f->node = write ? sh->node[sh->primary] : pick_read(s, cfg, sh);
     f->step = STEP_START;
-    switch (station_arrive(&s->st, sim, f->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
+    station_admit(&s->st, c, sim, req);
 }
 
 static void finish(struct comp *c, struct sim *sim, struct request *req)

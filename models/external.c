@@ -89,17 +89,7 @@ static void external_estimate(const struct comp_spec *cs, const struct scenario 
 static void accepted(struct comp *c, struct sim *sim, struct request *req)
 {
     struct external *x = c->state;
-    switch (station_arrive(&x->st, sim, req_top(req)->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
+    station_admit(&x->st, c, sim, req);
 }
 
 static int external_start(struct comp *c, struct sim *sim)

@@ -258,18 +258,7 @@ static void schedule_health(struct comp *c, struct sim *sim)
 static void enter(struct comp *c, struct sim *sim, struct request *req)
 {
     struct lb *lb = c->state;
-    switch (station_arrive(&lb->st, sim, req_top(req)->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
+    station_admit(&lb->st, c, sim, req);
 }
 
 static int lb_start(struct comp *c, struct sim *sim)

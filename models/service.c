@@ -216,18 +216,7 @@ static void service_free_config(void *config)
 static void enter(struct comp *c, struct sim *sim, struct request *req)
 {
     struct service *s = c->state;
-    switch (station_arrive(&s->st, sim, req_top(req)->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
+    station_admit(&s->st, c, sim, req);
 }
 
 static int service_start(struct comp *c, struct sim *sim)

@@ -145,6 +145,22 @@ enum station_result station_enter(struct station *st, uint32_t node, struct requ
     return STATION_STARTED;
 }
 
+void station_admit(struct station *st, struct comp *c, struct sim *sim, struct request *req)
+{
+    switch (station_arrive(st, sim, req_top(req)->node, req)) {
+    case STATION_REJECTED:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        break;
+    }
+}
+
 void station_fail(struct station *st, struct sim *sim, uint32_t node)
 {
     struct station_node *n = &st->nodes[node];

@@ -73,6 +73,10 @@ void station_fail(struct station *st, struct sim *sim, uint32_t node);
 void station_recover(struct station *st, struct sim *sim, uint32_t node);
 /* Relative speeds of the first n nodes (a node at 0.5 takes twice as long); others run at 1. */
 void station_set_speeds(struct station *st, const double *speeds, uint32_t n);
+/* station_arrive at the request's node, answering for the station when it cannot take the
+ * request: a full waiting room is a rejection (REQ_REJECTED), a failed node a failure
+ * (REQ_FAILED); both count in c->rejected. */
+void station_admit(struct station *st, struct comp *c, struct sim *sim, struct request *req);
 /* Starts service for req on a worker the caller already holds (e.g. a second phase). */
 void station_serve(struct station *st, struct sim *sim, uint32_t node, struct request *req,
                    const struct dist *service);
