@@ -598,7 +598,9 @@ static void dispatch(struct sim *sim, const struct sim_event *ev)
     }
     switch (ev->kind) {
     case EV_RESUME:
-        if (!req_retry(sim, ev->ptr, REQ_ANY_NODE))
+        /* A success is never retried: skip the call on the common path. */
+        if (((const struct request *)ev->ptr)->status == REQ_OK ||
+            !req_retry(sim, ev->ptr, REQ_ANY_NODE))
             on_client_reply(w, ev->ptr);
         break;
     case KEV_RETRY:
