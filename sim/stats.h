@@ -55,9 +55,10 @@ void hist_init(struct hist *h);
 void hist_free(struct hist *h);
 void hist_reset(struct hist *h);
 /* Negative values count as 0. Inline: it runs several times per completed request. */
-static inline void hist_record(struct hist *h, double seconds)
+/* The same with the conversion done by the caller (ns = hist_ns(seconds)), for one value
+ * recorded in several histograms. */
+static inline void hist_record_ns(struct hist *h, uint64_t ns, double seconds)
 {
-    uint64_t ns = hist_ns(seconds);
     h->counts[hist_index(ns)]++;
     h->total++;
     h->sum_s += seconds > 0 ? seconds : 0;
@@ -65,6 +66,10 @@ static inline void hist_record(struct hist *h, double seconds)
         h->min_ns = ns;
     if (ns > h->max_ns)
         h->max_ns = ns;
+}
+static inline void hist_record(struct hist *h, double seconds)
+{
+    hist_record_ns(h, hist_ns(seconds), seconds);
 }
 void hist_record_n(struct hist *h, double seconds, uint64_t n);
 void hist_merge(struct hist *dst, const struct hist *src);
