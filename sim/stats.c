@@ -64,18 +64,6 @@ void hist_reset(struct hist *h)
     h->sum_s = 0;
 }
 
-void hist_record(struct hist *h, double seconds)
-{
-    uint64_t ns = hist_ns(seconds);
-    h->counts[hist_index(ns)]++;
-    h->total++;
-    h->sum_s += seconds > 0 ? seconds : 0;
-    if (ns < h->min_ns)
-        h->min_ns = ns;
-    if (ns > h->max_ns)
-        h->max_ns = ns;
-}
-
 void hist_record_n(struct hist *h, double seconds, uint64_t n)
 {
     if (n == 0)
@@ -264,16 +252,6 @@ void twavg_init(struct twavg *w, double t0, double v)
     w->t0 = w->last_t = t0;
     w->value = w->max = v;
     w->area = 0;
-}
-
-void twavg_set(struct twavg *w, double t, double v)
-{
-    SIM_ASSERT(t >= w->last_t);
-    w->area += w->value * (t - w->last_t);
-    w->last_t = t;
-    w->value = v;
-    if (v > w->max)
-        w->max = v;
 }
 
 double twavg_area(const struct twavg *w, double t)

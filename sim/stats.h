@@ -3,6 +3,8 @@
 #ifndef SIM_STATS_H
 #define SIM_STATS_H
 
+#include "sim/error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +54,23 @@ uint64_t hist_bucket_width(size_t i); /* ns */
 void hist_init(struct hist *h);
 void hist_free(struct hist *h);
 void hist_reset(struct hist *h);
-void hist_record(struct hist *h, double seconds); /* negative values count as 0 */
+/* Negative values count as 0. Inline: it runs several times per completed request. */
+/* The same with the conversion done by the caller (ns = hist_ns(seconds)), for one value
+ * recorded in several histograms. */
+static inline void hist_record_ns(struct hist *h, uint64_t ns, double seconds)
+{
+    h->counts[hist_index(ns)]++;
+    h->total++;
+    h->sum_s += seconds > 0 ? seconds : 0;
+    if (ns < h->min_ns)
+        h->min_ns = ns;
+    if (ns > h->max_ns)
+        h->max_ns = ns;
+}
+static inline void hist_record(struct hist *h, double seconds)
+{
+    hist_record_ns(h, hist_ns(seconds), seconds);
+}
 void hist_record_n(struct hist *h, double seconds, uint64_t n);
 void hist_merge(struct hist *dst, const struct hist *src);
 uint64_t hist_count(const struct hist *h);
@@ -90,7 +108,16 @@ struct twavg {
     double max;
 };
 void twavg_init(struct twavg *w, double t0, double v);
-void twavg_set(struct twavg *w, double t, double v);
+/* Inline: stations call it on every worker and queue change. */
+static inline void twavg_set(struct twavg *w, double t, double v)
+{
+    SIM_ASSERT(t >= w->last_t);
+    w->area += w->value * (t - w->last_t);
+    w->last_t = t;
+    w->value = v;
+    if (v > w->max)
+        w->max = v;
+}
 static inline void twavg_add(struct twavg *w, double t, double dv)
 {
     twavg_set(w, t, w->value + dv);

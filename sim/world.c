@@ -247,18 +247,21 @@ static void on_client_reply(struct world *w, struct request *req)
 {
     double now = w->sim.now;
     switch (req->status) {
-    case REQ_OK:
+    case REQ_OK: {
+        double lat = now - req->t_start; /* s */
+        uint64_t ns = hist_ns(lat);
         w->int_completed++;
-        hist_record(&w->int_latency, now - req->t_start);
+        hist_record_ns(&w->int_latency, ns, lat);
         if (req->counted) {
             w->completed++;
-            hist_record(&w->latency, now - req->t_start);
+            hist_record_ns(&w->latency, ns, lat);
             w->ops[req->op].completed++;
             /* With one op its histogram would equal the overall one (merged at the end). */
             if (w->sc->wl.nops > 1)
-                hist_record(&w->ops[req->op].latency, now - req->t_start);
+                hist_record_ns(&w->ops[req->op].latency, ns, lat);
         }
         break;
+    }
     case REQ_REJECTED:
         w->int_rejected++;
         w->rejected += req->counted;
@@ -598,7 +601,9 @@ static void dispatch(struct sim *sim, const struct sim_event *ev)
     }
     switch (ev->kind) {
     case EV_RESUME:
-        if (!req_retry(sim, ev->ptr, REQ_ANY_NODE))
+        /* A success is never retried: skip the call on the common path. */
+        if (((const struct request *)ev->ptr)->status == REQ_OK ||
+            !req_retry(sim, ev->ptr, REQ_ANY_NODE))
             on_client_reply(w, ev->ptr);
         break;
     case KEV_RETRY:
