@@ -206,10 +206,11 @@ scen() {
     req=$(tr -d '\n' < "$sum" | grep -o '"requests":[[:space:]]*{[^}]*}' | head -n 1 | jnum completed)
     eps=$(calc 'a / b' "$events" "$inner")
     rps=$(calc 'a / b' "$req" "$inner")
+    cpu_eps=$(calc 'a / b' "$events" "$cpu")
     printf "$fmt" "$name, $req req" "$n" "$rps" req/s \
-        "wall $wall s, cpu $cpu s, max RSS $rss_mib MiB; $events events = $(calc 'a / 1e6' "$eps") Mevents/s" \
+        "wall $wall s, cpu $cpu s, max RSS $rss_mib MiB; $events events = $(calc 'a / 1e6' "$eps") Mevents/s ($(calc 'a / 1e6' "$cpu_eps") per cpu-s)" \
         >> "$tmp/scen.rows"
-    scen_json="$scen_json${scen_json:+, }\"$name\": {\"scenario\": \"$scen\", \"runs\": $n, \"requests_completed\": $req, \"events\": $events, \"median_wall_s\": $wall, \"median_cpu_s\": $cpu, \"median_summary_wall_s\": $inner, \"median_max_rss_mib\": $rss_mib, \"requests_per_s\": $rps, \"events_per_s\": $eps}"
+    scen_json="$scen_json${scen_json:+, }\"$name\": {\"scenario\": \"$scen\", \"runs\": $n, \"requests_completed\": $req, \"events\": $events, \"median_wall_s\": $wall, \"median_cpu_s\": $cpu, \"median_summary_wall_s\": $inner, \"median_max_rss_mib\": $rss_mib, \"requests_per_s\": $rps, \"events_per_s\": $eps, \"events_per_cpu_s\": $cpu_eps}"
 }
 fmt='%-36s %4s %10s  %-10s %s\n'
 : > "$tmp/scen.rows"
