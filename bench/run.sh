@@ -2,7 +2,8 @@
 # make bench: times the kernel (hold model), the same M/M/1 by hand in C, in clustersim and in
 # SimPy, plus any other bench/ programs; prints one table of medians and writes bench.json.
 # Environment: BUILD (build), CLUSTERSIM (bin/clustersim), PYTHON (/usr/bin/python3),
-# SIMPY_REQUESTS (200000; SimPy needs about 10 us a request, so 2M would take 20 s a run).
+# SIMPY_REQUESTS (200000; SimPy needs about 10 us a request, so 2M would take 20 s a run),
+# MILLION_RUNS (1; scenarios/bench/million-users.json, 30M requests, takes a minute or more a run).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -13,6 +14,7 @@ SIMPY_REQUESTS=${SIMPY_REQUESTS:-200000}
 MM1_REQUESTS=2000000 # what the scenario offers: 80 req/s for 25000 s
 RUNS=3               # each timed item; the quick C M/M/1 loop gets QUICK_RUNS
 QUICK_RUNS=5
+MILLION_RUNS=${MILLION_RUNS:-1}
 OUT=bench.json
 
 tmp=$(mktemp -d)
@@ -165,6 +167,56 @@ else
     cs_json="{\"skipped\": $(echo "$cs_why" | jstr)}"
 fi
 
+# ---- 3b. Larger scenarios: the cache alone, and a million users through a whole site --------
+# scen NAME SCENARIO RUNS: times `clustersim run` RUNS times; appends a table row to $tmp/scen.rows
+# and a JSON member to scen_json. Rates divide by the median wall_s of summary.json (the run).
+scen_json=""
+scen() {
+    name=$1 scen=$2 n=$3
+    rm -f "$tmp/sc.wall" "$tmp/sc.cpu" "$tmp/sc.inner" "$tmp/sc.rss"
+    why=""
+    [ -x "$CLUSTERSIM" ] || why="$CLUSTERSIM missing"
+    [ -f "$scen" ] || why="$scen missing"
+    rss=""
+    [ -x /usr/bin/time ] && rss="/usr/bin/time -o $tmp/sc.rss1 -f %M"
+    for i in $(seq "$n"); do
+        [ -z "$why" ] || break
+        say "  clustersim run $scen, run $i/$n"
+        timed "$tmp/sc.out" $rss "$CLUSTERSIM" run "$scen" --no-plots --quiet --out "$tmp/sc.$name.$i"
+        if [ "$T_STATUS" -ne 0 ]; then
+            why="clustersim run failed (exit $T_STATUS): $(head -n 1 "$tmp/sc.out.err")"
+            break
+        fi
+        echo "$T_WALL" >> "$tmp/sc.wall"
+        echo "$T_CPU" >> "$tmp/sc.cpu"
+        [ -f "$tmp/sc.rss1" ] && tail -n 1 "$tmp/sc.rss1" >> "$tmp/sc.rss"
+        jnum wall_s < "$tmp/sc.$name.$i/summary.json" >> "$tmp/sc.inner"
+    done
+    if [ -n "$why" ]; then
+        say "  $name: skipped ($why)"
+        printf "$fmt" "$name" - - - "skipped: $why" >> "$tmp/scen.rows"
+        scen_json="$scen_json${scen_json:+, }\"$name\": {\"skipped\": $(echo "$why" | jstr)}"
+        return
+    fi
+    sum="$tmp/sc.$name.1/summary.json"
+    wall=$(median < "$tmp/sc.wall") cpu=$(median < "$tmp/sc.cpu") inner=$(median < "$tmp/sc.inner")
+    rss_mib=null
+    [ -s "$tmp/sc.rss" ] && rss_mib=$(calc 'a / 1024' "$(median < "$tmp/sc.rss")")
+    events=$(jnum events < "$sum")
+    req=$(tr -d '\n' < "$sum" | grep -o '"requests":[[:space:]]*{[^}]*}' | head -n 1 | jnum completed)
+    eps=$(calc 'a / b' "$events" "$inner")
+    rps=$(calc 'a / b' "$req" "$inner")
+    cpu_eps=$(calc 'a / b' "$events" "$cpu")
+    printf "$fmt" "$name, $req req" "$n" "$rps" req/s \
+        "wall $wall s, cpu $cpu s, max RSS $rss_mib MiB; $events events = $(calc 'a / 1e6' "$eps") Mevents/s ($(calc 'a / 1e6' "$cpu_eps") per cpu-s)" \
+        >> "$tmp/scen.rows"
+    scen_json="$scen_json${scen_json:+, }\"$name\": {\"scenario\": \"$scen\", \"runs\": $n, \"requests_completed\": $req, \"events\": $events, \"median_wall_s\": $wall, \"median_cpu_s\": $cpu, \"median_summary_wall_s\": $inner, \"median_max_rss_mib\": $rss_mib, \"requests_per_s\": $rps, \"events_per_s\": $eps, \"events_per_cpu_s\": $cpu_eps}"
+}
+fmt='%-36s %4s %10s  %-10s %s\n'
+: > "$tmp/scen.rows"
+scen cache-only scenarios/bench/cache-only.json "$RUNS"
+scen million-users scenarios/bench/million-users.json "$MILLION_RUNS"
+
 # ---- 4. SimPy -------------------------------------------------------------------------------
 simpy_us=null simpy_cpu_us=null simpy_api=""
 if [ -x "$PYTHON" ] && { "$PYTHON" -c 'import simpy' 2>/dev/null ||
@@ -245,6 +297,7 @@ printf "$fmt" "ratio clustersim / bare C" - "$r_cb" x \
     "wall per request; target <= 2.0: $met_cb (cpu: $r_cb_cpu)"
 printf "$fmt" "ratio SimPy / clustersim" - "$r_sc" x \
     "wall per request; target >= 50: $met_sc (cpu: $r_sc_cpu)"
+cat "$tmp/scen.rows"
 for f in "$tmp"/other.*; do
     case "$f" in *.err) continue ;; esac
     [ -f "$f" ] || continue
@@ -260,6 +313,7 @@ cat > "$OUT.tmp" <<EOF
   "mm1_bare": $bare_json,
   "clustersim": $cs_json,
   "simpy": $simpy_json,
+  "scenarios": {$scen_json},
   "ratios": {
     "clustersim_over_bare": {"value": $r_cb, "cpu_value": $r_cb_cpu, "basis": "median process wall time per completed request", "target_max": 2.0, "met": $met_cb},
     "simpy_over_clustersim": {"value": $r_sc, "cpu_value": $r_sc_cpu, "basis": "median wall time per completed request (SimPy: its simulation loop; clustersim: the whole process)", "target_min": 50, "met": $met_sc}
