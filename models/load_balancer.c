@@ -3,6 +3,7 @@
  * nodes only at its health checks, so a failed node keeps receiving traffic until then. */
 #include "models/sharding.h"
 #include "sim/jsonloc.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/units.h"
@@ -98,8 +99,11 @@ static int lb_parse(struct comp_spec *cs, const cJSON *obj, const struct scenari
         if (iv && units_duration(iv, path_member(sub, sizeof sub, path, "interval"),
                                  &cfg->health_interval, err))
             return -1;
-        if (iv && !(cfg->health_interval > 0))
-            return sim_fail(err, sub, "must be above 0");
+        /* Below 1 us the next check could round to the same instant late in a long run
+         * (the clock's resolution at 1e9 s is about 1e-7 s) and time would stop. */
+        if (iv && !(cfg->health_interval >= 1e-6 && cfg->health_interval <= 1e9))
+            return sim_fail(err, sub, "must be from 1us to 1e9 s, got %g s",
+                            cfg->health_interval);
     }
     if (cfg->sharding_json && cfg->policy != LB_HASH)
         return sim_fail(err, path_member(path, sizeof path, cs->path, "sharding"),
@@ -436,6 +440,42 @@ static void lb_report(struct comp *c, struct sim *sim, cJSON *out)
     cJSON_AddNumberToObject(out, "sent_to_failed_nodes", (double)lb->sent_to_down);
 }
 
+/* Its own nodes, plus what grows with the backend and the clients: the view of each backend
+ * node, the sticky table (one slot per client) and the hash policy's placement, whose points
+ * (16 bytes each with the lookup index) dominate for ring-like schemes. */
+static double lb_memory(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct lb_cfg *cfg = cs->config;
+    double backend = (double)limits_peak_nodes(sc, cfg->backend);
+    double bytes = (double)limits_peak_nodes(sc, cs->index) * LIMITS_NODE_BYTES + backend * 8;
+    if (cfg->policy == LB_STICKY)
+        bytes += (double)sc->wl.clients * sizeof(uint32_t);
+    if (cfg->policy == LB_HASH) {
+        double vnodes = cfg->sharding.params.vnodes ? cfg->sharding.params.vnodes
+                                                    : PLACEMENT_DEFAULT_VNODES;
+        static const double maglev_sizes[] = {65537, 655373, 6553733, 65537011};
+        double table = maglev_sizes[0];
+        switch (cfg->sharding.scheme) {
+        case PLACEMENT_RING:
+        case PLACEMENT_BOUNDED:
+            bytes += backend * vnodes * 16;
+            break;
+        case PLACEMENT_KETAMA:
+            bytes += backend * PLACEMENT_DEFAULT_VNODES * 16;
+            break;
+        case PLACEMENT_MAGLEV:
+            for (size_t i = 0; i < 4 && maglev_sizes[i] < 100 * backend; i++)
+                table = i + 1 < 4 ? maglev_sizes[i + 1] : table;
+            bytes += table * sizeof(uint32_t);
+            break;
+        default:
+            break;
+        }
+        bytes += backend * 48; /* node names and per-node loads */
+    }
+    return bytes;
+}
+
 static void lb_free_state(struct comp *c)
 {
     struct lb *lb = c->state;
@@ -467,4 +507,5 @@ const struct model_ops load_balancer_ops = {
     .node_stats = lb_node_stats,
     .report = lb_report,
     .free_state = lb_free_state,
+    .memory = lb_memory,
 };

@@ -78,6 +78,10 @@ struct model_ops {
     /* Optional: adds model-specific members to the component's summary object. */
     void (*report)(struct comp *c, struct sim *sim, cJSON *out);
     void (*free_state)(struct comp *c);
+    /* Optional: rough bytes the component's nodes and tables will need during the run, for
+     * the memory limit checked at load (sim/limits.h); without it, the peak node count x
+     * LIMITS_NODE_BYTES. Kept last so that models that predate it still initialise. */
+    double (*memory)(const struct comp_spec *cs, const struct scenario *sc);
 };
 
 /* The runtime view of one component. */
