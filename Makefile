@@ -99,7 +99,7 @@ fuzz: deps
 
 $(BUILD)/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(BUILD)/libclustersim.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(LDLIBS)
 
 # make valgrind: a shortened run of a representative scenario under memcheck.
 valgrind: deps

@@ -1230,7 +1230,8 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
     if (get_duration(v, "duration", &sc->duration, err))
         return -1;
     if (!(sc->duration > 0) || sc->duration > 1e9)
-        return sim_fail(err, "duration", "must be above 0 and at most 1e9 s");
+        return sim_fail(err, "duration", "must be above 0 and at most 1e9 s, got %g s",
+                        sc->duration);
     sc->interval = 1;
     sc->warmup = 0;
     sc->key_sample = 100000;
@@ -1251,7 +1252,7 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
             return -1;
     }
     if (sc->duration / sc->interval > SCN_MAX_ROWS)
-        return sim_fail(err, "metrics.interval", "gives %.0f time-series rows; at most %d are "
+        return sim_fail(err, "metrics.interval", "gives %.3g time-series rows; at most %d are "
                                                  "allowed (use a longer interval)",
                         sc->duration / sc->interval, SCN_MAX_ROWS);
     /* Components first: the workload and the events name them. Ops first of all, since
@@ -1353,12 +1354,20 @@ int scenario_load_text(const char *file, const char *text, size_t len, const cha
     if (!sc->root) {
         const char *at = end ? end : cJSON_GetErrorPtr();
         size_t off = at && at >= sc->text && at <= sc->text + len ? (size_t)(at - sc->text) : len;
-        if (nesting_at(sc->text, off) >= CJSON_NESTING_LIMIT)
+        char shown[96];
+        if (strspn(sc->text, " \t\r\n") == len) {
+            sim_fail(err, NULL, "the file is empty: a scenario is a JSON object");
+            off = 0;
+        } else if (off >= len) {
+            sim_fail(err, NULL, "invalid JSON: the text ends too soon");
+        } else if (nesting_at(sc->text, off) >= CJSON_NESTING_LIMIT) {
             sim_fail(err, NULL, "arrays and objects nest deeper than %d levels",
                      CJSON_NESTING_LIMIT);
-        else
+        } else {
             sim_fail(err, NULL, "invalid JSON near \"%s\"",
-                     printable(sc->text + off, len - off < 20 ? len - off : 20, (char[96]){0}, 96));
+                     printable(sc->text + off, len - off < 20 ? len - off : 20, shown,
+                               sizeof shown));
+        }
         return text_error(sc, file, off, set_paths, err);
     }
     char where[PATHLEN], why[128];
