@@ -673,7 +673,9 @@ void placement_free(struct placement *p)
 static uint64_t bounded_cap(const struct placement *p, uint64_t keys)
 {
     /* ceil(c * m / n), never below ceil(m / n) so that the caps always hold m keys. */
-    uint64_t cap = (uint64_t)ceil(p->load_bound * (double)keys / (double)p->n);
+    double c = ceil(p->load_bound * (double)keys / (double)p->n);
+    /* A huge factor means no cap; converting past 2^64 would be undefined. */
+    uint64_t cap = c >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)c;
     uint64_t floor_cap = (keys + p->n - 1) / p->n;
     return cap > floor_cap ? cap : floor_cap;
 }

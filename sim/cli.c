@@ -41,10 +41,11 @@ __attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd,
     return 2;
 }
 
-/* Parses a whole non-negative integer; -1 when malformed. */
+/* Parses a whole non-negative integer, digits only (strtoull alone would also take leading
+ * blanks, a sign and wrap "-1" around); -1 when malformed or above max. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-    if (!s || !*s || *s == '-' || *s == '+')
+    if (!s || *s < '0' || *s > '9')
         return -1;
     errno = 0;
     char *end;
@@ -110,8 +111,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
             fputs(run_help, stdout);
             return 1;
         } else if (strcmp(a, "--out") == 0) {
-            if (!val || !*val)
-                return usage_error("run", "--out needs a folder");
+            /* "--out --quiet" forgot the folder; it would not name one. */
+            if (!val || !*val || strncmp(val, "--", 2) == 0)
+                return usage_error("run", "--out needs a folder, got '%s'", val ? val : "");
             o->out = val;
             i++;
         } else if (strcmp(a, "--seed") == 0) {
@@ -281,8 +283,8 @@ static int cmd_sweep(int argc, char **argv)
             has_seed = 1;
             i++;
         } else if (strcmp(a, "--out") == 0) {
-            if (!val || !*val) {
-                usage_error("sweep", "--out needs a folder");
+            if (!val || !*val || strncmp(val, "--", 2) == 0) {
+                usage_error("sweep", "--out needs a folder, got '%s'", val ? val : "");
                 goto done;
             }
             out = val;
@@ -516,8 +518,17 @@ int cli_main(int argc, char **argv)
         return 0;
     }
     for (const struct command *c = commands; c->name; c++)
-        if (strcmp(c->name, argv[1]) == 0)
-            return c->fn(argc, argv);
+        if (strcmp(c->name, argv[1]) == 0) {
+            int rc = c->fn(argc, argv);
+            /* What went to stdout is part of the result: a full disk or a closed pipe there
+             * fails the command like any other output. */
+            if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+                fprintf(stderr, "clustersim %s: cannot write the output: %s\n", c->name,
+                        strerror(errno));
+                rc = 1;
+            }
+            return rc;
+        }
     fprintf(stderr, "clustersim: unknown command '%s'\n%s", argv[1], main_help);
     return 2;
 }
