@@ -52,6 +52,9 @@ $(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
 	@mkdir -p $(dir $@)
 	$(Q)( for s in $(SUITES); do echo "SUITE($$s)"; done ) > $@.tmp && mv $@.tmp $@
 
+# Where an installed binary finds its gnuplot templates (see plots/README.md for the lookup).
+$(BUILD)/sim/plot.o: CFLAGS += -DPLOTS_DIR='"$(PREFIX)/share/clustersim/plots"'
+
 $(BUILD)/tests/runner.o: $(BUILD)/tests/suites.h
 $(BUILD)/tests/runner.o: CFLAGS += -I$(BUILD)/tests
 # Suites are found by name, not through a header; Check declares its own test functions.
@@ -112,8 +115,13 @@ demo: deps
 	$(Q)sh scripts/demo.sh
 
 install: bin/clustersim
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/clustersim/plots $(DESTDIR)$(PREFIX)/share/clustersim/scenarios
 	install -m 755 bin/clustersim $(DESTDIR)$(PREFIX)/bin/clustersim
+	install -m 644 doc/clustersim.1 $(DESTDIR)$(PREFIX)/share/man/man1/clustersim.1
+	if ls plots/*.gp >/dev/null 2>&1; then \
+	  install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/clustersim/plots/; fi
+	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/clustersim/scenarios/
 
 clean:
 	rm -rf build build-asan build-fuzz bin bench.json

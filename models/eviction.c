@@ -463,6 +463,19 @@ int evict_contains(const struct evict_store *s, uint64_t key, double now)
     return i && now < s->e[i].expiry;
 }
 
+int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *out)
+{
+    uint32_t i = find(s, key);
+    if (!i)
+        return 0;
+    if (out) {
+        const struct evict_entry *x = &s->e[i];
+        *out = (struct evict_item){
+            .key = x->key, .expiry = x->expiry, .dirty = x->dirty, .dirty_since = x->dirty_since};
+    }
+    return 1;
+}
+
 uint64_t evict_clear(struct evict_store *s)
 {
     uint64_t lost = s->ndirty;

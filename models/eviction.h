@@ -119,6 +119,10 @@ int evict_remove(struct evict_store *s, uint64_t key, int *was_dirty);
 int evict_mark_clean(struct evict_store *s, uint64_t key);
 /* Whether a key is stored and unexpired at now; changes nothing and counts nothing. */
 int evict_contains(const struct evict_store *s, uint64_t key, double now);
+/* Whether a key is stored (expired or not), with its entry in *out (may be NULL); changes
+ * nothing and counts nothing. A write-back cache uses it to tell one dirty period of a key
+ * from the next (dirty_since). */
+int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *out);
 /* Drops every entry (a node that fails and comes back cold); counters are kept. Returns the
  * number of dirty entries that were lost. O(capacity). */
 uint64_t evict_clear(struct evict_store *s);

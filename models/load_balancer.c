@@ -2,6 +2,7 @@
  * requests over the nodes of its backend pool by policy, and learns of failed and recovered
  * nodes only at its health checks, so a failed node keeps receiving traffic until then. */
 #include "models/sharding.h"
+#include "sim/estimate.h"
 #include "sim/jsonloc.h"
 #include "sim/limits.h"
 #include "sim/scenario.h"
@@ -117,6 +118,27 @@ static int lb_parse(struct comp_spec *cs, const cJSON *obj, const struct scenari
                         "the %u supported (set workload.clients)",
                         (unsigned long long)sc->wl.clients, LB_MAX_STICKY_CLIENTS);
     return 0;
+}
+
+static unsigned lb_needs(const struct comp_spec *cs)
+{
+    const struct lb_cfg *cfg = cs->config;
+    return cfg->policy == LB_HASH ? NEEDS_KEYS : cfg->policy == LB_STICKY ? NEEDS_CLIENTS : 0;
+}
+
+static void lb_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                        struct est_comp *self)
+{
+    const struct lb_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    if (cfg->policy == LB_HASH || cfg->policy == LB_STICKY)
+        snprintf(self->note, sizeof self->note, "%s: assumes an even spread",
+                 policy_names[cfg->policy]);
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        est_call(self, cfg->backend, op, self->rate[op], 1);
 }
 
 static void lb_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx)
@@ -351,7 +373,7 @@ static void lb_handle(struct comp *c, struct sim *sim, const struct sim_event *e
         return;
     }
     if (!station_alive(&lb->st, ev->ptr)) {
-        req_reply(sim, ev->ptr);
+        req_drop(sim, ev->ptr);
         return;
     }
     forward(c, sim, ev->ptr);
@@ -365,7 +387,11 @@ static void lb_resume(struct comp *c, struct sim *sim, struct request *req)
      * or not this balancer node is still alive to pass the answer on. */
     if (f->aux < lb->nbackend && lb->outstanding[f->aux] > 0)
         lb->outstanding[f->aux]--;
-    if (station_alive(&lb->st, req) && req_retry_allowed(sim, req)) {
+    if (!station_alive(&lb->st, req)) {
+        req_drop(sim, req); /* this balancer node failed meanwhile */
+        return;
+    }
+    if (req_retry_allowed(sim, req)) {
         /* A retry goes where the policy sends it now (a balancer retries on another node). */
         uint32_t node = choose(c, req);
         if (node != UINT32_MAX && req_retry(sim, req, node)) {
@@ -494,6 +520,8 @@ const struct model_ops load_balancer_ops = {
     .config_size = sizeof(struct lb_cfg),
     .parse = lb_parse,
     .edges = lb_edges,
+    .needs = lb_needs,
+    .estimate = lb_estimate,
     .state_size = sizeof(struct lb),
     .start = lb_start,
     .arrive = lb_arrive,

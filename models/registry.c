@@ -3,9 +3,15 @@
 
 extern const struct model_ops service_ops;
 extern const struct model_ops load_balancer_ops;
+extern const struct model_ops database_ops;
+extern const struct model_ops queue_ops;
+extern const struct model_ops cache_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
     &load_balancer_ops,
+    &database_ops,
+    &queue_ops,
+    &cache_ops,
     NULL,
 };

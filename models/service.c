@@ -1,6 +1,8 @@
 /* The stateless tier (web or app servers): thread-per-request. A worker serves the request,
  * then makes the op's downstream calls in order while it stays held, then replies. */
+#include "models/calls.h"
 #include "sim/scenario.h"
+#include "sim/estimate.h"
 #include "sim/jsonloc.h"
 #include "sim/station.h"
 #include "sim/world.h"
@@ -69,86 +71,38 @@ static int parse_speeds(struct comp_spec *cs, struct service_cfg *cfg, struct si
     return 0;
 }
 
-static int parse_call_list(struct service_cfg *cfg, size_t op, const cJSON *list,
-                           const char *path, const struct scenario *sc, struct sim_error *err)
-{
-    char sub[300];
-    if (!cJSON_IsArray(list))
-        return sim_fail(err, path, "must be a list of component ids");
-    int n = cJSON_GetArraySize(list);
-    cfg->calls[op] = sim_xcalloc((size_t)n + 1, sizeof(uint32_t));
-    cfg->ncalls[op] = 0;
-    int i = 0;
-    for (const cJSON *id = list->child; id; id = id->next, i++) {
-        path_index(sub, sizeof sub, path, (size_t)i);
-        if (!cJSON_IsString(id))
-            return sim_fail(err, sub, "must be a component id (a string)");
-        int to = scenario_find(sc, id->valuestring);
-        if (to < 0)
-            return sim_fail(err, sub, "unknown component \"%s\"", id->valuestring);
-        cfg->calls[op][cfg->ncalls[op]++] = (uint32_t)to;
-    }
-    return 0;
-}
-
 static int service_parse(struct comp_spec *cs, const cJSON *obj, const struct scenario *sc,
                          struct sim_error *err)
 {
-    static const char *const builtin[] = {"read", "write", "static", "*", NULL};
     struct service_cfg *cfg = cs->config;
-    char path[300], sub[300];
+    char path[300];
     (void)obj;
     if (parse_speeds(cs, cfg, err))
         return -1;
-    path_member(path, sizeof path, cs->path, "calls");
-    const cJSON *calls = cfg->calls_json;
-    if (!calls)
-        return 0;
-    if (!cJSON_IsObject(calls))
-        return sim_fail(err, path, "must be an object of op -> list of component ids");
-    for (const cJSON *m = calls->child; m; m = m->next) {
-        path_member(sub, sizeof sub, path, m->string);
-        int known = scenario_op(sc, m->string) >= 0;
-        for (size_t i = 0; builtin[i]; i++)
-            known |= strcmp(builtin[i], m->string) == 0;
-        if (!known) {
-            const char *cands[SCN_MAX_OPS + 5];
-            size_t n = 0;
-            for (size_t i = 0; i < sc->wl.nops; i++)
-                cands[n++] = sc->wl.op_names[i];
-            for (size_t i = 0; builtin[i]; i++)
-                cands[n++] = builtin[i];
-            cands[n] = NULL;
-            const char *near = suggest_word(m->string, cands);
-            return sim_fail(err, sub, "unknown op \"%s\"%s%s%s", m->string,
-                            near ? " (did you mean \"" : " (not in workload.ops)",
-                            near ? near : "", near ? "\"?)" : "");
-        }
-    }
-    const cJSON *star = cJSON_GetObjectItemCaseSensitive(calls, "*");
-    for (size_t op = 0; op < sc->wl.nops; op++) {
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(calls, sc->wl.op_names[op]);
-        const char *name = sc->wl.op_names[op];
-        if (!list) {
-            list = star;
-            name = "*";
-        }
-        if (list && parse_call_list(cfg, op, list, path_member(sub, sizeof sub, path, name), sc,
-                                    err))
-            return -1;
-    }
-    /* Lists for ops the workload does not have are still checked. */
-    for (const cJSON *m = calls->child; m; m = m->next) {
-        if (scenario_op(sc, m->string) >= 0 || strcmp(m->string, "*") == 0)
-            continue;
-        struct service_cfg scratch = {0};
-        int rc = parse_call_list(&scratch, 0, m, path_member(sub, sizeof sub, path, m->string),
-                                 sc, err);
-        free(scratch.calls[0]);
-        if (rc)
-            return -1;
-    }
+    return calls_parse(cfg->calls, cfg->ncalls, cfg->calls_json,
+                       path_member(path, sizeof path, cs->path, "calls"), sc, err);
+}
+
+static unsigned service_needs(const struct comp_spec *cs)
+{
+    (void)cs;
     return 0;
+}
+
+static void service_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                             struct est_comp *self)
+{
+    const struct service_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    self->holds_downstream = 1;
+    if (cfg->nspeeds)
+        snprintf(self->note, sizeof self->note, "node speeds differ: figures for speed 1");
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        for (uint32_t i = 0; i < cfg->ncalls[op]; i++)
+            est_call(self, cfg->calls[op][i], op, self->rate[op], 1);
 }
 
 static void service_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to),
@@ -163,8 +117,7 @@ static void service_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint
 static void service_free_config(void *config)
 {
     struct service_cfg *cfg = config;
-    for (size_t op = 0; op < SCN_MAX_OPS; op++)
-        free(cfg->calls[op]);
+    calls_free(cfg->calls);
     free(cfg->speeds);
 }
 
@@ -218,7 +171,7 @@ static void service_resume(struct comp *c, struct sim *sim, struct request *req)
 {
     struct service *st = c->state;
     if (!station_alive(&st->st, req)) {
-        req_reply(sim, req); /* the node failed meanwhile: nobody waits for this */
+        req_drop(sim, req); /* the node failed meanwhile: nobody waits for this */
         return;
     }
     if (req->status != REQ_OK) {
@@ -238,7 +191,7 @@ static void service_handle(struct comp *c, struct sim *sim, const struct sim_eve
     struct service *s = c->state;
     SIM_ASSERT(ev->kind == EV_SERVICE_DONE);
     if (!station_alive(&s->st, ev->ptr)) {
-        req_reply(sim, ev->ptr);
+        req_drop(sim, ev->ptr);
         return;
     }
     next_call(c, sim, ev->ptr);
@@ -288,7 +241,8 @@ static int service_control(struct comp *c, struct sim *sim, const struct control
         if (ctl->node >= (int64_t)s->active || ctl->node < -1)
             return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
                             (long long)ctl->node);
-        for (uint32_t i = 0; i < s->active; i++)
+        /* A whole-component failure also takes the nodes scaled away that still serve. */
+        for (uint32_t i = 0; i < (ctl->node < 0 ? s->st.nnodes : s->active); i++)
             if (ctl->node < 0 || (uint32_t)ctl->node == i) {
                 if (ctl->action == CTL_FAIL)
                     station_fail(&s->st, sim, i);
@@ -327,6 +281,8 @@ const struct model_ops service_ops = {
     .config_size = sizeof(struct service_cfg),
     .parse = service_parse,
     .edges = service_edges,
+    .needs = service_needs,
+    .estimate = service_estimate,
     .free_config = service_free_config,
     .state_size = sizeof(struct service),
     .start = service_start,

@@ -1,9 +1,13 @@
 /* The command-line front: one function per command, the only place in sim/ that knows the
  * model registry. Exit status: 0 done, 1 failed at run time, 2 bad usage or scenario. */
 #include "sim/cli.h"
+#include "sim/capacity.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
+#include "sim/estimate.h"
+#include "sim/html.h"
 #include "sim/jobs.h"
+#include "sim/plot.h"
 #include "sim/replicate.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
@@ -12,6 +16,7 @@
 #include "sim/world.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,19 +65,21 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 static const char run_help[] =
     "usage: clustersim run SCENARIO.json [--out DIR] [--seed N] [--set PATH=VALUE]...\n"
-    "                      [--replications R] [--jobs J] [--no-plots] [--quiet]\n"
+    "                      [--replications R] [--jobs J] [--no-plots] [--svg] [--quiet]\n"
     "\n"
-    "Runs one scenario and writes summary.json, timeseries.csv, latency.csv and nodes.csv\n"
-    "into DIR (default out/<name>/); prints a short summary.\n"
+    "Runs one scenario and writes summary.json, timeseries.csv, latency.csv, nodes.csv,\n"
+    "keymoves.csv, the plots (through gnuplot, when installed) and report.html into DIR\n"
+    "(default out/<name>/); prints a short summary.\n"
     "\n"
     "  --out DIR          where the results go (written atomically)\n"
     "  --seed N           the seed (default: the scenario's \"seed\", else 1)\n"
     "  --set PATH=VALUE   override one value before validation; PATH names a component\n"
     "                     by id: --set components.web.nodes=8 --set workload.rate=100\n"
     "  --replications R   run R independent seeds (seed, seed+1, ...) and report means\n"
-    "                     with 95%% confidence half-widths (Student's t over replications)\n"
+    "                     with 95% confidence half-widths (Student's t over replications)\n"
     "  --jobs J           processes for the replications (default: the number of cores)\n"
-    "  --no-plots         do not draw plots\n"
+    "  --no-plots         do not draw plots (report.html then has the tables only)\n"
+    "  --svg              draw the plots as SVG instead of PNG\n"
     "  --quiet            print nothing but errors\n"
     "\n"
     "example: clustersim run scenarios/mm1.json --seed 7 --set workload.rate=90\n";
@@ -85,6 +92,7 @@ struct run_opts {
     const char *sets[MAX_SETS];
     size_t nsets;
     int no_plots;
+    int svg;
     int quiet;
     uint64_t replications;
     uint64_t jobs;
@@ -138,6 +146,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
             i++;
         } else if (strcmp(a, "--no-plots") == 0) {
             o->no_plots = 1;
+        } else if (strcmp(a, "--svg") == 0) {
+            o->svg = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = 1;
         } else if (a[0] == '-' && a[1]) {
@@ -197,12 +207,15 @@ static int cmd_run(int argc, char **argv)
         sim_error_print(&err);
         status = err.code == SIM_EUSAGE ? 2 : 1;
     } else {
-        if (report_write(w, summary, dir, &err)) {
+        struct plot_list plots = {0};
+        if (report_write(w, summary, dir, &err) ||
+            (!o.no_plots && plot_run_list(dir, NULL, o.svg, &plots, &err)) ||
+            html_report(dir, summary, sc->text, o.no_plots ? NULL : &plots, &err)) {
             sim_error_print(&err);
             status = 1;
         } else if (!o.quiet) {
             report_print(summary, stdout);
-            printf("results in %s/\n", dir);
+            printf("results in %s/ (%zu plots, report.html)\n", dir, plots.n);
         }
         if (w->interrupted && status == 0) {
             fprintf(stderr, "clustersim: interrupted; the summary is marked \"interrupted\"\n");
@@ -225,7 +238,7 @@ static const char sweep_help[] =
     "Runs the cross product of the parameter values (the first varies slowest), each point\n"
     "with R replications (seeds seed..seed+R-1, the same at every point), in J processes.\n"
     "Writes sweep.csv (one row per point: the parameters, then throughput, latency mean,\n"
-    "p50, p99, p99.9, rejected and failed fractions, with 95%% half-widths when R > 1) and\n"
+    "p50, p99, p99.9, rejected and failed fractions, with 95% half-widths when R > 1) and\n"
     "sweep.json into DIR (default out/<name>-sweep/). Every point is validated first.\n"
     "\n"
     "example: clustersim sweep scenarios/mm1.json --param workload.rate=50,70,90 "
@@ -374,6 +387,281 @@ done:
     return status;
 }
 
+/* ---- estimate -------------------------------------------------------------------------- */
+
+static const char estimate_help[] =
+    "usage: clustersim estimate SCENARIO.json [--set PATH=VALUE]... [--compare] [--seed N]\n"
+    "\n"
+    "Back-of-envelope figures before simulating: requests per second (average and peak) and\n"
+    "per day, bandwidth and storage (with workload.object_size), and per tier the rate per\n"
+    "node, utilisation, the queueing model (M/M/c: Erlang C; general service times:\n"
+    "Allen-Cunneen; no waiting room: Erlang B), waiting and response times, and the\n"
+    "bottleneck. --compare also runs the simulation and shows both side by side.\n"
+    "\n"
+    "example: clustersim estimate scenarios/web-db.json --compare\n";
+
+static void compare_print(const struct scenario *sc, const struct estimate *e,
+                          const cJSON *summary, FILE *out)
+{
+    const cJSON *comps = cJSON_GetObjectItem(summary, "components");
+    fprintf(out, "\n%-14s %10s %10s %12s %12s  %s\n", "component", "util est", "util sim",
+            "resp ms est", "resp ms sim", "");
+    for (size_t k = 0; k < sc->ncomp; k++) {
+        uint32_t i = sc->topo[k];
+        const cJSON *c = cJSON_GetObjectItem(comps, sc->comps[i].id);
+        double su = summary_number(c, "utilization"), sr = summary_number(c, "latency_ms.mean");
+        const struct est_comp *ec = &e->comps[i];
+        const char *flag = "";
+        if (isfinite(su) && fabs(su - ec->util) > 0.1 * fmax(ec->util, 0.05))
+            flag = "<- utilisation differs";
+        else if (isfinite(sr) && isfinite(ec->response) &&
+                 fabs(sr - 1e3 * ec->response) > 0.25 * 1e3 * ec->response)
+            flag = "<- response differs (queueing, skew or time variation)";
+        fprintf(out, "%-14s %10.3f %10.3f %12.4g %12.4g  %s\n", sc->comps[i].id, ec->util, su,
+                1e3 * ec->response, sr, flag);
+    }
+    fprintf(out, "%-14s %10s %10s %12.4g %12.4g\n", "end to end", "", "", 1e3 * e->end_to_end,
+            summary_number(summary, "latency_ms.mean"));
+}
+
+static int cmd_estimate(int argc, char **argv)
+{
+    const char *file = NULL, *sets[MAX_SETS];
+    size_t nsets = 0;
+    int compare = 0, has_seed = 0;
+    uint64_t seed = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(estimate_help, stdout);
+            return 0;
+        } else if (strcmp(a, "--compare") == 0) {
+            compare = 1;
+        } else if (strcmp(a, "--set") == 0) {
+            if (!val || !strchr(val, '=') || nsets == MAX_SETS)
+                return usage_error("estimate", "--set needs PATH=VALUE, got '%s'",
+                                   val ? val : "");
+            sets[nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!val || parse_u64(val, 9007199254740991ULL, &seed))
+                return usage_error("estimate", "--seed needs a whole number, got '%s'",
+                                   val ? val : "");
+            has_seed = 1;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("estimate", "unknown option '%s'", a);
+        } else if (!file) {
+            file = a;
+        } else {
+            return usage_error("estimate", "one scenario at a time (extra argument '%s')", a);
+        }
+    }
+    if (!file)
+        return usage_error("estimate", "which scenario? give SCENARIO.json");
+    struct sim_error err = {0};
+    struct scenario *sc;
+    if (scenario_load(file, sets, nsets, model_registry, &sc, &err)) {
+        sim_error_print(&err);
+        return 2;
+    }
+    estimate_print(sc, stdout);
+    int status = 0;
+    if (compare) {
+        struct world *w;
+        if (world_create(sc, has_seed ? seed : sc->seed, &w, &err) ||
+            world_run(w, (volatile int *)&interrupted, NULL, NULL, &err)) {
+            sim_error_print(&err);
+            status = 1;
+        } else {
+            cJSON *summary = report_summary(w);
+            struct estimate e;
+            double avg = estimate_average_rate(sc, sc->warmup, sc->duration);
+            estimate_at(sc, avg, 0, &e);
+            printf("\nestimate at the average load against the simulation (seed %llu, "
+                   "averages over the run after the warm-up):",
+                   (unsigned long long)w->seed);
+            compare_print(sc, &e, summary, stdout);
+            estimate_free(&e);
+            cJSON_Delete(summary);
+        }
+        world_free(w);
+    }
+    scenario_free(sc);
+    return status;
+}
+
+/* ---- capacity -------------------------------------------------------------------------- */
+
+static const char capacity_help[] =
+    "usage: clustersim capacity SCENARIO.json --slo STAT=DURATION [--slo ...] --vary PATH\n"
+    "                           [--errors PERCENT] [--max | --min] [--from V] [--to V]\n"
+    "                           [--integer] [--tolerance FRACTION] [--replications R]\n"
+    "                           [--jobs J] [--seed N] [--set PATH=VALUE]... [--out DIR]\n"
+    "\n"
+    "Finds the most load (--max, the default for workload.* paths) or the fewest resources\n"
+    "(--min, the default otherwise; whole numbers) that meet every objective with 95%\n"
+    "confidence: at each value tried, R replications run (default 5) and the upper end of\n"
+    "each objective's 95% interval must be within its limit, and likewise the fraction of\n"
+    "requests rejected, failed or timed out (--errors, default 1%). The search doubles or\n"
+    "halves from the scenario's value (or --from) to bracket the answer, then bisects to\n"
+    "--tolerance (default 2%; exact for whole numbers). STAT: mean p50 p90 p95 p99 p999 max.\n"
+    "Writes capacity.json into DIR (default out/<name>-capacity/).\n"
+    "\n"
+    "examples: clustersim capacity scenarios/mm1.json --slo p99=200ms --vary workload.rate\n"
+    "          clustersim capacity scenarios/web-db.json --slo p99=100ms \\\n"
+    "              --vary components.db.workers\n";
+
+static int cmd_capacity(int argc, char **argv)
+{
+    const char *sets[MAX_SETS], *out = NULL;
+    struct capacity_request rq = {.sets = sets, .from = NAN, .to = NAN, .tolerance = 0.02,
+                                  .max_errors = 0.01, .replications = 5,
+                                  .stop = (volatile int *)&interrupted};
+    int dir_set = 0, integer_set = 0, quiet = 0;
+    uint64_t v;
+    struct sim_error err = {0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(capacity_help, stdout);
+            return 0;
+        } else if (strcmp(a, "--slo") == 0) {
+            if (!val || rq.nslos == CAP_MAX_SLOS)
+                return usage_error("capacity", "--slo needs STAT=DURATION (at most %d)",
+                                   CAP_MAX_SLOS);
+            if (capacity_parse_slo(val, &rq.slos[rq.nslos], &err)) {
+                snprintf(err.file, sizeof err.file, "--slo");
+                sim_error_print(&err);
+                return 2;
+            }
+            rq.nslos++;
+            i++;
+        } else if (strcmp(a, "--vary") == 0) {
+            if (!val || !*val)
+                return usage_error("capacity", "--vary needs a PATH such as workload.rate");
+            rq.vary = val;
+            i++;
+        } else if (strcmp(a, "--errors") == 0) {
+            double e = val ? strtod(val, &end) : NAN;
+            if (!val || end == val || (*end && strcmp(end, "%") != 0) || !(e >= 0 && e <= 100))
+                return usage_error("capacity", "--errors needs a percentage from 0 to 100, got "
+                                               "'%s'", val ? val : "");
+            rq.max_errors = e / 100;
+            i++;
+        } else if (strcmp(a, "--max") == 0 || strcmp(a, "--min") == 0) {
+            dir_set = a[3] == 'a' ? 1 : -1;
+        } else if (strcmp(a, "--integer") == 0) {
+            integer_set = 1;
+        } else if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0 ||
+                   strcmp(a, "--tolerance") == 0) {
+            double x = val ? strtod(val, &end) : NAN;
+            if (!val || end == val || *end || !(x > 0) || !isfinite(x))
+                return usage_error("capacity", "%s needs a number above 0, got '%s'", a,
+                                   val ? val : "");
+            *(a[2] == 'f' ? &rq.from : a[2] == 't' && a[3] == 'o' && !a[4] ? &rq.to
+                                                                           : &rq.tolerance) = x;
+            i++;
+        } else if (strcmp(a, "--replications") == 0 || strcmp(a, "--jobs") == 0) {
+            if (!val || parse_u64(val, 10000, &v) || v < 1)
+                return usage_error("capacity", "%s needs a whole number from 1 to 10000, got "
+                                               "'%s'", a, val ? val : "");
+            *(a[2] == 'r' ? &rq.replications : &rq.jobs) = (unsigned)v;
+            i++;
+        } else if (strcmp(a, "--seed") == 0) {
+            if (!val || parse_u64(val, 9007199254740991ULL, &rq.seed))
+                return usage_error("capacity", "--seed needs a whole number, got '%s'",
+                                   val ? val : "");
+            rq.has_seed = 1;
+            i++;
+        } else if (strcmp(a, "--set") == 0) {
+            if (!val || !strchr(val, '=') || rq.nsets == MAX_SETS)
+                return usage_error("capacity", "--set needs PATH=VALUE, got '%s'",
+                                   val ? val : "");
+            sets[rq.nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--out") == 0) {
+            if (!val || !*val)
+                return usage_error("capacity", "--out needs a folder");
+            out = val;
+            i++;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("capacity", "unknown option '%s'", a);
+        } else if (!rq.file) {
+            rq.file = a;
+        } else {
+            return usage_error("capacity", "one scenario at a time (extra argument '%s')", a);
+        }
+    }
+    if (!rq.file || !rq.vary || rq.nslos == 0)
+        return usage_error("capacity", "give SCENARIO.json, --vary PATH and at least one "
+                                       "--slo STAT=DURATION");
+    if (rq.tolerance >= 1)
+        return usage_error("capacity", "--tolerance is a fraction below 1 (0.02 = 2%%)");
+    rq.maximise = dir_set ? dir_set > 0 : capacity_is_load(rq.vary);
+    rq.integer = integer_set || !capacity_is_load(rq.vary);
+    if (!rq.jobs)
+        rq.jobs = jobs_default();
+    rq.progress = quiet ? NULL : stdout;
+    struct scenario *sc;
+    if (scenario_load(rq.file, sets, rq.nsets, model_registry, &sc, &err)) {
+        sim_error_print(&err);
+        return 2;
+    }
+    char dir[3072];
+    snprintf(dir, sizeof dir, out ? "%s" : "out/%s-capacity", out ? out : sc->name);
+    scenario_free(sc);
+    if (!quiet)
+        printf("searching the %s %s that meets the objectives (%u replications a point)\n",
+               rq.maximise ? "most" : "fewest", rq.vary, rq.replications);
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    cJSON *result;
+    int rc = capacity_search(&rq, model_registry, &result, &err);
+    sigaction(SIGINT, &old, NULL);
+    if (rc) {
+        sim_error_print(&err);
+        return err.code == SIM_EUSAGE ? 2 : 1;
+    }
+    int status = 0;
+    struct outset o;
+    if (outset_open(&o, dir, &err) == 0) {
+        FILE *f = outset_file(&o, "capacity.json");
+        if (f) {
+            char *text = cJSON_Print(result);
+            fputs(text, f);
+            fputc('\n', f);
+            free(text);
+            outset_close_file(&o);
+        }
+        if (outset_commit(&o, &err))
+            status = 1;
+    } else {
+        status = 1;
+    }
+    if (status)
+        sim_error_print(&err);
+    const cJSON *ans = cJSON_GetObjectItem(result, "answer");
+    if (!quiet) {
+        if (cJSON_IsNumber(ans))
+            printf("%s %s = %.6g%s\nresults in %s/\n",
+                   rq.maximise ? "capacity: the most" : "capacity: the fewest", rq.vary,
+                   ans->valuedouble,
+                   cJSON_IsTrue(cJSON_GetObjectItem(result, "bounded"))
+                       ? ""
+                       : " (the edge of the range searched: the true answer lies beyond)",
+                   dir);
+        else
+            printf("no value in the range searched meets the objectives\n");
+    }
+    cJSON_Delete(result);
+    return status ? status : interrupted ? 130 : 0;
+}
+
 /* ---- validate -------------------------------------------------------------------------- */
 
 static const char validate_help[] =
@@ -420,6 +708,9 @@ static const char main_help[] =
     "commands:\n"
     "  run SCENARIO.json      simulate a scenario; write summary, CSVs and plots\n"
     "  sweep SCENARIO --param PATH=V1,V2,...   run the cross product of parameter values\n"
+    "  estimate SCENARIO      back-of-envelope figures (--compare: against a simulation)\n"
+    "  capacity SCENARIO --slo p99=200ms --vary PATH   the most load or fewest nodes that\n"
+    "                         meet the objectives, with 95% confidence\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
@@ -503,6 +794,8 @@ static const struct command commands[] = {
     {"schema", cmd_schema},
     {"keymove", cmd_keymove},
     {"sweep", cmd_sweep},
+    {"estimate", cmd_estimate},
+    {"capacity", cmd_capacity},
     {NULL, NULL},
 };
 

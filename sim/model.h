@@ -17,6 +17,7 @@
 
 struct scenario;
 struct comp_spec;
+struct est_comp;
 struct comp;
 struct world;
 
@@ -25,8 +26,10 @@ enum control_action { CTL_SCALE, CTL_FAIL, CTL_RECOVER };
 struct control {
     enum control_action action;
     int64_t nodes;   /* CTL_SCALE: the new count */
-    int64_t node;    /* CTL_FAIL/RECOVER: node index, -1 for the whole component */
+    int64_t node;    /* CTL_FAIL/RECOVER: node index, -1 for the whole component, -2 for a
+                        database's primary */
     const char *what; /* CTL_SCALE: "nodes", "shards", "replicas", "edges" */
+    int64_t shard;   /* CTL_FAIL/RECOVER of a sharded store: the shard named, -1 when none */
 };
 
 /* Per-interval figures a component contributes to timeseries.csv. */
@@ -43,6 +46,10 @@ struct node_stats {
     uint64_t keys;
 };
 
+/* What a component reads from requests, so that the workload draws only what is used. */
+#define NEEDS_KEYS 1u
+#define NEEDS_CLIENTS 2u
+
 struct model_ops {
     const char *name;                 /* the "type" in scenarios */
     const char *help;                 /* one line for `--help` */
@@ -55,6 +62,12 @@ struct model_ops {
     /* Optional: the components this one calls (for the call graph's cycle check). */
     void (*edges)(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx);
     void (*free_config)(void *config); /* optional: what parse allocated */
+    /* Optional: back-of-envelope figures (sim/estimate.h): from self->rate, set nodes,
+     * workers, queue, service time and its scv, and declare downstream traffic (est_call). */
+    void (*estimate)(const struct comp_spec *cs, const struct scenario *sc,
+                     struct est_comp *self);
+    /* Optional: NEEDS_KEYS | NEEDS_CLIENTS for this configuration; absent means both. */
+    unsigned (*needs)(const struct comp_spec *cs);
 
     size_t state_size;
     int (*start)(struct comp *c, struct sim *sim);

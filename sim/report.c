@@ -206,7 +206,9 @@ cJSON *report_summary(struct world *w)
     for (size_t i = 0; i < sc->wl.nops; i++) {
         cJSON *op = cJSON_AddObjectToObject(ops, sc->wl.op_names[i]);
         cJSON_AddNumberToObject(op, "completed", (double)w->ops[i].completed);
-        cJSON_AddItemToObject(op, "latency_ms", latency_object(&w->ops[i].latency, 0));
+        cJSON_AddItemToObject(op, "latency_ms",
+                              latency_object(sc->wl.nops > 1 ? &w->ops[i].latency : &w->latency,
+                                             0));
     }
     cJSON *comps = cJSON_AddObjectToObject(s, "components");
     for (size_t i = 0; i < w->ncomp; i++)
@@ -253,6 +255,28 @@ static void write_nodes(struct world *w, FILE *f)
     }
 }
 
+/* One row per key movement that any component recorded in its summary's "key_moves". */
+static void write_keymoves(const cJSON *summary, FILE *f)
+{
+    static const char *const cols[] = {"nodes_before", "nodes_after", "keys", "moved",
+                                       "moved_fraction", "ideal_fraction", NULL};
+    fputs("at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction\n",
+          f);
+    const cJSON *comps = cJSON_GetObjectItemCaseSensitive(summary, "components");
+    for (const cJSON *c = comps ? comps->child : NULL; c; c = c->next) {
+        const cJSON *moves = cJSON_GetObjectItemCaseSensitive(c, "key_moves");
+        for (const cJSON *m = cJSON_IsArray(moves) ? moves->child : NULL; m; m = m->next) {
+            const cJSON *at = cJSON_GetObjectItemCaseSensitive(m, "at_s");
+            fprintf(f, "%.9g,%s", cJSON_IsNumber(at) ? at->valuedouble : NAN, c->string);
+            for (size_t i = 0; cols[i]; i++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, cols[i]);
+                fprintf(f, ",%.9g", cJSON_IsNumber(v) ? v->valuedouble : NAN);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
 int report_write(struct world *w, const cJSON *summary, const char *dir, struct sim_error *err)
 {
     struct outset o;
@@ -276,6 +300,10 @@ int report_write(struct world *w, const cJSON *summary, const char *dir, struct 
     }
     if ((f = outset_file(&o, "nodes.csv"))) {
         write_nodes(w, f);
+        outset_close_file(&o);
+    }
+    if ((f = outset_file(&o, "keymoves.csv"))) {
+        write_keymoves(summary, f);
         outset_close_file(&o);
     }
     return outset_commit(&o, err);
@@ -327,5 +355,19 @@ void report_print(const cJSON *s, FILE *out)
                 cJSON_GetObjectItemCaseSensitive(c, "type")->valuestring, num(c, "nodes"),
                 num(c, "requests"), util, num(c, "rejected"), num(cl, "mean"), num(cl, "p99"),
                 skew ? num(skew, "max_over_mean") : NAN);
+    }
+    /* Hit ratios and key movements, for the components that have them. */
+    for (const cJSON *c = comps ? comps->child : NULL; c; c = c->next) {
+        const cJSON *hr = cJSON_GetObjectItemCaseSensitive(c, "hit_ratio");
+        if (hr)
+            fprintf(out, "%-16s hit ratio %.4f  hits %.0f  misses %.0f  evictions %.0f\n",
+                    c->string, cJSON_IsNumber(hr) ? hr->valuedouble : NAN, num(c, "hits"),
+                    num(c, "misses"), num(c, "evictions"));
+        const cJSON *moves = cJSON_GetObjectItemCaseSensitive(c, "key_moves");
+        for (const cJSON *m = cJSON_IsArray(moves) ? moves->child : NULL; m; m = m->next)
+            fprintf(out, "%-16s at %.6gs: %.0f -> %.0f nodes moved %.4f of %.0f keys (ideal "
+                         "%.4f)\n",
+                    c->string, num(m, "at_s"), num(m, "nodes_before"), num(m, "nodes_after"),
+                    num(m, "moved_fraction"), num(m, "keys"), num(m, "ideal_fraction"));
     }
 }

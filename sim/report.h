@@ -1,5 +1,6 @@
-/* The results of a run: summary.json, timeseries.csv, latency.csv and nodes.csv, written
- * atomically (temporary names, renamed at the end), and the short human summary. */
+/* The results of a run: summary.json, timeseries.csv, latency.csv, nodes.csv and keymoves.csv
+ * (from the "key_moves" of every component's summary), written atomically (temporary names,
+ * renamed at the end), and the short human summary. */
 #ifndef SIM_REPORT_H
 #define SIM_REPORT_H
 

@@ -5,6 +5,7 @@
 #include "sim/request.h"
 #include "sim/world.h"
 
+#include <math.h>
 #include <string.h>
 
 #define SLAB_REQUESTS 1024
@@ -28,6 +29,23 @@ struct request *req_alloc(struct sim *sim)
     req->depth = 0;
     req->orphan_at = 0;
     req->counted = 0;
+    return req;
+}
+
+struct request *req_spawn(struct sim *sim, uint32_t comp, uint32_t node, uint64_t key,
+                          uint16_t op)
+{
+    struct world *w = sim->world;
+    struct request *req = req_alloc(sim);
+    req->id = w->next_id++;
+    req->t_start = sim->now;
+    req->key = key;
+    req->client = 0;
+    req->op = op;
+    req->counted = sim->now >= w->sc->warmup;
+    req->depth = 2;
+    req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now};
+    req->frames[1] = (struct frame){.comp = comp, .node = node, .t_arrive = sim->now, .index = 1};
     return req;
 }
 
@@ -131,11 +149,26 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
     sim_schedule(sim, net, &ev);
 }
 
+void req_drop(struct sim *sim, struct request *req)
+{
+    SIM_ASSERT(req->depth >= 2 && req->orphan_at == req->depth - 1u);
+    req_free(sim, req);
+}
+
 void req_abandon(struct sim *sim, struct request *req, uint32_t idx, enum req_status st,
                  double delay)
 {
     struct world *w = sim->world;
     SIM_ASSERT(idx >= 1 && idx < req->depth);
+    /* The caller already gave up on this very call (a timeout, then a failure of the node
+     * that still holds the orphan): it has had its answer, and a second one would resume it
+     * twice. The orphan's reply through idx is dropped as before. */
+    if (req->orphan_at == idx)
+        return;
+    /* A failure ends the call at frame idx as a failed reply would; req_reply counts those at
+     * the replying component, so this one counts there too. */
+    if (st == REQ_FAILED && req->counted)
+        w->comps[req->frames[idx].comp].failed++;
     struct request *copy = req_alloc(sim);
     copy->id = req->id;
     copy->t_start = req->t_start;
@@ -179,6 +212,13 @@ void req_reply(struct sim *sim, struct request *req)
         hist_record(&c->latency, sim->now - f->t_arrive);
     if (req->status == REQ_FAILED && req->counted)
         c->failed++;
+    /* The caller's timeout runs until the reply reaches it: one that would arrive after the
+     * deadline finds the caller gone, and the caller hears of the timeout at the deadline. */
+    if (f->serial) {
+        double deadline = f->t_arrive - f->net + c->spec->timeout;
+        if (sim->now + f->net > deadline)
+            req_abandon(sim, req, idx, REQ_TIMEOUT, fmax(deadline - sim->now, 0));
+    }
     f->serial = 0;
     unlink_frame(f);
     req->depth--;

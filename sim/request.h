@@ -77,6 +77,13 @@ void residents_add(struct residents *r, struct request *req);
 struct request *req_alloc(struct sim *sim);
 void req_free(struct sim *sim, struct request *req);
 
+/* A request that a component starts on its own (a write-back flush, a refresh): the client
+ * frame, then a frame for component `comp` on `node`, from which the component makes its
+ * req_call. Its replies come back to the component (never to the client), which ends the
+ * request with req_free; so it loads the components it calls and counts there (after the
+ * warm-up), but never counts end to end. */
+struct request *req_spawn(struct sim *sim, uint32_t comp, uint32_t node, uint64_t key,
+                          uint16_t op);
 /* Sends req from its current component to component `to` (node REQ_ANY_NODE lets it choose).
  * If `to` declares a timeout, the caller gives up after it and resumes with REQ_TIMEOUT. */
 void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
@@ -93,10 +100,14 @@ int req_retry_allowed(struct sim *sim, const struct request *req);
 void req_reply(struct sim *sim, struct request *req);
 /* Gives up on the call in frame idx (idx >= 1) on behalf of the caller: the caller resumes
  * after `delay` with a copy of the request cut at its own depth and status `st`, while the
- * original goes on below as an orphan whose reply through frame idx is dropped. Models must
+ * original goes on below as an orphan whose reply through frame idx is dropped. A call the
+ * caller already gave up on (frame idx is the orphan's mark) is left as it is. Models must
  * not keep pointers to a request that is in flight below them (they may be orphaned). */
 void req_abandon(struct sim *sim, struct request *req, uint32_t idx, enum req_status st,
                  double delay);
+/* Discards a request whose node failed after it arrived (station_alive is false): its caller
+ * has already been answered, and nothing of it is counted. */
+void req_drop(struct sim *sim, struct request *req);
 /* Ends the current component's part with a status (rejected, failed). */
 static inline void req_reply_status(struct sim *sim, struct request *req, enum req_status st)
 {

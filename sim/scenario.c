@@ -369,9 +369,9 @@ static int parse_keys(struct scenario *sc, const cJSON *keys, const char *path,
 
 static int parse_workload(struct scenario *sc, const cJSON *w, struct sim_error *err)
 {
-    static const char *const allowed[] = {"rate",    "users", "rate_per_user", "ramp",
-                                          "arrivals", "entry", "ops",           "keys",
-                                          "clients",  "trace", NULL};
+    static const char *const allowed[] = {"rate",    "users",  "rate_per_user", "ramp",
+                                          "arrivals", "entry",  "ops",           "keys",
+                                          "clients",  "trace",  "object_size",   NULL};
     struct workload *wl = &sc->wl;
     const char *path = "workload";
     char sub[PATHLEN];
@@ -427,6 +427,9 @@ static int parse_workload(struct scenario *sc, const cJSON *w, struct sim_error 
     } else {
         wl->clients = 10000;
     }
+    if ((v = member(w, "object_size")) &&
+        units_size(v, "workload.object_size", &wl->object_size, err))
+        return -1;
     if ((v = member(w, "trace"))) {
         if (!cJSON_IsString(v) || !v->valuestring[0])
             return sim_fail(err, "workload.trace", "must be a file name");

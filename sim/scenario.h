@@ -47,6 +47,7 @@ struct workload {
     uint64_t hot_keys;
     double hot_share;
     uint64_t clients;
+    double object_size;      /* bytes per request's payload, for bandwidth estimates; 0 unknown */
     char *trace_path;
     struct trace_row *trace; /* loaded and checked at scenario load */
     size_t ntrace;

@@ -233,6 +233,7 @@ static cJSON *workload_schema(void)
     cJSON_AddNumberToObject(clients, "minimum", 1);
     cJSON_AddItemToObject(p, "clients", clients);
     cJSON_AddItemToObject(p, "trace", typed("string"));
+    cJSON_AddItemToObject(p, "object_size", ref("size"));
     cJSON *req = cJSON_AddArrayToObject(w, "required");
     cJSON_AddItemToArray(req, cJSON_CreateString("entry"));
     cJSON_AddFalseToObject(w, "additionalProperties");

@@ -130,6 +130,20 @@ enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t
     return result;
 }
 
+enum station_result station_enter(struct station *st, uint32_t node, struct request *req)
+{
+    struct station_node *n = &st->nodes[node];
+    n->arrivals++;
+    if (!n->up) {
+        n->rejected++;
+        return STATION_DOWN;
+    }
+    n->served++;
+    req_top(req)->epoch = n->epoch;
+    residents_add(&n->residents, req);
+    return STATION_STARTED;
+}
+
 void station_fail(struct station *st, struct sim *sim, uint32_t node)
 {
     struct station_node *n = &st->nodes[node];
@@ -184,11 +198,32 @@ void station_release(struct station *st, struct sim *sim, uint32_t node)
     set_busy(n, sim->now, n->busy - 1);
 }
 
+/* A node record moved to `to`: the first and last resident frames still point at the old
+ * list head, so they are pointed at the new one (an empty list points at itself). */
+static void move_residents(const struct residents *from, struct residents *to)
+{
+    if (from->head.res_next == &from->head) {
+        residents_init(to);
+        return;
+    }
+    to->head.res_next->res_prev = &to->head;
+    to->head.res_prev->res_next = &to->head;
+}
+
 void station_resize(struct station *st, struct sim *sim, uint32_t nodes)
 {
     double now = sim ? sim->now : 0;
     if (nodes > st->nnodes) {
-        st->nodes = sim_xrealloc(st->nodes, nodes * sizeof *st->nodes);
+        /* Not realloc: each record holds its resident list's head, which the frames on the
+         * list point to, so the records are copied and the lists re-anchored before the old
+         * array goes. */
+        struct station_node *fresh = sim_xmalloc(nodes * sizeof *fresh);
+        for (uint32_t i = 0; i < st->nnodes; i++) {
+            fresh[i] = st->nodes[i];
+            move_residents(&st->nodes[i].residents, &fresh[i].residents);
+        }
+        free(st->nodes);
+        st->nodes = fresh;
         st->rng = sim_xrealloc(st->rng, nodes * sizeof *st->rng);
         for (uint32_t i = st->nnodes; i < nodes; i++) {
             node_init(&st->nodes[i], now);

@@ -51,6 +51,11 @@ void station_free(struct station *st);
  * distribution. A started or queued request is resident on the node until it replies. */
 enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t node,
                                    struct request *req);
+/* For an event-driven server whose service takes no time and whose workers are unlimited:
+ * the request enters the node as with station_arrive (counted, resident until it replies)
+ * but takes no worker and no service event, so the model serves it at once. STATION_STARTED,
+ * or STATION_DOWN when the node has failed (the caller replies). */
+enum station_result station_enter(struct station *st, uint32_t node, struct request *req);
 /* Whether a request's event at this node still belongs to the node's current life: after a
  * failure the node's old requests were failed towards their callers, and whatever comes
  * back for them must only be dropped (req_reply frees such an orphan). */

@@ -40,8 +40,8 @@ double world_users_at(const struct world *w, double t)
     const struct workload *wl = &w->sc->wl;
     if (!wl->by_users)
         return 0;
-    if (w->rate_overridden && w->override_kind == 1)
-        return w->override_value;
+    if (w->users_set)
+        return w->set_users;
     return points_at(&wl->users, wl->ramp, t);
 }
 
@@ -49,12 +49,11 @@ double world_rate_at(const struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
     if (!wl->by_users) {
-        if (w->rate_overridden)
-            return w->override_value;
+        if (w->rate_set)
+            return w->set_rate;
         return points_at(&wl->rate, wl->ramp, t);
     }
-    double rpu = w->rate_overridden && w->override_kind == 2 ? w->override_value
-                                                              : wl->rate_per_user;
+    double rpu = w->rpu_set ? w->set_rpu : wl->rate_per_user;
     return world_users_at(w, t) * rpu;
 }
 
@@ -62,7 +61,7 @@ double world_rate_at(const struct world *w, double t)
 static double next_breakpoint(const struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
-    if (w->rate_overridden && (!wl->by_users || w->override_kind == 1))
+    if (wl->by_users ? w->users_set : w->rate_set)
         return INFINITY;
     const struct points *p = wl->by_users ? &wl->users : &wl->rate;
     for (size_t i = 0; i < p->n; i++)
@@ -77,46 +76,123 @@ static void schedule_arrival_at(struct world *w, double t)
     sim_schedule_at(&w->sim, t, &ev);
 }
 
+/* The rate function on the segment from t: constant or linear up to the next point, so
+ * that each arrival costs a multiply instead of a search. */
+static void load_segment(const struct world *w, double t, struct rate_segment *g)
+{
+    const struct workload *wl = &w->sc->wl;
+    double bp = next_breakpoint(w, t), end = w->sc->duration;
+    double r0 = world_rate_at(w, t);
+    double r1 = bp < INFINITY ? world_rate_at(w, fmin(bp, end)) : r0;
+    g->t0 = t;
+    g->end = bp;
+    g->r0 = r0;
+    g->slope = wl->ramp == RAMP_STEP || !(bp < INFINITY) || fmin(bp, end) <= t
+                   ? 0
+                   : (r1 - r0) / (fmin(bp, end) - t);
+    g->peak = wl->ramp == RAMP_STEP ? r0 : fmax(r0, r1);
+}
+
+static inline double segment_rate(const struct rate_segment *g, double t)
+{
+    return g->r0 + g->slope * (t - g->t0);
+}
+
+/* The rate's integral over the first d seconds of a segment. */
+static inline double segment_area(const struct rate_segment *g, double d)
+{
+    return (g->r0 + g->slope * d / 2) * d;
+}
+
+/* Uniform arrivals are the rate's integral made deterministic: arrival k (from 0) comes where
+ * the integral from the start reaches k. Times are computed from an anchor (the start, a
+ * breakpoint already passed, or a `set`) where the integral is known, never by adding up
+ * spacings, which would drift. This is the segment from the anchor (cached). */
+static const struct rate_segment *uniform_segment(struct world *w)
+{
+    if (w->uni_seg.end == -INFINITY || w->uni_seg.t0 != w->uni_t)
+        load_segment(w, w->uni_t, &w->uni_seg);
+    return &w->uni_seg;
+}
+
+/* Moves the uniform anchor over the breakpoints up to t. */
+static void uniform_advance(struct world *w, double t)
+{
+    for (const struct rate_segment *g; (g = uniform_segment(w))->end <= t;) {
+        w->uni_area += segment_area(g, g->end - g->t0);
+        w->uni_t = g->end;
+    }
+}
+
+/* When uniform arrival number uni_next comes (+inf: not before `end`). */
+static double uniform_time(struct world *w, double end)
+{
+    struct rate_segment g = *uniform_segment(w);
+    double area = w->uni_area;
+    while (g.t0 < end) {
+        double need = fmax((double)w->uni_next - area, 0);
+        if (g.r0 > 0 || g.slope > 0) {
+            if (need == 0)
+                return g.t0;
+            double d = INFINITY;
+            if (g.slope == 0) {
+                d = need / g.r0;
+            } else {
+                /* r0 d + slope d^2 / 2 = need, in the form that stays exact when r0 = 0. */
+                double disc = g.r0 * g.r0 + 2 * g.slope * need;
+                if (disc >= 0)
+                    d = 2 * need / (g.r0 + sqrt(disc));
+            }
+            if (g.t0 + d < g.end)
+                return g.t0 + d;
+        }
+        if (!(g.end < INFINITY))
+            break;
+        area += segment_area(&g, g.end - g.t0);
+        load_segment(w, g.end, &g);
+    }
+    return INFINITY;
+}
+
 /* Finds the next arrival after `t`. Poisson arrivals follow the (piecewise linear or step)
  * rate exactly by thinning: candidates come at the segment's peak rate and are kept with
  * probability rate(t)/peak; a candidate past the segment's end restarts from there, which
- * the memoryless property makes exact. Uniform arrivals are spaced 1/rate(t) apart. */
+ * the memoryless property makes exact. Uniform arrivals: uniform_advance. Arrivals lie in
+ * [0, duration): the last row of the time series ends at the duration and counts what came
+ * before it. */
 static void plan_next_arrival(struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
     double end = w->sc->duration;
     if (wl->trace) {
-        if (w->trace_pos < wl->ntrace && wl->trace[w->trace_pos].t <= end)
+        if (w->trace_pos < wl->ntrace && wl->trace[w->trace_pos].t < end)
             schedule_arrival_at(w, wl->trace[w->trace_pos].t);
         return;
     }
+    if (wl->arrivals == ARRIVALS_UNIFORM) {
+        uniform_advance(w, t);
+        double next = uniform_time(w, end);
+        if (next < end)
+            schedule_arrival_at(w, next);
+        return;
+    }
+    struct rate_segment *g = &w->seg;
     while (t <= end) {
-        double bp = next_breakpoint(w, t);
-        double r0 = world_rate_at(w, t);
-        if (wl->arrivals == ARRIVALS_UNIFORM) {
-            if (r0 > 0) {
-                double next = t + 1.0 / r0;
-                if (next <= end)
-                    schedule_arrival_at(w, next);
-                return;
-            }
-            t = bp;
+        if (t >= g->end || t < g->t0)
+            load_segment(w, t, g);
+        if (!(g->peak > 0)) {
+            t = g->end;
             continue;
         }
-        double peak = wl->ramp == RAMP_STEP ? r0 : fmax(r0, world_rate_at(w, fmin(bp, end)));
-        if (!(peak > 0)) {
-            t = bp;
+        double cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / g->peak);
+        if (cand >= g->end) {
+            t = g->end;
             continue;
         }
-        double cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / peak);
-        if (cand >= bp) {
-            t = bp;
-            continue;
-        }
-        if (cand > end)
+        if (cand >= end)
             return;
-        if (wl->ramp == RAMP_LINEAR && gsl_rng_uniform(w->rng_arrivals) * peak >
-                                           world_rate_at(w, cand)) {
+        if (g->slope != 0 &&
+            gsl_rng_uniform(w->rng_arrivals) * g->peak > segment_rate(g, cand)) {
             t = cand;
             continue;
         }
@@ -142,8 +218,12 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
         req->client = row->client;
     } else {
         req->op = w->op_table ? (uint16_t)gsl_ran_discrete(w->rng_ops, w->op_table) : 0;
-        req->key = keydist_draw(&w->keys, w->rng_keys);
-        req->client = (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients);
+        /* Only what some component reads is drawn; each has its own stream, so skipping one
+         * changes no other draw. */
+        req->key = w->needs & NEEDS_KEYS ? keydist_draw(&w->keys, w->rng_keys) : 0;
+        req->client = w->needs & NEEDS_CLIENTS
+                          ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
+                          : 0;
     }
     req->depth = 1;
     req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now};
@@ -151,6 +231,7 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
     if (req->counted)
         w->arrived++;
     req_call(sim, req, wl->entry[req->op], REQ_ANY_NODE);
+    w->uni_next++;
     plan_next_arrival(w, sim->now);
 }
 
@@ -166,7 +247,9 @@ static void on_client_reply(struct world *w, struct request *req)
             w->completed++;
             hist_record(&w->latency, now - req->t_start);
             w->ops[req->op].completed++;
-            hist_record(&w->ops[req->op].latency, now - req->t_start);
+            /* With one op its histogram would equal the overall one (merged at the end). */
+            if (w->sc->wl.nops > 1)
+                hist_record(&w->ops[req->op].latency, now - req->t_start);
         }
         break;
     case REQ_REJECTED:
@@ -230,9 +313,22 @@ static void setup_series(struct world *w)
     }
 }
 
+/* Ticks run first among the events of their instant, however early those were scheduled (a
+ * trace arrival planned seconds ahead), so that a row always covers [t - interval, t). They
+ * carry sequence number 0, which no other event has: world_create starts the count at 1. */
+static void schedule_tick(struct world *w, double t)
+{
+    struct sim_event ev = {.t = t, .seq = 0, .target = SIM_KERNEL, .kind = KEV_TICK};
+    evq_push(&w->sim.q, &ev);
+}
+
 static void on_tick(struct world *w)
 {
-    double now = w->sim.now, dt = w->sc->interval;
+    /* Rows end at the multiples of the interval and at the duration, so the last one may be
+     * shorter: its rates are per second of what it covers. */
+    double now = w->sim.now, end = w->sc->duration, tol = 1e-9 * end;
+    double start = w->sc->interval * (double)w->series_row;
+    double dt = now < start + w->sc->interval - tol ? now - start : w->sc->interval;
     double *row = sim_xmalloc(w->series.ncols * sizeof *row);
     size_t k = 0;
     row[k++] = now;
@@ -259,10 +355,8 @@ static void on_tick(struct world *w)
     w->int_offered = w->int_completed = w->int_rejected = w->int_failed = 0;
     hist_reset(&w->int_latency);
     double next = w->sc->interval * (double)(++w->series_row + 1);
-    if (next <= w->sc->duration + 1e-9 * w->sc->duration) {
-        struct sim_event ev = {.target = SIM_KERNEL, .kind = KEV_TICK};
-        sim_schedule_at(&w->sim, fmin(next, w->sc->duration), &ev);
-    }
+    if (now < end - tol)
+        schedule_tick(w, next > end - tol ? end : next);
 }
 
 static void on_warmup(struct world *w)
@@ -278,18 +372,32 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
 {
     const struct scn_event *e = &w->sc->events[ev->tag];
     if (e->action == EVA_SET) {
-        w->rate_overridden = 1;
-        w->override_value = e->set_value;
-        w->override_kind = strcmp(e->set_path, "workload.rate") == 0    ? 0
-                           : strcmp(e->set_path, "workload.users") == 0 ? 1
-                                                                        : 2;
-        /* Poisson arrivals are memoryless: drop the pending candidate and start afresh. */
+        /* Uniform arrivals keep the progress made towards the next one: the anchor moves to
+         * now under the old rate, and the new rate goes on from there. */
+        double now = w->sim.now;
+        uniform_advance(w, now);
+        w->uni_area += segment_area(uniform_segment(w), now - w->uni_t);
+        w->uni_t = now;
+        if (strcmp(e->set_path, "workload.rate") == 0) {
+            w->rate_set = 1;
+            w->set_rate = e->set_value;
+        } else if (strcmp(e->set_path, "workload.users") == 0) {
+            w->users_set = 1;
+            w->set_users = e->set_value;
+        } else {
+            w->rpu_set = 1;
+            w->set_rpu = e->set_value;
+        }
+        /* Poisson arrivals are memoryless: drop the pending candidate and start afresh.
+         * The pending uniform arrival is planned again from the new anchor. */
         w->arrival_gen++;
+        w->seg.end = w->uni_seg.end = -INFINITY;
         plan_next_arrival(w, w->sim.now);
         return;
     }
     struct comp *c = &w->comps[e->target];
-    struct control ctl = {.nodes = e->nodes, .node = e->node, .what = e->what};
+    struct control ctl = {
+        .nodes = e->nodes, .node = e->node, .what = e->what, .shard = e->shard};
     ctl.action = e->action == EVA_SCALE ? CTL_SCALE : e->action == EVA_FAIL ? CTL_FAIL
                                                                               : CTL_RECOVER;
     struct sim_error err = {0};
@@ -409,7 +517,9 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     struct world *w = sim_xcalloc(1, sizeof *w);
     w->sc = sc;
     w->seed = seed;
+    w->seg.end = w->uni_seg.end = -INFINITY;
     sim_init(&w->sim, dispatch, w);
+    w->sim.seq = 1; /* 0 is the ticks' (schedule_tick) */
     hist_init(&w->latency);
     hist_init(&w->int_latency);
     w->ops = sim_xcalloc(sc->wl.nops, sizeof *w->ops);
@@ -431,6 +541,9 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     }
     w->ncomp = sc->ncomp;
     w->comps = sim_xcalloc(sc->ncomp, sizeof *w->comps);
+    for (size_t i = 0; i < sc->ncomp; i++)
+        w->needs |= sc->comps[i].ops->needs ? sc->comps[i].ops->needs(&sc->comps[i])
+                                            : NEEDS_KEYS | NEEDS_CLIENTS;
     for (size_t i = 0; i < sc->ncomp; i++) {
         struct comp *c = &w->comps[i];
         c->spec = &sc->comps[i];
@@ -507,8 +620,9 @@ int world_run(struct world *w, volatile int *stop,
     const struct scenario *sc = w->sc;
     struct sim *sim = &w->sim;
     struct sim_event ev = {.target = SIM_KERNEL};
-    /* Kernel events are scheduled first, so at equal times a tick sees the state before
-     * any request event of that instant, and scenario events run in file order. */
+    /* Kernel events are scheduled first, so at equal times the warm-up and scenario events
+     * (in file order) come before any request event of that instant; ticks come before all
+     * (schedule_tick). */
     if (sc->warmup > 0) {
         ev.kind = KEV_WARMUP;
         sim_schedule_at(sim, sc->warmup, &ev);
@@ -518,9 +632,7 @@ int world_run(struct world *w, volatile int *stop,
         ev.tag = (uint32_t)i;
         sim_schedule_at(sim, sc->events[i].at, &ev);
     }
-    ev.kind = KEV_TICK;
-    ev.tag = 0;
-    sim_schedule_at(sim, fmin(sc->interval, sc->duration), &ev);
+    schedule_tick(w, fmin(sc->interval, sc->duration));
     plan_next_arrival(w, 0);
 
     double start = wall_now(), last = start;

@@ -20,6 +20,13 @@ struct op_stats {
     struct hist latency;
 };
 
+/* The arrival rate on one segment of the rate function: r0 + slope x (t - t0) up to end. */
+struct rate_segment {
+    double t0, end;   /* s */
+    double r0, slope; /* req/s, req/s^2 */
+    double peak;      /* req/s, the most on the segment (for thinning) */
+};
+
 struct world {
     const struct scenario *sc;
     uint64_t seed;
@@ -40,10 +47,22 @@ struct world {
     gsl_ran_discrete_t *op_table;
     struct keydist keys;
     uint32_t arrival_gen;     /* stale arrival events (after a rate change) carry an old one */
-    int rate_overridden;      /* a `set` event replaced the rate function by a constant */
-    double override_value;    /* req/s, users, or req/s per user, per the set path */
-    int override_kind;        /* 0 rate, 1 users, 2 rate_per_user */
+    /* `set` events: each settable path keeps its own value, so that setting one does not
+     * undo another (users x rate_per_user). A set rate or users replaces that function of
+     * time by a constant. */
+    int rate_set, users_set, rpu_set;
+    double set_rate;          /* req/s */
+    double set_users;         /* active users */
+    double set_rpu;           /* req/s per user */
+    struct rate_segment seg;  /* the rate function around the last arrival */
     size_t trace_pos;
+    unsigned needs;           /* NEEDS_KEYS | NEEDS_CLIENTS over every component */
+    /* Uniform arrivals (world.c, uniform_advance): an anchor where the rate's integral from
+     * the start is known, and the number of the next arrival. */
+    double uni_t;             /* s */
+    double uni_area;          /* requests: the integral over [0, uni_t] */
+    uint64_t uni_next;
+    struct rate_segment uni_seg; /* the rate function from uni_t on */
 
     /* End-to-end figures for requests that arrived after the warm-up. */
     uint64_t arrived, completed, rejected, failed, timed_out;

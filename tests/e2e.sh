@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types schema sweep keymove; do
+for c in run validate types schema sweep keymove estimate capacity; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -39,7 +39,7 @@ check "scenarios conform to schema.json" /usr/bin/python3 tests/schema_check.py
 
 # A run writes every output, and the summary has the contract's keys.
 status_is 0 "run mm1" "$BIN" run scenarios/mm1.json --out "$T/a" --quiet --set duration=300s
-for f in summary.json timeseries.csv latency.csv nodes.csv; do
+for f in summary.json timeseries.csv latency.csv nodes.csv keymoves.csv; do
     check "output $f" test -s "$T/a/$f"
 done
 for k in scenario seed duration_s warmup_s events wall_s requests throughput_rps latency_ms \
@@ -51,14 +51,29 @@ check "timeseries header" sh -c "head -1 '$T/a/timeseries.csv' | grep -q '^t_s,u
 check "timeseries rows" sh -c "[ \$(wc -l < '$T/a/timeseries.csv') -eq 31 ]"
 check "latency header" sh -c "head -1 '$T/a/latency.csv' | grep -q '^ms,count,cumulative$'"
 check "nodes header" sh -c "head -1 '$T/a/nodes.csv' | grep -q '^component,node,requests,utilization,keys$'"
+check "keymoves header" sh -c "head -1 '$T/a/keymoves.csv' | grep -q '^at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction$'"
 check "no temporary files left" sh -c "! ls -a '$T/a' | grep -q tmp"
+check "report.html written" test -s "$T/a/report.html"
+if command -v gnuplot >/dev/null 2>&1; then
+    for p in latency latency_cdf throughput utilization nodes; do
+        check "plot $p.png" test -s "$T/a/$p.png"
+    done
+fi
+
+# report.html in a real headless browser: it loads offline and every image decodes.
+if command -v chromium >/dev/null 2>&1; then
+    check "report.html in chromium" sh tests/browser_check.sh "$T/a/report.html" "$T/a-shot.png"
+else
+    echo "e2e: chromium not installed; report.html browser check skipped" >&2
+fi
 
 # Same seed: identical results apart from wall time; another seed: different.
-status_is 0 "run mm1 again" "$BIN" run scenarios/mm1.json --out "$T/b" --quiet --set duration=300s
+status_is 0 "run mm1 again" "$BIN" run scenarios/mm1.json --out "$T/b" --quiet --no-plots --set duration=300s
 strip_wall "$T/a/summary.json" > "$T/a.s"; strip_wall "$T/b/summary.json" > "$T/b.s"
 check "same seed, same summary" cmp -s "$T/a.s" "$T/b.s"
 check "same seed, same timeseries" cmp -s "$T/a/timeseries.csv" "$T/b/timeseries.csv"
-status_is 0 "run mm1 seed 2" "$BIN" run scenarios/mm1.json --out "$T/c" --quiet --seed 2 --set duration=300s
+status_is 0 "run mm1 seed 2" "$BIN" run scenarios/mm1.json --out "$T/c" --quiet --no-plots --seed 2 --set duration=300s
+check "--no-plots draws none" sh -c "! ls '$T/c' | grep -q png"
 strip_wall "$T/c/summary.json" > "$T/c.s"
 check "another seed, another summary" sh -c "! cmp -s '$T/a.s' '$T/c.s'"
 
@@ -93,6 +108,11 @@ for k in scheme nodes_before nodes_after keys moved moved_fraction ideal_fractio
     check "keymove has $k" grep -q "\"$k\"" "$T/out"
 done
 status_is 2 "keymove bad scheme" "$BIN" keymove --scheme nope --nodes 10 --add 1
+
+# estimate: the M/M/1 scenario's figures are the formulas'.
+status_is 0 "estimate" "$BIN" estimate scenarios/mm1.json
+check "estimate M/M/1 response" grep -q "end to end: mean response 50 ms" "$T/out"
+status_is 0 "estimate --compare" "$BIN" estimate scenarios/mm1.json --compare --set duration=300s
 
 # An unwritable output folder: exit 1 and a message.
 status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot

@@ -1,0 +1,1232 @@
+/* The cache tier: event-driven key-value caches (eviction, TTL, write-through, write-around or
+ * write-back to a backend), either one cluster sharded by key placement or a private sidecar
+ * per caller node; concurrent misses coalesce into one backend call; scaling moves keys. */
+#include "models/eviction.h"
+#include "models/sharding.h"
+#include "sim/estimate.h"
+#include "sim/keys.h"
+#include "sim/scenario.h"
+#include "sim/station.h"
+#include "sim/world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EV_CACHE_DONE = EV_MODEL, EV_CACHE_FLUSH };
+
+enum cache_write { CW_THROUGH, CW_AROUND, CW_BACK };
+static const char *const write_names[] = {"write_through", "write_around", "write_back", NULL};
+
+enum cache_placement { CP_SHARED, CP_SIDECAR };
+static const char *const placement_names[] = {"shared", "sidecar", NULL};
+
+/* What a request below the cache is doing, kept in its frame's `step` so that the resume
+ * knows what to do with the answer. */
+enum cache_stage { CS_NONE, CS_FILL, CS_THROUGH, CS_AROUND, CS_PASS, CS_FLUSH };
+
+struct cache_cfg {
+    struct station_cfg st;
+    struct dist service;
+    int64_t capacity; /* entries per node */
+    int eviction;     /* enum evict_policy */
+    double ttl;       /* s; 0 = none */
+    char *backend_id;
+    int write_policy;   /* enum cache_write */
+    double flush_after; /* s; write-back: a dirty entry is flushed this long after its first
+                           unflushed write */
+    const cJSON *sharding_json;
+    int placement; /* enum cache_placement */
+    int coalesce;  /* concurrent misses for a key share one backend call */
+    /* Resolved by the parse hook. */
+    int64_t backend; /* component index, or -1 for none */
+    struct sharding_cfg sharding;
+};
+
+/* A write-back flush that is due: the key and the start of its dirty period. */
+struct flush_rec {
+    uint64_t key;
+    double since; /* s */
+};
+
+struct cache_node {
+    struct evict_store store;
+    gsl_rng *rng; /* random eviction only */
+    /* Due flushes in deadline order; each has one EV_CACHE_FLUSH event pending. */
+    struct flush_rec *fq;
+    uint32_t fq_head, fq_len, fq_cap;
+    uint32_t caller_comp, caller_node; /* sidecar: whose private instance this is */
+};
+
+/* A backend call in progress for a key on a node, and the misses that wait for it. Waiters
+ * are linked through their frame's aux field. */
+struct pending {
+    uint64_t key;
+    uint32_t node;
+    uint32_t used;
+    struct request *head, *tail;
+};
+
+struct cache_move {
+    double at;              /* s */
+    uint32_t before, after; /* nodes */
+    uint64_t keys, moved;
+};
+
+struct cache {
+    struct station st;
+    struct cache_node *nodes;
+    uint32_t nnodes;         /* node records (never shrinks) */
+    uint32_t active;         /* nodes that own keys */
+    struct placement *place; /* over `active` nodes */
+    uint32_t gen;            /* placement generation: changes at every scale */
+    uint32_t rf;             /* replication factor */
+    struct comp *backend;    /* NULL: the cache is the store of record */
+    int op_read, op_write;   /* workload op indexes, -1 when absent */
+    double warmup;           /* s */
+    /* Sidecar: per caller component (the client is the last slot) and caller node, the
+     * instance index + 1 (0: none yet). */
+    uint32_t **inst;
+    uint32_t *ninst;
+    uint32_t ncallers;
+    /* Open-addressing map of pending backend calls (backward-shift deletion). */
+    struct pending *pend;
+    uint32_t pend_mask, pend_count;
+    /* Figures after the warm-up. */
+    uint64_t hits, misses, coalesced, backend_calls, flushes, flush_failures, lost_writes;
+    uint64_t writes;
+    uint64_t evict_base, expire_base; /* store counters at the end of the warm-up */
+    /* The current metrics interval, warm-up included. */
+    uint64_t int_hits, int_reads;
+    int probed;  /* the kernel's first sample (at t = 0) has been answered */
+    int instant; /* lookups take no time on unlimited workers: served on
+                    arrival, without a service event */
+    struct cache_move *moves;
+    size_t nmoves;
+};
+
+static const struct param_spec cache_params[] = {
+    {"workers", PT_LIMIT, offsetof(struct cache_cfg, st.workers), 1, 1e9, "\"unlimited\"",
+     "concurrent requests per node (event-driven: none is held while the backend answers)", NULL,
+     0},
+    {"queue", PT_LIMIT, offsetof(struct cache_cfg, st.queue), 0, 1e9, "\"unlimited\"",
+     "waiting room per node; 0 = none", NULL, 0},
+    {"service", PT_DIST, offsetof(struct cache_cfg, service), 0, 0, "0",
+     "time of one lookup on a worker", NULL, 0},
+    {"capacity", PT_INT, offsetof(struct cache_cfg, capacity), 0, (double)EVICT_MAX_CAPACITY, NULL,
+     "keys per node (per instance for a sidecar)", NULL, PARAM_REQUIRED},
+    {"eviction", PT_ENUM, offsetof(struct cache_cfg, eviction), 0, 0, "\"lru\"",
+     "which key leaves a full node", evict_policy_names, 0},
+    {"ttl", PT_DURATION, offsetof(struct cache_cfg, ttl), 0, 1e12, "0",
+     "lifetime of an entry from its fill or write; an expired entry is a miss (0: none)", NULL, 0},
+    {"backend", PT_STRING, offsetof(struct cache_cfg, backend_id), 0, 0, NULL,
+     "id of the component called on a read miss, for writes and for other ops (none: misses "
+     "are filled at once)",
+     NULL, 0},
+    {"write_policy", PT_ENUM, offsetof(struct cache_cfg, write_policy), 0, 0, "\"write_through\"",
+     "write_through: backend, then update, reply after the ack; write_around: backend, then "
+     "invalidate; write_back: update as dirty and reply at once, flush later",
+     write_names, 0},
+    {"flush_after", PT_DURATION, offsetof(struct cache_cfg, flush_after), 0, 1e12, "\"1s\"",
+     "write_back: a dirty entry is flushed this long after its first unflushed write (or "
+     "when it leaves the node)",
+     NULL, 0},
+    {"sharding", PT_JSON, offsetof(struct cache_cfg, sharding_json), 0, 0, NULL,
+     "placement of keys over the nodes (default {\"scheme\": \"modulo\"}); replication_factor "
+     "N writes to N nodes, reads and fills use the first working one",
+     NULL, 0},
+    {"placement", PT_ENUM, offsetof(struct cache_cfg, placement), 0, 0, "\"shared\"",
+     "shared: one cluster for all callers; sidecar: a private instance for every node of each "
+     "caller",
+     placement_names, 0},
+    {"coalesce", PT_BOOL, offsetof(struct cache_cfg, coalesce), 0, 0, "true",
+     "concurrent misses for a key wait for one backend call (false: each calls: a stampede)", NULL,
+     0},
+    PARAM_END,
+};
+
+/* ---- configuration --------------------------------------------------------------------- */
+
+static int cache_parse(struct comp_spec *cs, const cJSON *obj, const struct scenario *sc,
+                       struct sim_error *err)
+{
+    struct cache_cfg *cfg = cs->config;
+    char path[300];
+    cfg->backend = -1;
+    if (cfg->backend_id) {
+        int b = scenario_find(sc, cfg->backend_id);
+        if (b < 0)
+            return sim_fail(err, path_member(path, sizeof path, cs->path, "backend"),
+                            "unknown component \"%s\"", cfg->backend_id);
+        cfg->backend = b;
+    }
+    if (cfg->write_policy == CW_BACK && cfg->backend < 0)
+        return sim_fail(err, path_member(path, sizeof path, cs->path, "write_policy"),
+                        "write_back needs a \"backend\" to flush to");
+    if (cfg->placement == CP_SIDECAR) {
+        if (cJSON_GetObjectItemCaseSensitive(obj, "nodes"))
+            return sim_fail(err, path_member(path, sizeof path, cs->path, "nodes"),
+                            "a sidecar cache has one instance per caller node; drop \"nodes\"");
+        if (cfg->sharding_json)
+            return sim_fail(err, path_member(path, sizeof path, cs->path, "sharding"),
+                            "a sidecar cache is private to its caller node: it has no sharding");
+    }
+    return sharding_parse(cfg->sharding_json, path_member(path, sizeof path, cs->path, "sharding"),
+                          &cfg->sharding, err);
+}
+
+/* Placement and hits depend on keys; nothing depends on clients. */
+static unsigned cache_needs(const struct comp_spec *cs)
+{
+    (void)cs;
+    return NEEDS_KEYS;
+}
+
+static void cache_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32_t to), void *ctx)
+{
+    const struct cache_cfg *cfg = cs->config;
+    if (cfg->backend >= 0)
+        fn(ctx, (uint32_t)cfg->backend);
+}
+
+/* ---- back-of-envelope hit ratio ------------------------------------------------------- */
+
+/* The workload's key popularity as blocks of keys of (nearly) equal probability: the first
+ * 65536 keys one by one, then blocks 0.1% wide, so a billion keys take about 10^4 blocks. */
+struct key_blocks {
+    size_t n, cap;
+    double *m; /* keys in the block */
+    double *p; /* probability of each of them */
+};
+
+static void key_blocks(const struct scenario *sc, struct key_blocks *b)
+{
+    const struct workload *wl = &sc->wl;
+    struct keydist kd;
+    char msg[160];
+    memset(b, 0, sizeof *b);
+    /* The workload was validated at load, and no alias table is built (limit 0). */
+    int rc = keydist_init_alias_max(&kd, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
+                                    wl->hot_share, 0, msg, sizeof msg);
+    SIM_ASSERT(rc == 0);
+    for (uint64_t a = 0; a < wl->key_count;) {
+        uint64_t end = a < 65536 ? a + 1 : (uint64_t)((double)a * 1.001) + 1;
+        if (a < wl->hot_keys && wl->hot_keys < end)
+            end = wl->hot_keys;
+        if (end > wl->key_count)
+            end = wl->key_count;
+        if (b->n == b->cap) {
+            b->cap = b->cap ? 2 * b->cap : 4096;
+            b->m = sim_xrealloc(b->m, b->cap * sizeof *b->m);
+            b->p = sim_xrealloc(b->p, b->cap * sizeof *b->p);
+        }
+        b->m[b->n] = (double)(end - a);
+        b->p[b->n++] = keydist_pmf(&kd, a + (end - a) / 2);
+        a = end;
+    }
+    keydist_free(&kd);
+}
+
+/* Che's approximation: entries held when a key lives T requests after its last use, for LRU
+ * sum (1 - exp(-p T)), for FIFO and random sum p T / (1 + p T). With a TTL of D seconds (not
+ * renewed by hits) at `reads` req/s, a key also holds at most the share of time a TTL cache
+ * would keep it, r / (1 + r) with r = p reads D, and the smaller share is taken (the entry
+ * leaves by whichever comes first). T = inf gives the TTL-only figure. *hit gets the matching
+ * hit ratio, sum p x share. */
+static double che_occupancy(const struct key_blocks *b, double t, int fifo, double reads,
+                            double ttl, double *hit)
+{
+    double occ = 0, h = 0;
+    for (size_t j = 0; j < b->n; j++) {
+        double x = b->p[j] * t;
+        double in = isinf(t) ? 1 : fifo ? x / (1 + x) : -expm1(-x);
+        if (ttl > 0) {
+            double r = b->p[j] * reads * ttl;
+            in = fmin(in, r / (1 + r));
+        }
+        occ += b->m[j] * in;
+        h += b->m[j] * b->p[j] * in;
+    }
+    *hit = h;
+    return occ;
+}
+
+/* The read hit ratio of `cap` entries under the independent reference model: Che's
+ * approximation for LRU, its FIFO form for FIFO and random, the top-`cap` popularity mass for
+ * LFU (which holds the most popular keys under a stationary popularity); each bounded by the
+ * TTL as above. */
+static double irm_hit_ratio(const struct scenario *sc, double cap, int policy, double reads,
+                            double ttl)
+{
+    struct key_blocks b;
+    key_blocks(sc, &b);
+    double hit = 0;
+    if (policy == EVICT_LFU) {
+        double held = 0;
+        for (size_t j = 0; j < b.n && held < cap; j++) {
+            double take = fmin(b.m[j], cap - held), r = b.p[j] * reads * ttl;
+            hit += take * b.p[j] * (ttl > 0 ? r / (1 + r) : 1);
+            held += take;
+        }
+    } else if (che_occupancy(&b, INFINITY, 0, reads, ttl, &hit) > cap) {
+        int fifo = policy != EVICT_LRU;
+        double lo = 0, hi = 1;
+        while (che_occupancy(&b, hi, fifo, reads, ttl, &hit) < cap)
+            hi *= 2;
+        /* Bisection to a relative width of 1e-12: the occupancy grows with T. */
+        for (int it = 0; it < 200 && hi - lo > hi * 1e-12; it++) {
+            double mid = (lo + hi) / 2;
+            if (che_occupancy(&b, mid, fifo, reads, ttl, &hit) < cap)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        che_occupancy(&b, hi, fifo, reads, ttl, &hit);
+    }
+    free(b.m);
+    free(b.p);
+    return fmin(hit, 1);
+}
+
+struct caller_scan {
+    uint32_t target;
+    int calls;
+};
+
+static void caller_edge(void *ctx, uint32_t to)
+{
+    struct caller_scan *s = ctx;
+    s->calls |= to == s->target;
+}
+
+/* A sidecar has one instance per node of each caller (the client counts as one node). */
+static double sidecar_instances(const struct comp_spec *cs, const struct scenario *sc)
+{
+    double n = 0;
+    for (size_t i = 0; i < sc->ncomp; i++) {
+        struct caller_scan s = {cs->index, 0};
+        if (sc->comps[i].ops->edges)
+            sc->comps[i].ops->edges(&sc->comps[i], caller_edge, &s);
+        n += s.calls ? (double)sc->comps[i].nodes : 0;
+    }
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        if (sc->wl.entry[op] == cs->index) {
+            n += 1;
+            break;
+        }
+    return n > 0 ? n : 1;
+}
+
+/* Reads reach the backend at the miss ratio (Che's approximation over the whole cluster's
+ * entries: hashing splits the keys, not their popularity); writes through or around at their
+ * rate; write-back flushes at most one per write, and nobody waits for them. */
+static void cache_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                           struct est_comp *self)
+{
+    const struct cache_cfg *cfg = cs->config;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = cfg->service.mean;
+    self->scv = cfg->service.scv;
+    int read = scenario_op(sc, "read"), write = scenario_op(sc, "write");
+    double cap = (double)cfg->capacity * (double)cs->nodes,
+           reads = read >= 0 ? self->rate[read] : 0;
+    if (cfg->placement == CP_SIDECAR) {
+        /* Each instance holds `capacity` keys and sees the reads of one caller node. */
+        self->nodes = (uint32_t)sidecar_instances(cs, sc);
+        cap = (double)cfg->capacity;
+        reads /= self->nodes;
+    }
+    double h = irm_hit_ratio(sc, cap, cfg->eviction, reads, cfg->ttl);
+    self->hit_ratio = h;
+    snprintf(self->note, sizeof self->note, "hit ratio %.3f (%s, %.0f keys, %s)%s", h,
+             cfg->eviction == EVICT_LFU ? "top keys" : "Che", cap, "the workload's popularity",
+             cfg->eviction == EVICT_MRU ? "; mru as random, an upper bound" : "");
+    if (cfg->backend < 0)
+        return;
+    for (size_t op = 0; op < sc->wl.nops; op++) {
+        if ((int)op == read)
+            est_call(self, (uint32_t)cfg->backend, op, self->rate[op] * (1 - h), 1 - h);
+        else if ((int)op == write)
+            est_call(self, (uint32_t)cfg->backend, op, self->rate[op],
+                     cfg->write_policy == CW_BACK ? 0 : 1);
+        else
+            est_call(self, (uint32_t)cfg->backend, op, self->rate[op], 1);
+    }
+}
+
+/* ---- nodes and placement --------------------------------------------------------------- */
+
+/* Adds node records up to n, each with a cold store. */
+static void grow_nodes(struct comp *c, struct sim *sim, uint32_t n)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    if (n <= k->nnodes)
+        return;
+    k->nodes = sim_xrealloc(k->nodes, n * sizeof *k->nodes);
+    for (uint32_t i = k->nnodes; i < n; i++) {
+        struct cache_node *nd = &k->nodes[i];
+        memset(nd, 0, sizeof *nd);
+        if (cfg->eviction == EVICT_RANDOM)
+            nd->rng = comp_rng(c, i, "evict");
+        struct sim_error err = {0};
+        /* The capacity and TTL were checked against the store's limits at load. */
+        int rc = evict_init(&nd->store, (enum evict_policy)cfg->eviction, (uint64_t)cfg->capacity,
+                            cfg->ttl, nd->rng, &err);
+        if (rc)
+            sim_error_print(&err);
+        SIM_ASSERT(rc == 0);
+    }
+    k->nnodes = n;
+    station_resize(&k->st, sim, n);
+}
+
+static struct placement *make_placement(const struct cache_cfg *cfg, uint32_t n)
+{
+    struct placement *p = NULL;
+    struct sim_error err = {0};
+    /* The parameters were checked at load; n >= 1 default-named nodes cannot fail. */
+    int rc = placement_create(cfg->sharding.scheme, NULL, n, &cfg->sharding.params, &p, &err);
+    if (rc)
+        sim_error_print(&err);
+    SIM_ASSERT(rc == 0);
+    return p;
+}
+
+/* The nodes that hold a key under placement p over n nodes, primary first; returns the count. */
+static uint32_t owners_in(const struct placement *p, uint32_t n, uint32_t rf, uint64_t key,
+                          uint32_t *out)
+{
+    if (n == 1) {
+        out[0] = 0;
+        return 1;
+    }
+    uint64_t h = placement_hash_id(p, key);
+    if (rf == 1) {
+        out[0] = placement_lookup(p, h);
+        return 1;
+    }
+    return (uint32_t)placement_lookup_n(p, h, out, rf < n ? rf : n);
+}
+
+static uint32_t owners(const struct cache *k, uint64_t key, uint32_t *out)
+{
+    return owners_in(k->place, k->active, k->rf, key, out);
+}
+
+/* The copies a write reaches from the node that handles it: the key's owners, or for a
+ * sidecar that node alone (a private instance shares nothing). */
+static uint32_t copies(const struct cache *k, uint32_t node, uint64_t key, uint32_t *out)
+{
+    if (!k->place) {
+        out[0] = node;
+        return 1;
+    }
+    return owners(k, key, out);
+}
+
+static int node_is_up(const struct cache *k, uint32_t node)
+{
+    return k->st.nodes[node].up;
+}
+
+/* Where a request for the key goes: the first working owner, else the primary (which then
+ * refuses it as failed). */
+static uint32_t route(const struct cache *k, uint64_t key)
+{
+    uint32_t own[16];
+    uint32_t n = owners(k, key, own);
+    for (uint32_t i = 0; i < n; i++)
+        if (node_is_up(k, own[i]))
+            return own[i];
+    return own[0];
+}
+
+/* Sidecar: the private instance of the request's caller node, made on first use. */
+static uint32_t sidecar_instance(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct cache *k = c->state;
+    const struct frame *caller = &req->frames[req->depth - 2];
+    uint32_t cc = caller->comp == SIM_KERNEL ? k->ncallers - 1 : caller->comp;
+    uint32_t cn = caller->node;
+    if (cn >= k->ninst[cc]) {
+        uint32_t n = k->ninst[cc] ? 2 * k->ninst[cc] : 8;
+        while (n <= cn)
+            n *= 2;
+        k->inst[cc] = sim_xrealloc(k->inst[cc], n * sizeof *k->inst[cc]);
+        memset(k->inst[cc] + k->ninst[cc], 0, (n - k->ninst[cc]) * sizeof *k->inst[cc]);
+        k->ninst[cc] = n;
+    }
+    if (!k->inst[cc][cn]) {
+        uint32_t idx = k->nnodes;
+        grow_nodes(c, sim, idx + 1);
+        k->nodes[idx].caller_comp = caller->comp;
+        k->nodes[idx].caller_node = cn;
+        k->active = k->nnodes;
+        k->inst[cc][cn] = idx + 1;
+    }
+    return k->inst[cc][cn] - 1;
+}
+
+/* ---- pending backend calls (coalescing) ------------------------------------------------ */
+
+static uint32_t pend_slot(const struct cache *k, uint32_t node, uint64_t key)
+{
+    uint64_t h = key * UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)node * UINT64_C(0xc2b2ae3d27d4eb4f);
+    h ^= h >> 29;
+    return (uint32_t)h & k->pend_mask;
+}
+
+static struct pending *pend_find(struct cache *k, uint32_t node, uint64_t key)
+{
+    if (!k->pend_count)
+        return NULL;
+    for (uint32_t i = pend_slot(k, node, key);; i = (i + 1) & k->pend_mask) {
+        struct pending *p = &k->pend[i];
+        if (!p->used)
+            return NULL;
+        if (p->key == key && p->node == node)
+            return p;
+    }
+}
+
+static struct pending *pend_insert(struct cache *k, uint32_t node, uint64_t key);
+
+/* Keeps the table at most half full. */
+static void pend_grow(struct cache *k)
+{
+    struct pending *old = k->pend;
+    uint32_t oldn = k->pend ? k->pend_mask + 1 : 0;
+    uint32_t n = oldn ? 2 * oldn : 64;
+    k->pend = sim_xcalloc(n, sizeof *k->pend);
+    k->pend_mask = n - 1;
+    k->pend_count = 0;
+    for (uint32_t i = 0; i < oldn; i++)
+        if (old[i].used)
+            *pend_insert(k, old[i].node, old[i].key) = old[i];
+    free(old);
+}
+
+static struct pending *pend_insert(struct cache *k, uint32_t node, uint64_t key)
+{
+    if (!k->pend || 2 * (k->pend_count + 1) > k->pend_mask + 1)
+        pend_grow(k);
+    uint32_t i = pend_slot(k, node, key);
+    while (k->pend[i].used)
+        i = (i + 1) & k->pend_mask;
+    struct pending *p = &k->pend[i];
+    *p = (struct pending){.key = key, .node = node, .used = 1};
+    k->pend_count++;
+    return p;
+}
+
+/* Linear probing with backward-shift deletion: later entries of the run move into the hole
+ * when their home slot allows it, so lookups never need tombstones. */
+static void pend_delete(struct cache *k, struct pending *p)
+{
+    uint32_t hole = (uint32_t)(p - k->pend);
+    for (uint32_t i = (hole + 1) & k->pend_mask; k->pend[i].used; i = (i + 1) & k->pend_mask) {
+        uint32_t home = pend_slot(k, k->pend[i].node, k->pend[i].key);
+        /* Entry i may fill the hole if its home is not in the cyclic range (hole, i]. */
+        if (((i - home) & k->pend_mask) >= ((i - hole) & k->pend_mask)) {
+            k->pend[hole] = k->pend[i];
+            hole = i;
+        }
+    }
+    k->pend[hole].used = 0;
+    k->pend_count--;
+}
+
+static void add_waiter(struct pending *p, struct request *req)
+{
+    req_top(req)->aux = 0;
+    if (p->tail)
+        req_top(p->tail)->aux = (uint64_t)(uintptr_t)req;
+    else
+        p->head = req;
+    p->tail = req;
+}
+
+/* Answers every waiter of a pending call with `status` and forgets the call; `drop` instead
+ * discards them (their node failed, and their callers have had that answer already). */
+static void pend_resolve(struct comp *c, struct sim *sim, struct pending *p, enum req_status st,
+                         int drop)
+{
+    struct cache *k = c->state;
+    struct request *w = p->head;
+    pend_delete(k, p);
+    while (w) {
+        struct request *next = (struct request *)(uintptr_t)req_top(w)->aux;
+        if (drop)
+            req_drop(sim, w);
+        else
+            req_reply_status(sim, w, st);
+        w = next;
+    }
+}
+
+/* ---- write-back ------------------------------------------------------------------------ */
+
+/* Sends one flush of a key to the backend: a request of the cache's own, counted at the
+ * backend, never end to end. */
+static void spawn_flush(struct comp *c, struct sim *sim, uint32_t node, uint64_t key)
+{
+    struct cache *k = c->state;
+    struct request *req = req_spawn(sim, c->index, node, key, (uint16_t)k->op_write);
+    req_top(req)->step = CS_FLUSH;
+    if (req->counted) {
+        k->flushes++;
+        k->backend_calls++;
+    }
+    req_call(sim, req, k->backend->index, REQ_ANY_NODE);
+}
+
+static int dirty_at(const struct cache *k, uint32_t node, uint64_t key)
+{
+    struct evict_item it;
+    return evict_lookup(&k->nodes[node].store, key, &it) && it.dirty;
+}
+
+/* Another working owner of the key (not `node`) still holds it dirty, and so still owes
+ * its flush. */
+static int dirty_elsewhere(const struct cache *k, uint32_t node, uint64_t key)
+{
+    if (k->rf == 1)
+        return 0;
+    uint32_t own[16];
+    uint32_t n = owners(k, key, own);
+    for (uint32_t i = 0; i < n; i++)
+        if (own[i] != node && node_is_up(k, own[i]) && dirty_at(k, own[i], key))
+            return 1;
+    return 0;
+}
+
+/* An entry left a node (evicted or expired): a dirty one is written back unless another
+ * copy will be. */
+static void on_gone(struct comp *c, struct sim *sim, uint32_t node, const struct evict_victim *g)
+{
+    struct cache *k = c->state;
+    if (g->reason == EVICT_NONE || !g->dirty)
+        return;
+    if (!dirty_elsewhere(k, node, g->key))
+        spawn_flush(c, sim, node, g->key);
+}
+
+/* The flush of a key is due: every copy becomes clean and one flush goes to the backend. */
+static void flush_key(struct comp *c, struct sim *sim, uint32_t node, uint64_t key)
+{
+    struct cache *k = c->state;
+    uint32_t own[16];
+    uint32_t n = copies(k, node, key, own);
+    evict_mark_clean(&k->nodes[node].store, key);
+    for (uint32_t i = 0; i < n; i++)
+        if (own[i] != node)
+            evict_mark_clean(&k->nodes[own[i]].store, key);
+    spawn_flush(c, sim, node, key);
+}
+
+static void push_flush(struct comp *c, struct sim *sim, uint32_t node, uint64_t key, double since)
+{
+    const struct cache_cfg *cfg = c->config;
+    struct cache_node *nd = &((struct cache *)c->state)->nodes[node];
+    if (nd->fq_len == nd->fq_cap) {
+        uint32_t cap = nd->fq_cap ? 2 * nd->fq_cap : 16;
+        struct flush_rec *q = sim_xmalloc(cap * sizeof *q);
+        for (uint32_t i = 0; i < nd->fq_len; i++)
+            q[i] = nd->fq[(nd->fq_head + i) % nd->fq_cap];
+        free(nd->fq);
+        nd->fq = q;
+        nd->fq_head = 0;
+        nd->fq_cap = cap;
+    }
+    nd->fq[(nd->fq_head + nd->fq_len++) % nd->fq_cap] = (struct flush_rec){key, since};
+    /* Deadlines grow with the write times and equal times run in schedule order, so the
+     * events arrive in queue order: each takes the head. */
+    struct sim_event ev = {.target = c->index, .kind = EV_CACHE_FLUSH, .node = node};
+    sim_schedule_at(sim, since + cfg->flush_after, &ev);
+}
+
+static void on_flush_due(struct comp *c, struct sim *sim, uint32_t node)
+{
+    struct cache *k = c->state;
+    struct cache_node *nd = &k->nodes[node];
+    SIM_ASSERT(nd->fq_len > 0);
+    struct flush_rec r = nd->fq[nd->fq_head];
+    nd->fq_head = (nd->fq_head + 1) % nd->fq_cap;
+    nd->fq_len--;
+    struct evict_item it;
+    /* Only the dirty period that scheduled this flush: it may have been flushed already (by
+     * an eviction), lost with a failed node, or followed by a newer one with its own. */
+    if (node_is_up(k, node) && evict_lookup(&nd->store, r.key, &it) && it.dirty &&
+        it.dirty_since == r.since)
+        flush_key(c, sim, node, r.key);
+}
+
+/* ---- store updates --------------------------------------------------------------------- */
+
+static void fill(struct comp *c, struct sim *sim, uint32_t node, uint64_t key)
+{
+    struct cache *k = c->state;
+    struct evict_victim gone;
+    evict_put(&k->nodes[node].store, key, sim->now, 0, &gone);
+    on_gone(c, sim, node, &gone);
+}
+
+/* A write reaches every working copy: clean after the backend's ack, or dirty (write-back),
+ * where a new dirty period schedules its flush. */
+static void write_copies(struct comp *c, struct sim *sim, uint32_t node, uint64_t key, int dirty)
+{
+    struct cache *k = c->state;
+    uint32_t own[16];
+    uint32_t n = copies(k, node, key, own);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = own[i];
+        if (!node_is_up(k, j))
+            continue;
+        struct evict_store *s = &k->nodes[j].store;
+        struct evict_item it;
+        int was = dirty && evict_lookup(s, key, &it) && it.dirty && sim->now < it.expiry;
+        struct evict_victim gone;
+        evict_put(s, key, sim->now, dirty, &gone);
+        on_gone(c, sim, j, &gone);
+        if (dirty && !was && evict_lookup(s, key, &it) && it.dirty)
+            push_flush(c, sim, j, key, it.dirty_since);
+    }
+}
+
+static void invalidate_copies(struct cache *k, uint32_t node, uint64_t key)
+{
+    uint32_t own[16];
+    uint32_t n = copies(k, node, key, own);
+    for (uint32_t i = 0; i < n; i++)
+        evict_remove(&k->nodes[own[i]].store, key, NULL);
+}
+
+/* ---- the request path ------------------------------------------------------------------ */
+
+static int cache_start(struct comp *c, struct sim *sim)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    struct world *w = c->world;
+    k->op_read = world_op_index(w, "read");
+    k->op_write = world_op_index(w, "write");
+    k->warmup = world_warmup(w);
+    k->backend = cfg->backend >= 0 ? &w->comps[cfg->backend] : NULL;
+    k->rf = cfg->sharding.replication_factor;
+    k->instant = cfg->st.workers < 0 && cfg->service.kind == DIST_CONST && cfg->service.p[0] == 0;
+    station_init(&k->st, c, &cfg->st, &cfg->service, 0, EV_CACHE_DONE, sim->now);
+    if (cfg->placement == CP_SIDECAR) {
+        k->ncallers = (uint32_t)w->ncomp + 1;
+        k->inst = sim_xcalloc(k->ncallers, sizeof *k->inst);
+        k->ninst = sim_xcalloc(k->ncallers, sizeof *k->ninst);
+        k->rf = 1;
+        return 0;
+    }
+    grow_nodes(c, sim, (uint32_t)c->spec->nodes);
+    k->active = k->nnodes;
+    k->place = make_placement(cfg, k->active);
+    return 0;
+}
+
+static void call_backend(struct comp *c, struct sim *sim, struct request *req,
+                         enum cache_stage stage)
+{
+    struct cache *k = c->state;
+    struct frame *f = req_top(req);
+    f->step = stage;
+    f->aux = k->gen;
+    k->backend_calls += req->counted;
+    req_call(sim, req, k->backend->index, REQ_ANY_NODE);
+}
+
+static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    struct evict_victim gone;
+    k->int_reads++;
+    if (evict_get(&k->nodes[node].store, req->key, sim->now, &gone)) {
+        k->int_hits++;
+        k->hits += req->counted;
+        req_reply(sim, req);
+        return;
+    }
+    on_gone(c, sim, node, &gone);
+    k->misses += req->counted;
+    if (!k->backend) {
+        fill(c, sim, node, req->key);
+        req_reply(sim, req);
+        return;
+    }
+    if (cfg->coalesce) {
+        struct pending *p = pend_find(k, node, req->key);
+        if (p) {
+            k->coalesced += req->counted;
+            add_waiter(p, req);
+            return;
+        }
+        pend_insert(k, node, req->key);
+    }
+    call_backend(c, sim, req, CS_FILL);
+}
+
+static void do_write(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    k->writes += req->counted;
+    if (!k->backend) {
+        write_copies(c, sim, node, req->key, 0);
+        req_reply(sim, req);
+        return;
+    }
+    switch (cfg->write_policy) {
+    case CW_THROUGH:
+        call_backend(c, sim, req, CS_THROUGH);
+        return;
+    case CW_AROUND:
+        call_backend(c, sim, req, CS_AROUND);
+        return;
+    default:
+        write_copies(c, sim, node, req->key, 1);
+        req_reply(sim, req);
+        return;
+    }
+}
+
+/* The lookup is done (its service time is over, or it takes none). */
+static void serve(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
+{
+    struct cache *k = c->state;
+    if (req->op == k->op_read)
+        do_read(c, sim, req, node);
+    else if (req->op == k->op_write)
+        do_write(c, sim, req, node);
+    else if (k->backend)
+        call_backend(c, sim, req, CS_PASS);
+    else
+        req_reply(sim, req);
+}
+
+static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    struct frame *f = req_top(req);
+    /* The key decides the node, whatever node the caller named. */
+    f->node = cfg->placement == CP_SIDECAR ? sidecar_instance(c, sim, req)
+              : k->active == 1             ? 0
+                                           : route(k, req->key);
+    enum station_result r = k->instant ? station_enter(&k->st, f->node, req)
+                                       : station_arrive(&k->st, sim, f->node, req);
+    switch (r) {
+    case STATION_REJECTED:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        if (k->instant)
+            serve(c, sim, req, f->node);
+        break;
+    }
+}
+
+static void cache_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
+{
+    struct cache *k = c->state;
+    if (ev->kind == EV_CACHE_FLUSH) {
+        on_flush_due(c, sim, ev->node);
+        return;
+    }
+    SIM_ASSERT(ev->kind == EV_CACHE_DONE);
+    if (!station_alive(&k->st, ev->ptr)) {
+        req_drop(sim, ev->ptr);
+        return;
+    }
+    /* Event-driven: the worker is free once the lookup is done. */
+    station_release(&k->st, sim, ev->node);
+    serve(c, sim, ev->ptr, ev->node);
+}
+
+/* The fill goes to the node that served the read, unless a scale has since given the key
+ * to another node (the fill would be unreachable there). */
+static int still_owner(const struct cache *k, const struct frame *f, uint64_t key)
+{
+    if (f->aux == k->gen)
+        return 1;
+    return f->node < k->active && route(k, key) == f->node;
+}
+
+static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    struct frame *f = req_top(req);
+    if (f->step == CS_FLUSH) {
+        if (req->status != REQ_OK && req_retry(sim, req, REQ_ANY_NODE))
+            return;
+        /* A flush the backend did not take is a write no copy holds any more. */
+        if (req->status != REQ_OK && req->counted) {
+            k->flush_failures++;
+            k->lost_writes++;
+        }
+        req_free(sim, req);
+        return;
+    }
+    if (!station_alive(&k->st, req)) {
+        req_drop(sim, req); /* the node failed meanwhile; its waiters went with it */
+        return;
+    }
+    /* The backend's retry policy may call again; misses coalesced on this call wait on. */
+    if (req->status != REQ_OK && req_retry(sim, req, REQ_ANY_NODE))
+        return;
+    int ok = req->status == REQ_OK;
+    switch (f->step) {
+    case CS_FILL:
+        if (ok && still_owner(k, f, req->key))
+            fill(c, sim, f->node, req->key);
+        if (cfg->coalesce) {
+            struct pending *p = pend_find(k, f->node, req->key);
+            if (p)
+                pend_resolve(c, sim, p, (enum req_status)req->status, 0);
+        }
+        break;
+    case CS_THROUGH:
+        if (ok)
+            write_copies(c, sim, f->node, req->key, 0);
+        break;
+    case CS_AROUND:
+        invalidate_copies(k, f->node, req->key);
+        break;
+    default:
+        break;
+    }
+    req_reply(sim, req);
+}
+
+/* ---- topology -------------------------------------------------------------------------- */
+
+struct key_list {
+    uint64_t *key;
+    uint8_t *dirty;
+    size_t n, cap;
+};
+
+static void collect(void *ctx, const struct evict_item *it)
+{
+    struct key_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 1024;
+        l->key = sim_xrealloc(l->key, l->cap * sizeof *l->key);
+        l->dirty = sim_xrealloc(l->dirty, l->cap);
+    }
+    l->key[l->n] = it->key;
+    l->dirty[l->n++] = (uint8_t)it->dirty;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Measures how many keys of an evenly spaced sample change their primary node. */
+static void record_move(struct comp *c, struct sim *sim, const struct placement *np, uint32_t n_new)
+{
+    struct cache *k = c->state;
+    const struct scenario *sc = c->world->sc;
+    uint64_t count = sc->wl.key_count;
+    uint64_t keys = count < sc->key_sample ? count : sc->key_sample;
+    uint64_t moved = 0;
+    double step = (double)count / (double)keys;
+    for (uint64_t i = 0; i < keys; i++) {
+        uint64_t key = (uint64_t)((double)i * step);
+        uint32_t a, b;
+        owners_in(k->place, k->active, 1, key, &a);
+        owners_in(np, n_new, 1, key, &b);
+        moved += a != b;
+    }
+    k->moves = sim_xrealloc(k->moves, (k->nmoves + 1) * sizeof *k->moves);
+    k->moves[k->nmoves++] = (struct cache_move){
+        .at = sim->now, .before = k->active, .after = n_new, .keys = keys, .moved = moved};
+}
+
+/* A new node count: new nodes start cold, and every key a node no longer owns is removed from
+ * it (a dirty one is written back, once per key, unless a copy that stays is still dirty), so
+ * the keys that moved are misses at their new owners. */
+static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    struct placement *np = make_placement(cfg, n_new);
+    record_move(c, sim, np, n_new);
+    grow_nodes(c, sim, n_new);
+    struct key_list gone_dirty = {0};
+    for (uint32_t j = 0; j < k->active; j++) {
+        struct key_list held = {0};
+        evict_foreach(&k->nodes[j].store, collect, &held);
+        for (size_t i = 0; i < held.n; i++) {
+            uint32_t own[16];
+            uint32_t n = owners_in(np, n_new, k->rf, held.key[i], own), m = 0;
+            while (m < n && own[m] != j)
+                m++;
+            if (m < n)
+                continue;
+            evict_remove(&k->nodes[j].store, held.key[i], NULL);
+            if (held.dirty[i]) {
+                struct evict_item it = {.key = held.key[i], .dirty = 1};
+                collect(&gone_dirty, &it);
+            }
+        }
+        free(held.key);
+        free(held.dirty);
+    }
+    placement_free(k->place);
+    k->place = np;
+    k->active = n_new;
+    k->gen++;
+    if (gone_dirty.n)
+        qsort(gone_dirty.key, gone_dirty.n, sizeof *gone_dirty.key, cmp_u64);
+    for (size_t i = 0; i < gone_dirty.n; i++) {
+        uint64_t key = gone_dirty.key[i];
+        if (i > 0 && gone_dirty.key[i - 1] == key)
+            continue;
+        uint32_t own[16];
+        if (!dirty_elsewhere(k, UINT32_MAX, key)) {
+            owners(k, key, own);
+            spawn_flush(c, sim, own[0], key);
+        }
+    }
+    free(gone_dirty.key);
+    free(gone_dirty.dirty);
+}
+
+struct loss_scan {
+    const struct cache *k;
+    uint32_t node;
+    uint64_t lost;
+};
+
+static void count_loss(void *ctx, const struct evict_item *it)
+{
+    struct loss_scan *ls = ctx;
+    ls->lost += !dirty_elsewhere(ls->k, ls->node, it->key);
+}
+
+/* A failed node: what it held is gone (dirty entries without another dirty copy are lost
+ * writes), the requests it holds fail, and so do the misses waiting for its backend calls. */
+static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
+{
+    struct cache *k = c->state;
+    if (!node_is_up(k, node))
+        return;
+    struct loss_scan ls = {k, node, 0};
+    evict_foreach_dirty(&k->nodes[node].store, count_loss, &ls);
+    if (sim->now >= k->warmup)
+        k->lost_writes += ls.lost;
+    evict_clear(&k->nodes[node].store);
+    station_fail(&k->st, sim, node);
+    /* The waiters were abandoned towards their callers by station_fail; the orphans left
+     * here are discarded. */
+    for (uint32_t i = 0; k->pend && i <= k->pend_mask;) {
+        struct pending *p = &k->pend[i];
+        if (p->used && p->node == node)
+            pend_resolve(c, sim, p, REQ_FAILED, 1); /* backward shift may refill slot i */
+        else
+            i++;
+    }
+}
+
+static int cache_control(struct comp *c, struct sim *sim, const struct control *ctl,
+                         struct sim_error *err)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    if (ctl->action == CTL_SCALE) {
+        if (cfg->placement == CP_SIDECAR)
+            return sim_fail(err, c->spec->path,
+                            "a sidecar cache follows its callers' nodes; it cannot be scaled");
+        if (strcmp(ctl->what, "nodes") != 0 || ctl->nodes < 1)
+            return sim_fail(err, c->spec->path, "a cache scales by \"nodes\" (at least 1)");
+        scale(c, sim, (uint32_t)ctl->nodes);
+        return 0;
+    }
+    if (ctl->node >= (int64_t)k->active || ctl->node < -1)
+        return sim_fail(err, c->spec->path, "%s has no node %lld", c->spec->id,
+                        (long long)ctl->node);
+    for (uint32_t i = 0; i < k->active; i++)
+        if (ctl->node < 0 || (uint32_t)ctl->node == i) {
+            if (ctl->action == CTL_FAIL)
+                fail_node(c, sim, i);
+            else
+                station_recover(&k->st, sim, i); /* it comes back cold */
+        }
+    return 0;
+}
+
+/* ---- figures --------------------------------------------------------------------------- */
+
+static void store_totals(const struct cache *k, uint64_t *evictions, uint64_t *expirations,
+                         uint64_t *keys)
+{
+    *evictions = *expirations = *keys = 0;
+    for (uint32_t i = 0; i < k->nnodes; i++) {
+        *evictions += k->nodes[i].store.count.evictions;
+        *expirations += k->nodes[i].store.count.expirations;
+        *keys += evict_size(&k->nodes[i].store);
+    }
+}
+
+static void cache_sample(struct comp *c, struct sim *sim, struct comp_sample *out)
+{
+    struct cache *k = c->state;
+    station_sample(&k->st, sim->now, &out->util, &out->queue);
+    /* The kernel's first call, at t = 0, decides whether the column exists. */
+    if (!k->probed) {
+        k->probed = 1;
+        out->hit_ratio = 0;
+    } else {
+        out->hit_ratio = k->int_reads ? (double)k->int_hits / (double)k->int_reads : NAN;
+    }
+    k->int_hits = k->int_reads = 0;
+}
+
+static void cache_reset(struct comp *c, struct sim *sim)
+{
+    struct cache *k = c->state;
+    uint64_t keys;
+    station_reset(&k->st, sim->now);
+    k->hits = k->misses = k->coalesced = k->backend_calls = k->flushes = 0;
+    k->flush_failures = k->lost_writes = k->writes = 0;
+    store_totals(k, &k->evict_base, &k->expire_base, &keys);
+}
+
+static uint32_t cache_node_count(const struct comp *c)
+{
+    const struct cache *k = c->state;
+    return k->active;
+}
+
+static int cache_node_up(const struct comp *c, uint32_t node)
+{
+    const struct cache *k = c->state;
+    return node < k->active && node_is_up(k, node);
+}
+
+static void cache_node_stats(struct comp *c, struct sim *sim, uint32_t node, struct node_stats *out)
+{
+    struct cache *k = c->state;
+    station_node_stats(&k->st, sim->now, node, out);
+    out->keys = evict_size(&k->nodes[node].store);
+}
+
+static void cache_report(struct comp *c, struct sim *sim, cJSON *out)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    (void)sim;
+    uint64_t ev, ex, keys;
+    store_totals(k, &ev, &ex, &keys);
+    uint64_t reads = k->hits + k->misses;
+    if (reads)
+        cJSON_AddNumberToObject(out, "hit_ratio", (double)k->hits / (double)reads);
+    else
+        cJSON_AddNullToObject(out, "hit_ratio");
+    cJSON_AddNumberToObject(out, "hits", (double)k->hits);
+    cJSON_AddNumberToObject(out, "misses", (double)k->misses);
+    cJSON_AddNumberToObject(out, "evictions", (double)(ev - k->evict_base));
+    cJSON_AddNumberToObject(out, "expirations", (double)(ex - k->expire_base));
+    cJSON_AddNumberToObject(out, "coalesced", (double)k->coalesced);
+    cJSON_AddNumberToObject(out, "backend_calls", (double)k->backend_calls);
+    cJSON_AddNumberToObject(out, "writes", (double)k->writes);
+    cJSON_AddNumberToObject(out, "flushes", (double)k->flushes);
+    cJSON_AddNumberToObject(out, "flush_failures", (double)k->flush_failures);
+    cJSON_AddNumberToObject(out, "lost_writes", (double)k->lost_writes);
+    cJSON_AddNumberToObject(out, "keys", (double)keys);
+    cJSON_AddStringToObject(out, "eviction", evict_policy_names[cfg->eviction]);
+    cJSON_AddStringToObject(out, "write_policy", write_names[cfg->write_policy]);
+    cJSON_AddStringToObject(out, "placement", placement_names[cfg->placement]);
+    if (cfg->placement == CP_SHARED) {
+        cJSON_AddStringToObject(out, "sharding", placement_scheme_name(cfg->sharding.scheme));
+    } else {
+        /* Which caller node each sidecar instance (a node in per_node and nodes.csv) serves. */
+        cJSON *inst = cJSON_AddArrayToObject(out, "instances");
+        for (uint32_t i = 0; i < k->nnodes; i++) {
+            const struct cache_node *nd = &k->nodes[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "node", i);
+            cJSON_AddStringToObject(o, "caller",
+                                    nd->caller_comp == SIM_KERNEL
+                                        ? "client"
+                                        : c->world->comps[nd->caller_comp].spec->id);
+            cJSON_AddNumberToObject(o, "caller_node", nd->caller_node);
+            cJSON_AddItemToArray(inst, o);
+        }
+    }
+    cJSON *moves = cJSON_AddArrayToObject(out, "key_moves");
+    for (size_t i = 0; i < k->nmoves; i++) {
+        const struct cache_move *m = &k->moves[i];
+        cJSON *o = cJSON_CreateObject();
+        uint32_t hi = m->before > m->after ? m->before : m->after;
+        uint32_t diff = m->before > m->after ? m->before - m->after : m->after - m->before;
+        cJSON_AddNumberToObject(o, "at_s", m->at);
+        cJSON_AddNumberToObject(o, "nodes_before", m->before);
+        cJSON_AddNumberToObject(o, "nodes_after", m->after);
+        cJSON_AddNumberToObject(o, "keys", (double)m->keys);
+        cJSON_AddNumberToObject(o, "moved", (double)m->moved);
+        cJSON_AddNumberToObject(o, "moved_fraction", (double)m->moved / (double)m->keys);
+        cJSON_AddNumberToObject(o, "ideal_fraction", (double)diff / (double)hi);
+        cJSON_AddItemToArray(moves, o);
+    }
+}
+
+static void cache_free_state(struct comp *c)
+{
+    struct cache *k = c->state;
+    station_free(&k->st);
+    for (uint32_t i = 0; i < k->nnodes; i++) {
+        evict_free(&k->nodes[i].store);
+        if (k->nodes[i].rng)
+            gsl_rng_free(k->nodes[i].rng);
+        free(k->nodes[i].fq);
+    }
+    free(k->nodes);
+    placement_free(k->place);
+    for (uint32_t i = 0; i < k->ncallers; i++)
+        free(k->inst[i]);
+    free(k->inst);
+    free(k->ninst);
+    free(k->pend);
+    free(k->moves);
+}
+
+const struct model_ops cache_ops = {
+    .name = "cache",
+    .help = "a key-value cache tier: eviction, TTL, write policies, sharding or sidecar; "
+            "event-driven",
+    .params = cache_params,
+    .config_size = sizeof(struct cache_cfg),
+    .parse = cache_parse,
+    .edges = cache_edges,
+    .estimate = cache_estimate,
+    .needs = cache_needs,
+    .state_size = sizeof(struct cache),
+    .start = cache_start,
+    .arrive = cache_arrive,
+    .resume = cache_resume,
+    .handle = cache_handle,
+    .control = cache_control,
+    .sample = cache_sample,
+    .reset_stats = cache_reset,
+    .node_count = cache_node_count,
+    .node_up = cache_node_up,
+    .node_stats = cache_node_stats,
+    .report = cache_report,
+    .free_state = cache_free_state,
+};
