@@ -467,39 +467,29 @@ static void lb_report(struct comp *c, struct sim *sim, cJSON *out)
 }
 
 /* Its own nodes, plus what grows with the backend and the clients: the view of each backend
- * node, the sticky table (one slot per client) and the hash policy's placement, whose points
- * (16 bytes each with the lookup index) dominate for ring-like schemes. */
+ * node, the sticky table (one slot per client) and the hash policy's placement. */
 static double lb_memory(const struct comp_spec *cs, const struct scenario *sc)
 {
     const struct lb_cfg *cfg = cs->config;
-    double backend = (double)limits_peak_nodes(sc, cfg->backend);
-    double bytes = (double)limits_peak_nodes(sc, cs->index) * LIMITS_NODE_BYTES + backend * 8;
+    int64_t backend = limits_peak_nodes(sc, cfg->backend);
+    double bytes = (double)limits_peak_nodes(sc, cs->index) * LIMITS_NODE_BYTES +
+                   (double)backend * (sizeof(uint8_t) + sizeof(uint32_t));
     if (cfg->policy == LB_STICKY)
         bytes += (double)sc->wl.clients * sizeof(uint32_t);
-    if (cfg->policy == LB_HASH) {
-        double vnodes = cfg->sharding.params.vnodes ? cfg->sharding.params.vnodes
-                                                    : PLACEMENT_DEFAULT_VNODES;
-        static const double maglev_sizes[] = {65537, 655373, 6553733, 65537011};
-        double table = maglev_sizes[0];
-        switch (cfg->sharding.scheme) {
-        case PLACEMENT_RING:
-        case PLACEMENT_BOUNDED:
-            bytes += backend * vnodes * 16;
-            break;
-        case PLACEMENT_KETAMA:
-            bytes += backend * PLACEMENT_DEFAULT_VNODES * 16;
-            break;
-        case PLACEMENT_MAGLEV:
-            for (size_t i = 0; i < 4 && maglev_sizes[i] < 100 * backend; i++)
-                table = i + 1 < 4 ? maglev_sizes[i + 1] : table;
-            bytes += table * sizeof(uint32_t);
-            break;
-        default:
-            break;
-        }
-        bytes += backend * 48; /* node names and per-node loads */
-    }
+    if (cfg->policy == LB_HASH)
+        bytes += sharding_memory(&cfg->sharding, backend);
     return bytes;
+}
+
+/* The hash policy rebuilds its placement whenever the backend's size changes. */
+static int lb_check(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err)
+{
+    const struct lb_cfg *cfg = cs->config;
+    char path[300];
+    if (cfg->policy != LB_HASH)
+        return 0;
+    return sharding_check(&cfg->sharding, limits_peak_nodes(sc, cfg->backend),
+                          path_member(path, sizeof path, cs->path, "sharding"), err);
 }
 
 static void lb_free_state(struct comp *c)
@@ -536,4 +526,5 @@ const struct model_ops load_balancer_ops = {
     .report = lb_report,
     .free_state = lb_free_state,
     .memory = lb_memory,
+    .check = lb_check,
 };

@@ -42,16 +42,21 @@ int limits_memory_limit(double *bytes, struct sim_error *err)
                     LIMITS_MEMORY_ENV, env);
 }
 
-int64_t limits_peak_nodes(const struct scenario *sc, uint32_t comp)
+int64_t limits_peak(const struct scenario *sc, uint32_t comp, const char *what, int64_t initial)
 {
-    int64_t most = sc->comps[comp].nodes;
+    int64_t most = initial;
     for (size_t i = 0; i < sc->nevents; i++) {
         const struct scn_event *e = &sc->events[i];
         if (e->action == EVA_SCALE && e->target == comp && e->what &&
-            strcmp(e->what, "nodes") == 0 && e->nodes > most)
+            strcmp(e->what, what) == 0 && e->nodes > most)
             most = e->nodes;
     }
     return most;
+}
+
+int64_t limits_peak_nodes(const struct scenario *sc, uint32_t comp)
+{
+    return limits_peak(sc, comp, "nodes", sc->comps[comp].nodes);
 }
 
 const char *limits_format_bytes(double bytes, char *buf, size_t len)
@@ -97,8 +102,11 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
         double bytes = COMP_BYTES + own;
         total += bytes;
         long long peak = (long long)limits_peak_nodes(sc, (uint32_t)i);
-        snprintf(desc, sizeof desc, "%s (%s, %lld node%s at most)", cs->id, cs->ops->name, peak,
-                 peak == 1 ? "" : "s");
+        if (cs->ops->memory) /* its own sizes: nodes may not be what counts */
+            snprintf(desc, sizeof desc, "%s (%s)", cs->id, cs->ops->name);
+        else
+            snprintf(desc, sizeof desc, "%s (%s, %lld node%s at most)", cs->id, cs->ops->name,
+                     peak, peak == 1 ? "" : "s");
         consider(&big, bytes, cs->path, desc);
     }
     /* timeseries: every column of every row, twice (values and prefix sums), in an array

@@ -28,8 +28,10 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
                               size_t whatlen);
 /* Refuses (-1, err at the largest part's path) a scenario whose estimate exceeds the limit. */
 int limits_check(const struct scenario *sc, struct sim_error *err);
-/* The most nodes component `comp` has during the run: its own count or a larger "nodes" in a
- * scale event. */
+/* The largest `what` ("nodes", "shards", "replicas", "edges") component `comp` has during
+ * the run: `initial` or a larger count in a scale event of that kind. */
+int64_t limits_peak(const struct scenario *sc, uint32_t comp, const char *what, int64_t initial);
+/* limits_peak of "nodes" from the component's own count. */
 int64_t limits_peak_nodes(const struct scenario *sc, uint32_t comp);
 /* Formats bytes for messages ("512 MiB", "8 GiB"); returns buf. */
 const char *limits_format_bytes(double bytes, char *buf, size_t len);

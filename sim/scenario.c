@@ -1273,6 +1273,9 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
         return -1;
     if (check_graph(sc, err))
         return -1;
+    for (size_t i = 0; i < sc->ncomp; i++)
+        if (sc->comps[i].ops->check && sc->comps[i].ops->check(&sc->comps[i], sc, err))
+            return -1;
     return limits_check(sc, err);
 }
 

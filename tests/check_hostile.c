@@ -391,11 +391,11 @@ static void with_limit(const char *limit)
 START_TEST(test_memory_limits)
 {
     with_limit(NULL);
-    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"
-            "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": \"web\","
-            "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}},\n"
-            "    {\"id\": \"web\", \"type\": \"service\", \"nodes\": 100000}]\n" END,
-            4, "components[0]", "more than the limit of 8 GiB");
+    /* 10000 shards x 101 nodes, each a server record and two RNG streams: 10.6 GiB. */
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"db\"},\n"
+            "  \"components\": [{\"id\": \"db\", \"type\": \"database\",\n"
+            "    \"shards\": 10000, \"replicas\": 100}]\n" END,
+            4, "components[0]", "about 10.6 GiB of memory, more than the limit of 8 GiB");
     with_limit("100MiB");
     /* 20000 nodes x LIMITS_NODE_BYTES (6 KiB) = 117 MiB. */
     refused(TOP("10") WL WEB(", \"nodes\": 20000") END, 4, "components[0]",
@@ -444,6 +444,66 @@ START_TEST(test_memory_estimate_per_node)
     ck_assert_msg(strstr(what, "web (service, 300 nodes at most): about 1.") != NULL, "%s", what);
     scenario_free(a);
     scenario_free(b);
+}
+END_TEST
+
+/* A placement that could not be built when the run reaches its most nodes used to stop the
+ * run on an assertion (placement_create refuses over 2^26 ring points); it is a load error. */
+START_TEST(test_placement_at_peak_nodes)
+{
+    with_limit(NULL);
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"
+            "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": \"web\","
+            "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}},\n"
+            "    {\"id\": \"web\", \"type\": \"service\", \"nodes\": 1000}]\n" END,
+            5, "components[0].sharding.vnodes",
+            "100000000 ring points is too many (at most 67108864), with the 1000 nodes");
+    /* The same reached only by a scale event. */
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"
+            "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": \"web\","
+            "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}},\n"
+            "    {\"id\": \"web\", \"type\": \"service\"}],\n"
+            "  \"events\": [{\"at\": 1, \"action\": \"scale\", \"target\": \"web\", \"nodes\": 700}]\n"
+            END, 5, "components[0].sharding.vnodes", "with the 700 nodes the run reaches");
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"c\"},\n"
+            "  \"components\": [{\"id\": \"c\", \"type\": \"cache\", \"nodes\": 1000,\n"
+            "    \"capacity\": 10, \"sharding\": {\"scheme\": \"bounded\", \"vnodes\": 100000}}]\n"
+            END, 5, "components[0].sharding.vnodes", "ring points is too many");
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"db\"},\n"
+            "  \"components\": [{\"id\": \"db\", \"type\": \"database\", \"shards\": 1000,\n"
+            "    \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}}]\n" END,
+            5, "components[0].sharding.vnodes", "ring points is too many");
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"q\"},\n"
+            "  \"components\": [{\"id\": \"q\", \"type\": \"queue\", \"nodes\": 1000,\n"
+            "    \"routing\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}}]\n"
+            END, 5, "components[0].sharding.vnodes", "ring points is too many");
+    /* 671 nodes x 100000 points fit (67100000 <= 2^26). */
+    static const char fits[] =
+        TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"
+        "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": \"web\","
+        "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}},\n"
+        "    {\"id\": \"web\", \"type\": \"service\", \"nodes\": 671}]\n" END;
+    scenario_free(loads(fits, sizeof fits - 1));
+}
+END_TEST
+
+/* A cache allocates its whole store per node at start: capacity counts, not use. */
+START_TEST(test_cache_capacity_counts)
+{
+    with_limit(NULL);
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"c\"},\n"
+            "  \"components\": [{\"id\": \"c\", \"type\": \"cache\", \"nodes\": 10,\n"
+            "    \"capacity\": 2147483647}]\n" END,
+            4, "components[0]", "c (cache): about");
+    /* A sidecar has one store per node of each caller: 2000 web nodes x 1e5 entries. */
+    with_limit("4GiB");
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"web\"},\n"
+            "  \"components\": [{\"id\": \"web\", \"type\": \"service\", \"nodes\": 2000, "
+            "\"calls\": {\"*\": [\"c\"]}},\n"
+            "    {\"id\": \"c\", \"type\": \"cache\", \"placement\": \"sidecar\", "
+            "\"capacity\": 100000}]\n" END,
+            5, "components[1]", "c (cache)");
+    with_limit(NULL);
 }
 END_TEST
 
@@ -627,6 +687,8 @@ Suite *hostile_suite(void)
     tcase_add_test(tc, test_set_path_outgrows_canonical_form);
     tcase_add_test(tc, test_memory_limits);
     tcase_add_test(tc, test_memory_estimate_per_node);
+    tcase_add_test(tc, test_placement_at_peak_nodes);
+    tcase_add_test(tc, test_cache_capacity_counts);
     tcase_add_test(tc, test_trace_lines);
     tcase_add_test(tc, test_trace_good_lines);
     tcase_add_test(tc, test_trace_files);
