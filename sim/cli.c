@@ -61,6 +61,13 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* Whether s starts like a plain decimal number: strtod alone would also take leading blanks,
+ * a sign, "nan", "inf" and hex. */
+static int decimal_text(const char *s)
+{
+    return s && ((*s >= '0' && *s <= '9') || (*s == '.' && s[1] >= '0' && s[1] <= '9'));
+}
+
 /* ---- run ------------------------------------------------------------------------------- */
 
 static const char run_help[] =
@@ -545,7 +552,8 @@ static int cmd_capacity(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--errors") == 0) {
             double e = val ? strtod(val, &end) : NAN;
-            if (!val || end == val || (*end && strcmp(end, "%") != 0) || !(e >= 0 && e <= 100))
+            if (!decimal_text(val) || end == val || (*end && strcmp(end, "%") != 0) ||
+                !(e >= 0 && e <= 100))
                 return usage_error("capacity", "--errors needs a percentage from 0 to 100, got "
                                                "'%s'", val ? val : "");
             rq.max_errors = e / 100;
@@ -557,7 +565,7 @@ static int cmd_capacity(int argc, char **argv)
         } else if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0 ||
                    strcmp(a, "--tolerance") == 0) {
             double x = val ? strtod(val, &end) : NAN;
-            if (!val || end == val || *end || !(x > 0) || !isfinite(x))
+            if (!decimal_text(val) || end == val || *end || !(x > 0) || !isfinite(x))
                 return usage_error("capacity", "%s needs a number above 0, got '%s'", a,
                                    val ? val : "");
             *(a[2] == 'f' ? &rq.from : a[2] == 't' && a[3] == 'o' && !a[4] ? &rq.to
@@ -582,8 +590,8 @@ static int cmd_capacity(int argc, char **argv)
             sets[rq.nsets++] = val;
             i++;
         } else if (strcmp(a, "--out") == 0) {
-            if (!val || !*val)
-                return usage_error("capacity", "--out needs a folder");
+            if (!val || !*val || strncmp(val, "--", 2) == 0)
+                return usage_error("capacity", "--out needs a folder, got '%s'", val ? val : "");
             out = val;
             i++;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
