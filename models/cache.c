@@ -239,8 +239,7 @@ static double cache_memory(const struct comp_spec *cs, const struct scenario *sc
     return bytes;
 }
 
-static int cache_check(const struct comp_spec *cs, const struct scenario *sc,
-                       struct sim_error *err)
+static int cache_check(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err)
 {
     const struct cache_cfg *cfg = cs->config;
     char path[300];

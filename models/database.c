@@ -637,8 +637,8 @@ static double database_memory(const struct comp_spec *cs, const struct scenario 
 {
     const struct database_cfg *cfg = cs->config;
     double shards = (double)limits_peak(sc, cs->index, "shards", cfg->shards);
-    double per_shard = sizeof(struct db_shard) +
-                       cfg->max_slots * (LIMITS_NODE_BYTES + LIMITS_RNG_BYTES + 32.0);
+    double per_shard =
+        sizeof(struct db_shard) + cfg->max_slots * (LIMITS_NODE_BYTES + LIMITS_RNG_BYTES + 32.0);
     return shards * per_shard +
            sharding_memory(&cfg->sharding, limits_peak(sc, cs->index, "shards", cfg->shards));
 }

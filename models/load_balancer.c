@@ -103,8 +103,7 @@ static int lb_parse(struct comp_spec *cs, const cJSON *obj, const struct scenari
         /* Below 1 us the next check could round to the same instant late in a long run
          * (the clock's resolution at 1e9 s is about 1e-7 s) and time would stop. */
         if (iv && !(cfg->health_interval >= 1e-6 && cfg->health_interval <= 1e9))
-            return sim_fail(err, sub, "must be from 1us to 1e9 s, got %g s",
-                            cfg->health_interval);
+            return sim_fail(err, sub, "must be from 1us to 1e9 s, got %g s", cfg->health_interval);
     }
     if (cfg->sharding_json && cfg->policy != LB_HASH)
         return sim_fail(err, path_member(path, sizeof path, cs->path, "sharding"),

@@ -612,19 +612,24 @@ int placement_check(enum placement_scheme scheme, size_t n, const struct placeme
     if (n > INT32_MAX)
         return sim_fail(err, "nodes", "%zu nodes is too many", n);
     if (!(bound >= 1) || !isfinite(bound))
-        return sim_fail(err, "load_bound", "load_bound must be a factor of at least 1 over the "
-                                           "mean load, not %g", bound);
+        return sim_fail(err, "load_bound",
+                        "load_bound must be a factor of at least 1 over the "
+                        "mean load, not %g",
+                        bound);
     if (scheme == PLACEMENT_RING || scheme == PLACEMENT_BOUNDED || scheme == PLACEMENT_KETAMA) {
         uint64_t np = continuum_points(scheme, n, vnodes);
         if (np > MAX_POINTS)
-            return sim_fail(err, "vnodes", "%" PRIu64 " ring points is too many (at most %" PRIu64
-                                           ")", np, MAX_POINTS);
+            return sim_fail(err, "vnodes",
+                            "%" PRIu64 " ring points is too many (at most %" PRIu64 ")", np,
+                            MAX_POINTS);
     }
     if (scheme == PLACEMENT_MAGLEV) {
         uint32_t m = prm->table_size ? prm->table_size : maglev_default_size(n);
         if ((uint64_t)m < n || (prm->table_size && !is_prime(m)))
-            return sim_fail(err, "table_size", "Maglev table size %" PRIu32 " must be a prime of "
-                                               "at least %zu (nodes)", m, n);
+            return sim_fail(err, "table_size",
+                            "Maglev table size %" PRIu32 " must be a prime of "
+                            "at least %zu (nodes)",
+                            m, n);
     }
     return 0;
 }

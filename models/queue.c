@@ -338,8 +338,7 @@ static double queue_memory(const struct comp_spec *cs, const struct scenario *sc
     return bytes;
 }
 
-static int queue_check(const struct comp_spec *cs, const struct scenario *sc,
-                       struct sim_error *err)
+static int queue_check(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err)
 {
     const struct queue_cfg *cfg = cs->config;
     char path[300];

@@ -63,7 +63,6 @@ int sharding_parse(const cJSON *obj, const char *path, struct sharding_cfg *out,
     return 0;
 }
 
-
 int sharding_check(const struct sharding_cfg *cfg, int64_t nodes, const char *path,
                    struct sim_error *err)
 {

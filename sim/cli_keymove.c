@@ -168,7 +168,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *help, struct s
                 !((val[0] >= '0' && val[0] <= '9') || val[0] == '.'))
                 return sim_fail(err, flag,
                                 "'%s' is not a factor from 1 to 100 (1.25 allows 25%% above the "
-                                "mean)", val);
+                                "mean)",
+                                val);
         } else if (strcmp(flag, "--replication") == 0) {
             if (parse_u64(flag, val, 1, MAX_REPLICATION, &o->replication, err))
                 return -1;
@@ -205,8 +206,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *help, struct s
                   2 * nodes * (o->vnodes > 160 ? o->vnodes : 160) * 16;
     if (need > limit) {
         char a[32], b[32];
-        return sim_fail(err, NULL, "this would need about %s of memory, more than the limit of "
-                                   "%s (set %s to change it)",
+        return sim_fail(err, NULL,
+                        "this would need about %s of memory, more than the limit of "
+                        "%s (set %s to change it)",
                         limits_format_bytes(need, a, sizeof a),
                         limits_format_bytes(limit, b, sizeof b), LIMITS_MEMORY_ENV);
     }

@@ -73,7 +73,7 @@ static int takes_member(enum dist_kind k, const char *name)
 /* Bounds that keep every sample finite (a NaN or infinite time would break the clock): no
  * duration past the longest run, and shapes that cannot overflow a double. With them the
  * largest draws stay below about 1e106 s (Pareto at the smallest shape, 2^-32 uniforms). */
-#define DIST_MAX_S 1e9     /* s, about 31 years */
+#define DIST_MAX_S 1e9 /* s, about 31 years */
 #define DIST_MAX_CV 1000.0
 #define DIST_MIN_SHAPE 0.1 /* Pareto: scale x U^(-1/shape) */
 #define DIST_MAX_SHAPE 1e6

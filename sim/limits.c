@@ -47,8 +47,8 @@ int64_t limits_peak(const struct scenario *sc, uint32_t comp, const char *what, 
     int64_t most = initial;
     for (size_t i = 0; i < sc->nevents; i++) {
         const struct scn_event *e = &sc->events[i];
-        if (e->action == EVA_SCALE && e->target == comp && e->what &&
-            strcmp(e->what, what) == 0 && e->nodes > most)
+        if (e->action == EVA_SCALE && e->target == comp && e->what && strcmp(e->what, what) == 0 &&
+            e->nodes > most)
             most = e->nodes;
     }
     return most;
@@ -92,21 +92,21 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
     struct part big = {0};
     char desc[160];
     /* The world: end-to-end histograms (all, interval, one per op) and four RNG streams. */
-    double total = (2.0 + (double)sc->wl.nops) * HIST_BUCKETS * sizeof(uint64_t) +
-                   4 * LIMITS_RNG_BYTES;
+    double total =
+        (2.0 + (double)sc->wl.nops) * HIST_BUCKETS * sizeof(uint64_t) + 4 * LIMITS_RNG_BYTES;
     for (size_t i = 0; i < sc->ncomp; i++) {
         const struct comp_spec *cs = &sc->comps[i];
-        double own = cs->ops->memory ? cs->ops->memory(cs, sc)
-                                     : (double)limits_peak_nodes(sc, (uint32_t)i) *
-                                           LIMITS_NODE_BYTES;
+        double own = cs->ops->memory
+                         ? cs->ops->memory(cs, sc)
+                         : (double)limits_peak_nodes(sc, (uint32_t)i) * LIMITS_NODE_BYTES;
         double bytes = COMP_BYTES + own;
         total += bytes;
         long long peak = (long long)limits_peak_nodes(sc, (uint32_t)i);
         if (cs->ops->memory) /* its own sizes: nodes may not be what counts */
             snprintf(desc, sizeof desc, "%s (%s)", cs->id, cs->ops->name);
         else
-            snprintf(desc, sizeof desc, "%s (%s, %lld node%s at most)", cs->id, cs->ops->name,
-                     peak, peak == 1 ? "" : "s");
+            snprintf(desc, sizeof desc, "%s (%s, %lld node%s at most)", cs->id, cs->ops->name, peak,
+                     peak == 1 ? "" : "s");
         consider(&big, bytes, cs->path, desc);
     }
     /* timeseries: every column of every row, twice (values and prefix sums), in an array
@@ -151,8 +151,9 @@ int limits_check(const struct scenario *sc, struct sim_error *err)
     if (need <= limit)
         return 0;
     char a[32], b[32];
-    return sim_fail(err, path, "the run would need about %s of memory, more than the limit of "
-                               "%s (set %s to change it); the largest part is %s",
+    return sim_fail(err, path,
+                    "the run would need about %s of memory, more than the limit of "
+                    "%s (set %s to change it); the largest part is %s",
                     limits_format_bytes(need, a, sizeof a), limits_format_bytes(limit, b, sizeof b),
                     LIMITS_MEMORY_ENV, what);
 }

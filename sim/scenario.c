@@ -20,9 +20,9 @@
 #define SCN_MAX_ROWS 1000000     /* time-series rows: duration / interval */
 #define SCN_MAX_COMPONENTS 10000
 #define SCN_MAX_EVENTS 100000
-#define SCN_MAX_RATE 1e9           /* req/s */
+#define SCN_MAX_RATE 1e9 /* req/s */
 #define SCN_MAX_USERS 1e10
-#define SCN_MAX_RATE_PER_USER 1e6  /* req/s */
+#define SCN_MAX_RATE_PER_USER 1e6 /* req/s */
 /* Arrivals a run may expect (peak rate x duration). At this many the mean gap between two
  * arrivals is still about 45 times the clock's resolution at the end of the run (2^-52 of the
  * duration); far beyond, gaps would round to nothing and simulated time would stop. No run that
@@ -525,10 +525,12 @@ static int parse_trace(struct scenario *sc, const char *path, struct sim_error *
         unsigned long long key, client;
         int used = 0;
         if (sscanf(line, "%lf,%127[^,],%llu,%llu%n", &t, op, &key, &client, &used) != 4 ||
-            (size_t)used != len || !isfinite(t) || t < 0 || !((line[0] >= '0' && line[0] <= '9') || line[0] == '.')) {
-            rc = sim_fail(err, path, "%s:%zu: expected t_s,op,key,client (e.g. 0.5,read,42,7), "
-                                     "got \"%s\"", full, lineno,
-                          printable(line, len, shown, sizeof shown));
+            (size_t)used != len || !isfinite(t) || t < 0 ||
+            !((line[0] >= '0' && line[0] <= '9') || line[0] == '.')) {
+            rc = sim_fail(err, path,
+                          "%s:%zu: expected t_s,op,key,client (e.g. 0.5,read,42,7), "
+                          "got \"%s\"",
+                          full, lineno, printable(line, len, shown, sizeof shown));
             break;
         }
         int opi = scenario_op(sc, op);
@@ -549,9 +551,11 @@ static int parse_trace(struct scenario *sc, const char *path, struct sim_error *
         }
         if (wl->ntrace == max_rows) {
             char a[32];
-            rc = sim_fail(err, path, "%s:%zu: more than %zu rows would need more than the memory "
-                                     "limit of %s (set %s to change it)", full, lineno, max_rows,
-                          limits_format_bytes(limit, a, sizeof a), LIMITS_MEMORY_ENV);
+            rc = sim_fail(err, path,
+                          "%s:%zu: more than %zu rows would need more than the memory "
+                          "limit of %s (set %s to change it)",
+                          full, lineno, max_rows, limits_format_bytes(limit, a, sizeof a),
+                          LIMITS_MEMORY_ENV);
             break;
         }
         if (wl->ntrace == cap) {
@@ -627,8 +631,8 @@ static int parse_retries(const cJSON *obj, const char *path, struct retry_policy
         return -1;
     rp->max = (uint32_t)max;
     if ((v = member(obj, "backoff")) &&
-        get_bounded_duration(v, path_member(sub, sizeof sub, path, "backoff"), 1e9,
-                             &rp->backoff, err))
+        get_bounded_duration(v, path_member(sub, sizeof sub, path, "backoff"), 1e9, &rp->backoff,
+                             err))
         return -1;
     if ((v = member(obj, "multiplier")) &&
         get_number(v, path_member(sub, sizeof sub, path, "multiplier"), 1, 100, &rp->multiplier,
@@ -971,9 +975,10 @@ static int check_requests(const struct scenario *sc, struct sim_error *err)
     }
     double peak = wl->by_users ? users * rpu : rate;
     if (peak * sc->duration > SCN_MAX_REQUESTS)
-        return sim_fail(err, "workload", "a peak of %g requests/s over %g s gives up to %g "
-                        "requests; at most %g fit the clock's resolution", peak, sc->duration,
-                        peak * sc->duration, SCN_MAX_REQUESTS);
+        return sim_fail(err, "workload",
+                        "a peak of %g requests/s over %g s gives up to %g "
+                        "requests; at most %g fit the clock's resolution",
+                        peak, sc->duration, peak * sc->duration, SCN_MAX_REQUESTS);
     return 0;
 }
 
@@ -1255,8 +1260,9 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
             return -1;
     }
     if (sc->duration / sc->interval > SCN_MAX_ROWS)
-        return sim_fail(err, "metrics.interval", "gives %.3g time-series rows; at most %d are "
-                                                 "allowed (use a longer interval)",
+        return sim_fail(err, "metrics.interval",
+                        "gives %.3g time-series rows; at most %d are "
+                        "allowed (use a longer interval)",
                         sc->duration / sc->interval, SCN_MAX_ROWS);
     /* Components first: the workload and the events name them. Ops first of all, since
      * models' calls name ops. */
@@ -1330,8 +1336,8 @@ static int text_error_line(struct scenario *sc, const char *file, int line,
     return -1;
 }
 
-static int text_error(struct scenario *sc, const char *file, size_t off,
-                      char (*set_paths)[PATHLEN], struct sim_error *err)
+static int text_error(struct scenario *sc, const char *file, size_t off, char (*set_paths)[PATHLEN],
+                      struct sim_error *err)
 {
     return text_error_line(sc, file, jsonloc_offset_line(sc->text, sc->text_len, off), set_paths,
                            err);
@@ -1370,9 +1376,9 @@ int scenario_load_text(const char *file, const char *text, size_t len, const cha
             sim_fail(err, NULL, "arrays and objects nest deeper than %d levels",
                      CJSON_NESTING_LIMIT);
         } else {
-            sim_fail(err, NULL, "invalid JSON near \"%s\"",
-                     printable(sc->text + off, len - off < 20 ? len - off : 20, shown,
-                               sizeof shown));
+            sim_fail(
+                err, NULL, "invalid JSON near \"%s\"",
+                printable(sc->text + off, len - off < 20 ? len - off : 20, shown, sizeof shown));
         }
         return text_error(sc, file, off, set_paths, err);
     }
@@ -1383,8 +1389,7 @@ int scenario_load_text(const char *file, const char *text, size_t len, const cha
         sim_fail(err, where, "this field appears twice in the same object");
         return text_error_line(sc, file, where_line, set_paths, err);
     }
-    if (jsonloc_find_bad_string(sc->text, len, where, sizeof where, &where_line, why,
-                                sizeof why)) {
+    if (jsonloc_find_bad_string(sc->text, len, where, sizeof where, &where_line, why, sizeof why)) {
         sim_fail(err, where, "%s", why);
         return text_error_line(sc, file, where_line, set_paths, err);
     }

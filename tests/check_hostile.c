@@ -74,15 +74,17 @@ static struct scenario *loads(const char *text, size_t len)
 #define END "}\n"
 #define OK TOP("10") WL WEB("") END
 /* Line 4 a load balancer over web, line 5 web. */
-#define LB(x)                                                                                    \
-    TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"                             \
-              "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": "   \
-              "\"web\"" x "},\n"                                                                 \
-              "    {\"id\": \"web\", \"type\": \"service\"}]\n" END
+#define LB(x)                                                                                      \
+    TOP("10")                                                                                      \
+    "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"                                         \
+    "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": "               \
+    "\"web\"" x "},\n"                                                                             \
+    "    {\"id\": \"web\", \"type\": \"service\"}]\n" END
 /* Line 5 the events. */
-#define EVENT(x)                                                                                 \
-    TOP("10") WL "  \"components\": [{\"id\": \"web\", \"type\": \"service\"}],\n"              \
-                 "  \"events\": [" x "]\n" END
+#define EVENT(x)                                                                                   \
+    TOP("10")                                                                                      \
+    WL "  \"components\": [{\"id\": \"web\", \"type\": \"service\"}],\n"                           \
+       "  \"events\": [" x "]\n" END
 
 static const struct {
     const char *what;
@@ -106,27 +108,28 @@ static const struct {
     {"seed 2^53 + 1", TOP("10") "  \"seed\": 9007199254740993,\n" WL WEB("") END, 3, "seed",
      "between 0 and"},
     {"seed 1.5", TOP("10") "  \"seed\": 1.5,\n" WL WEB("") END, 3, "seed", "whole number"},
-    {"nodes 1e999", TOP("10") WL WEB(", \"nodes\": 1e999") END, 4, "components[0].nodes",
-     "finite"},
+    {"nodes 1e999", TOP("10") WL WEB(", \"nodes\": 1e999") END, 4, "components[0].nodes", "finite"},
     {"nodes 1e6", TOP("10") WL WEB(", \"nodes\": 1e6") END, 4, "components[0].nodes",
      "between 1 and 100000"},
     {"workers -1", TOP("10") WL WEB(", \"workers\": -1") END, 4, "components[0].workers",
      "between 1 and"},
     {"workers 1.5", TOP("10") WL WEB(", \"workers\": 1.5") END, 4, "components[0].workers",
      "whole number"},
-    {"queue 1e999", TOP("10") WL WEB(", \"queue\": 1e999") END, 4, "components[0].queue",
-     "finite"},
+    {"queue 1e999", TOP("10") WL WEB(", \"queue\": 1e999") END, 4, "components[0].queue", "finite"},
     {"timeout 1e999", TOP("10") WL WEB(", \"timeout\": 1e999") END, 4, "components[0].timeout",
      "finite"},
     {"latency \"-5ms\"", TOP("10") WL WEB(", \"latency\": \"-5ms\"") END, 4,
      "components[0].latency", ">= 0"},
-    {"service mean 1e999", TOP("10") WL WEB(", \"service\": {\"dist\": \"exp\", \"mean\": 1e999}")
-     END, 4, "components[0].service.mean", "finite"},
-    {"service 1e10 s (samples would leave any run)", TOP("10") WL WEB(", \"service\": \"1e10s\"")
-     END, 4, "components[0].service", "at most 1e+09 s"},
+    {"service mean 1e999",
+     TOP("10") WL WEB(", \"service\": {\"dist\": \"exp\", \"mean\": 1e999}") END, 4,
+     "components[0].service.mean", "finite"},
+    {"service 1e10 s (samples would leave any run)",
+     TOP("10") WL WEB(", \"service\": \"1e10s\"") END, 4, "components[0].service",
+     "at most 1e+09 s"},
     {"lognormal cv 1e300 (samples would be NaN)",
      TOP("10") WL WEB(", \"service\": {\"dist\": \"lognormal\", \"mean\": \"1ms\", \"cv\": 1e300}")
-     END, 4, "components[0].service.cv", "from 0 to 1000"},
+         END,
+     4, "components[0].service.cv", "from 0 to 1000"},
     {"pareto shape 0.01 (samples would be inf)",
      TOP("10") WL WEB(", \"service\": {\"dist\": \"pareto\", \"shape\": 0.01, \"scale\": 1}") END,
      4, "components[0].service.shape", "from 0.1 to"},
@@ -136,8 +139,8 @@ static const struct {
     {"normal sd 1e999",
      TOP("10") WL WEB(", \"service\": {\"dist\": \"normal\", \"mean\": 1, \"sd\": 1e999}") END, 4,
      "components[0].service.sd", "finite"},
-    {"speed 1e-300 (service time / speed = inf)", TOP("10") WL WEB(", \"speeds\": [1e-300]") END,
-     4, "components[0].speeds[0]", "from 1e-6 to 1e6"},
+    {"speed 1e-300 (service time / speed = inf)", TOP("10") WL WEB(", \"speeds\": [1e-300]") END, 4,
+     "components[0].speeds[0]", "from 1e-6 to 1e6"},
     {"retry backoff 1e300", TOP("10") WL WEB(", \"retries\": {\"backoff\": 1e300}") END, 4,
      "components[0].retries.backoff", "at most 1e+09 s"},
     {"retry max 1e9", TOP("10") WL WEB(", \"retries\": {\"max\": 1e9}") END, 4,
@@ -145,82 +148,92 @@ static const struct {
     {"metrics interval 1e-300 (1e301 rows)",
      TOP("10") "  \"metrics\": {\"interval\": 1e-300},\n" WL WEB("") END, 3, "metrics.interval",
      "1e+301 time-series rows"},
-    {"warmup as long as the run", TOP("10") "  \"metrics\": {\"warmup\": 10},\n" WL WEB("") END,
-     3, "metrics.warmup", "shorter"},
+    {"warmup as long as the run", TOP("10") "  \"metrics\": {\"warmup\": 10},\n" WL WEB("") END, 3,
+     "metrics.warmup", "shorter"},
     {"key_sample 1e999", TOP("10") "  \"metrics\": {\"key_sample\": 1e999},\n" WL WEB("") END, 3,
      "metrics.key_sample", "got inf"},
-    {"rate 1e999", TOP("10") "  \"workload\": {\"rate\": 1e999, \"entry\": \"web\"},\n" WEB("")
-     END, 3, "workload.rate", "got inf"},
-    {"rate_per_user 1e999", TOP("10") "  \"workload\": {\"users\": 5, \"rate_per_user\": 1e999, "
-     "\"entry\": \"web\"},\n" WEB("") END, 3, "workload.rate_per_user", "got inf"},
-    {"users point at time 1e999", TOP("10") "  \"workload\": {\"users\": [[1e999, 5]], "
-     "\"rate_per_user\": 1, \"entry\": \"web\"},\n" WEB("") END, 3, "workload.users[0][0]",
-     "finite"},
+    {"rate 1e999", TOP("10") "  \"workload\": {\"rate\": 1e999, \"entry\": \"web\"},\n" WEB("") END,
+     3, "workload.rate", "got inf"},
+    {"rate_per_user 1e999",
+     TOP("10") "  \"workload\": {\"users\": 5, \"rate_per_user\": 1e999, "
+               "\"entry\": \"web\"},\n" WEB("") END,
+     3, "workload.rate_per_user", "got inf"},
+    {"users point at time 1e999",
+     TOP("10") "  \"workload\": {\"users\": [[1e999, 5]], "
+               "\"rate_per_user\": 1, \"entry\": \"web\"},\n" WEB("") END,
+     3, "workload.users[0][0]", "finite"},
     {"keys count 1e16", TOP("10") WLX(", \"keys\": {\"count\": 1e16}") WEB("") END, 3,
      "workload.keys.count", "between 1 and 1e+15"},
-    {"zipf s 1e999", TOP("10") WLX(", \"keys\": {\"dist\": \"zipf\", \"s\": 1e999}") WEB("") END,
-     3, "workload.keys.s", "got inf"},
-    {"clients 2^32", TOP("10") WLX(", \"clients\": 4294967296") WEB("") END, 3,
-     "workload.clients", "between 1 and"},
+    {"zipf s 1e999", TOP("10") WLX(", \"keys\": {\"dist\": \"zipf\", \"s\": 1e999}") WEB("") END, 3,
+     "workload.keys.s", "got inf"},
+    {"clients 2^32", TOP("10") WLX(", \"clients\": 4294967296") WEB("") END, 3, "workload.clients",
+     "between 1 and"},
     {"op weight 1e999", TOP("10") WLX(", \"ops\": {\"read\": 1e999}") WEB("") END, 3,
      "workload.ops.read", "got inf"},
     {"1e9 req/s for 1e9 s (time would stop advancing)",
      TOP("1e9") "  \"metrics\": {\"interval\": 1000},\n"
-     "  \"workload\": {\"rate\": 1e9, \"arrivals\": \"uniform\", \"entry\": \"web\"},\n" WEB("")
-     END, 4, "workload", "clock's resolution"},
+                "  \"workload\": {\"rate\": 1e9, \"arrivals\": \"uniform\", \"entry\": "
+                "\"web\"},\n" WEB("") END,
+     4, "workload", "clock's resolution"},
     {"set event rate 2e9 (above workload.rate's bound)",
      EVENT("{\"at\": 1, \"action\": \"set\", \"path\": \"workload.rate\", \"value\": 2e9}"), 5,
      "events[0].value", "between 0 and 1e+09"},
     {"event at 1e999", EVENT("{\"at\": 1e999, \"action\": \"fail\", \"target\": \"web\"}"), 5,
      "events[0].at", "finite"},
-    {"scale to 1e6 nodes", EVENT("{\"at\": 1, \"action\": \"scale\", \"target\": \"web\", "
-                                 "\"nodes\": 1e6}"),
+    {"scale to 1e6 nodes",
+     EVENT("{\"at\": 1, \"action\": \"scale\", \"target\": \"web\", "
+           "\"nodes\": 1e6}"),
      5, "events[0].nodes", "between 0 and 100000"},
-    {"fail node 1e999", EVENT("{\"at\": 1, \"action\": \"fail\", \"target\": \"web\", "
-                              "\"node\": 1e999}"),
+    {"fail node 1e999",
+     EVENT("{\"at\": 1, \"action\": \"fail\", \"target\": \"web\", "
+           "\"node\": 1e999}"),
      5, "events[0].node", "got inf"},
     {"health check every 1e-300 s (time would stop)",
      LB(", \"health_check\": {\"interval\": 1e-300}"), 4, "components[0].health_check.interval",
      "from 1us to 1e9 s"},
-    {"vnodes 1e9", LB(", \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 1e9}"),
-     4, "components[0].sharding.vnodes", "from 1 to 100000"},
+    {"vnodes 1e9",
+     LB(", \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 1e9}"), 4,
+     "components[0].sharding.vnodes", "from 1 to 100000"},
     /* Strings: NUL characters, which cJSON would silently cut at, and invalid UTF-8. */
     {"\\u0000 in a value", TOP("10") "  \"description\": \"a\\u0000b\",\n" WL WEB("") END, 3,
      "description", "\\u0000"},
-    {"\\u0000 in an id", TOP("10") WL
-     "  \"components\": [{\"id\": \"web\\u0000x\", \"type\": \"service\"}]\n" END, 4,
+    {"\\u0000 in an id",
+     TOP("10") WL "  \"components\": [{\"id\": \"web\\u0000x\", \"type\": \"service\"}]\n" END, 4,
      "components[0].id", "\\u0000"},
     {"\\u0000 in a member name", "{\n  \"dura\\u0000tion\": 10\n}\n", 2, "", "a member name"},
-    {"\\uZZZZ (cJSON reads NUL)", TOP("10") "  \"description\": \"\\uZZZZ\",\n" WL WEB("") END,
-     3, "description", "\\u0000"},
+    {"\\uZZZZ (cJSON reads NUL)", TOP("10") "  \"description\": \"\\uZZZZ\",\n" WL WEB("") END, 3,
+     "description", "\\u0000"},
     {"byte 0xff", TOP("10") "  \"description\": \"caf\xff\",\n" WL WEB("") END, 3, "description",
      "not valid UTF-8 (byte 0xff)"},
     {"overlong '/' (c0 af)", TOP("10") "  \"description\": \"\xc0\xaf\",\n" WL WEB("") END, 3,
      "description", "byte 0xc0"},
-    {"UTF-16 surrogate as UTF-8 (ed a0 80)", TOP("10") "  \"description\": \"\xed\xa0\x80\",\n" WL
-     WEB("") END, 3, "description", "byte 0xed"},
-    {"past U+10FFFF (f4 90 80 80)", TOP("10") "  \"description\": \"\xf4\x90\x80\x80\",\n" WL
-     WEB("") END, 3, "description", "byte 0xf4"},
-    {"sequence cut by the quote (e2 82)", TOP("10") "  \"description\": \"\xe2\x82\",\n" WL
-     WEB("") END, 3, "description", "byte 0xe2"},
-    {"stray continuation byte 0x80", TOP("10") "  \"description\": \"\x80\",\n" WL
-     WEB("") END, 3, "description", "byte 0x80"},
-    {"invalid UTF-8 in a member name", TOP("10") "  \"workload\": {\"r\xffte\": 10},\n" WEB("")
-     END, 3, "workload", "a member name is not valid UTF-8"},
-    {"lone surrogate escape \\ud800", TOP("10") "  \"description\": \"\\ud800\",\n" WL WEB("")
-     END, 3, "", "invalid JSON"},
+    {"UTF-16 surrogate as UTF-8 (ed a0 80)",
+     TOP("10") "  \"description\": \"\xed\xa0\x80\",\n" WL WEB("") END, 3, "description",
+     "byte 0xed"},
+    {"past U+10FFFF (f4 90 80 80)",
+     TOP("10") "  \"description\": \"\xf4\x90\x80\x80\",\n" WL WEB("") END, 3, "description",
+     "byte 0xf4"},
+    {"sequence cut by the quote (e2 82)",
+     TOP("10") "  \"description\": \"\xe2\x82\",\n" WL WEB("") END, 3, "description", "byte 0xe2"},
+    {"stray continuation byte 0x80", TOP("10") "  \"description\": \"\x80\",\n" WL WEB("") END, 3,
+     "description", "byte 0x80"},
+    {"invalid UTF-8 in a member name", TOP("10") "  \"workload\": {\"r\xffte\": 10},\n" WEB("") END,
+     3, "workload", "a member name is not valid UTF-8"},
+    {"lone surrogate escape \\ud800", TOP("10") "  \"description\": \"\\ud800\",\n" WL WEB("") END,
+     3, "", "invalid JSON"},
     /* Texts that are not scenarios. */
     {"empty file", "", 1, "", "empty"},
     {"whitespace only", " \n\t\n", 1, "", "empty"},
-    {"truncated object", "{\n  \"duration\": 10,\n  \"workload\": {\"rate\"", 3, "", "invalid JSON"},
+    {"truncated object", "{\n  \"duration\": 10,\n  \"workload\": {\"rate\"", 3, "",
+     "invalid JSON"},
     {"an array", "[1, 2]", 1, "", "a scenario is a JSON object"},
     {"a string", "\"scenario\"", 1, "", "a scenario is a JSON object"},
     {"a member twice", "{\n  \"duration\": 10,\n  \"duration\": 20\n}\n", 3, "duration", "twice"},
     {"cycle with a node behind it (named x -> x before the fix)",
      TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"a\"},\n  \"components\": [\n"
-     "    {\"id\": \"x\", \"type\": \"service\"},\n"
-     "    {\"id\": \"a\", \"type\": \"service\", \"calls\": {\"*\": [\"b\", \"x\"]}},\n"
-     "    {\"id\": \"b\", \"type\": \"service\", \"calls\": {\"*\": [\"a\"]}}]\n" END,
+               "    {\"id\": \"x\", \"type\": \"service\"},\n"
+               "    {\"id\": \"a\", \"type\": \"service\", \"calls\": {\"*\": [\"b\", \"x\"]}},\n"
+               "    {\"id\": \"b\", \"type\": \"service\", \"calls\": {\"*\": [\"a\"]}}]\n" END,
      6, "components[1]", "cycle: a -> b -> a"},
 };
 
@@ -296,8 +309,10 @@ START_TEST(test_long_id_loads)
     char *id = malloc(n + 1), *t = malloc(2 * n + 256);
     memset(id, 'a', n);
     id[n] = '\0';
-    snprintf(t, 2 * n + 256, "{\"duration\": 10, \"workload\": {\"rate\": 1, \"entry\": \"%s\"}, "
-             "\"components\": [{\"id\": \"%s\", \"type\": \"service\", \"workres\": 1}]}", id, id);
+    snprintf(t, 2 * n + 256,
+             "{\"duration\": 10, \"workload\": {\"rate\": 1, \"entry\": \"%s\"}, "
+             "\"components\": [{\"id\": \"%s\", \"type\": \"service\", \"workres\": 1}]}",
+             id, id);
     refused(t, 1, "components[0].workres", "did you mean \"workers\"");
     char *fix = strstr(t, "workres");
     memcpy(fix, "workers", 7);
@@ -314,11 +329,13 @@ END_TEST
 START_TEST(test_32_ops_unknown_entry_op)
 {
     char t[4096];
-    size_t len = (size_t)snprintf(t, sizeof t, "{\"duration\": 10, \"workload\": {\"rate\": 1, "
-                                                "\"ops\": {");
+    size_t len = (size_t)snprintf(t, sizeof t,
+                                  "{\"duration\": 10, \"workload\": {\"rate\": 1, "
+                                  "\"ops\": {");
     for (int i = 0; i < SCN_MAX_OPS; i++)
         len += (size_t)snprintf(t + len, sizeof t - len, "%s\"op%d\": 1", i ? ", " : "", i);
-    snprintf(t + len, sizeof t - len, "},\n\"entry\": {\"zz\": \"web\", \"*\": \"web\"}}, "
+    snprintf(t + len, sizeof t - len,
+             "},\n\"entry\": {\"zz\": \"web\", \"*\": \"web\"}}, "
              "\"components\": [{\"id\": \"web\", \"type\": \"service\"}]}");
     refused(t, 2, "workload.entry.zz", "unknown op \"zz\"");
     /* A near miss is still suggested. */
@@ -356,8 +373,9 @@ START_TEST(test_set_path_outgrows_canonical_form)
 {
     size_t n = 1001, cap = n * 48 + 256, len = 0;
     char *t = malloc(cap);
-    len += (size_t)snprintf(t + len, cap - len, "{\"duration\": 10, \"workload\": {\"rate\": 1, "
-                                                "\"entry\": \"c0\"}, \"components\": [");
+    len += (size_t)snprintf(t + len, cap - len,
+                            "{\"duration\": 10, \"workload\": {\"rate\": 1, "
+                            "\"entry\": \"c0\"}, \"components\": [");
     for (size_t i = 0; i < n; i++)
         len += (size_t)snprintf(t + len, cap - len, "%s{\"id\": \"%s%zu\", \"type\": \"service\"}",
                                 i ? "," : "", i + 1 == n ? "w" : "c", i + 1 == n ? (size_t)0 : i);
@@ -393,8 +411,8 @@ START_TEST(test_memory_limits)
     with_limit(NULL);
     /* 10000 shards x 101 nodes, each a server record and two RNG streams: 10.6 GiB. */
     refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"db\"},\n"
-            "  \"components\": [{\"id\": \"db\", \"type\": \"database\",\n"
-            "    \"shards\": 10000, \"replicas\": 100}]\n" END,
+                      "  \"components\": [{\"id\": \"db\", \"type\": \"database\",\n"
+                      "    \"shards\": 10000, \"replicas\": 100}]\n" END,
             4, "components[0]", "about 10.6 GiB of memory, more than the limit of 8 GiB");
     with_limit("100MiB");
     /* 20000 nodes x LIMITS_NODE_BYTES (6 KiB) = 117 MiB. */
@@ -411,10 +429,12 @@ START_TEST(test_memory_limits)
             "workload.keys.count", "Zipf table");
     /* Sticky sessions for 4e7 clients: 153 MiB of slots. */
     with_limit("100MiB");
-    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\", \"clients\": 40000000},\n"
-            "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": "
-            "\"web\", \"policy\": \"sticky\"},\n    {\"id\": \"web\", \"type\": \"service\"}]\n" END,
-            4, "components[0]", "lb (load_balancer");
+    refused(
+        TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\", \"clients\": 40000000},\n"
+                  "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": "
+                  "\"web\", \"policy\": \"sticky\"},\n    {\"id\": \"web\", \"type\": "
+                  "\"service\"}]\n" END,
+        4, "components[0]", "lb (load_balancer");
     with_limit("lots");
     refused(OK, 1, "", "CLUSTERSIM_MEMORY_LIMIT=\"lots\" is not a size");
     with_limit("0");
@@ -453,36 +473,46 @@ START_TEST(test_placement_at_peak_nodes)
 {
     with_limit(NULL);
     refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"
-            "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": \"web\","
-            "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}},\n"
-            "    {\"id\": \"web\", \"type\": \"service\", \"nodes\": 1000}]\n" END,
+                      "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", "
+                      "\"backend\": \"web\","
+                      "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", "
+                      "\"vnodes\": 100000}},\n"
+                      "    {\"id\": \"web\", \"type\": \"service\", \"nodes\": 1000}]\n" END,
             5, "components[0].sharding.vnodes",
             "100000000 ring points is too many (at most 67108864), with the 1000 nodes");
     /* The same reached only by a scale event. */
     refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"
-            "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": \"web\","
-            "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}},\n"
-            "    {\"id\": \"web\", \"type\": \"service\"}],\n"
-            "  \"events\": [{\"at\": 1, \"action\": \"scale\", \"target\": \"web\", \"nodes\": 700}]\n"
-            END, 5, "components[0].sharding.vnodes", "with the 700 nodes the run reaches");
+                      "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", "
+                      "\"backend\": \"web\","
+                      "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", "
+                      "\"vnodes\": 100000}},\n"
+                      "    {\"id\": \"web\", \"type\": \"service\"}],\n"
+                      "  \"events\": [{\"at\": 1, \"action\": \"scale\", \"target\": \"web\", "
+                      "\"nodes\": 700}]\n" END,
+            5, "components[0].sharding.vnodes", "with the 700 nodes the run reaches");
     refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"c\"},\n"
-            "  \"components\": [{\"id\": \"c\", \"type\": \"cache\", \"nodes\": 1000,\n"
-            "    \"capacity\": 10, \"sharding\": {\"scheme\": \"bounded\", \"vnodes\": 100000}}]\n"
-            END, 5, "components[0].sharding.vnodes", "ring points is too many");
-    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"db\"},\n"
-            "  \"components\": [{\"id\": \"db\", \"type\": \"database\", \"shards\": 1000,\n"
-            "    \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}}]\n" END,
+                      "  \"components\": [{\"id\": \"c\", \"type\": \"cache\", \"nodes\": 1000,\n"
+                      "    \"capacity\": 10, \"sharding\": {\"scheme\": \"bounded\", \"vnodes\": "
+                      "100000}}]\n" END,
             5, "components[0].sharding.vnodes", "ring points is too many");
+    refused(
+        TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"db\"},\n"
+                  "  \"components\": [{\"id\": \"db\", \"type\": \"database\", \"shards\": 1000,\n"
+                  "    \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}}]\n" END,
+        5, "components[0].sharding.vnodes", "ring points is too many");
     refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"q\"},\n"
-            "  \"components\": [{\"id\": \"q\", \"type\": \"queue\", \"nodes\": 1000,\n"
-            "    \"routing\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}}]\n"
-            END, 5, "components[0].sharding.vnodes", "ring points is too many");
+                      "  \"components\": [{\"id\": \"q\", \"type\": \"queue\", \"nodes\": 1000,\n"
+                      "    \"routing\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": "
+                      "100000}}]\n" END,
+            5, "components[0].sharding.vnodes", "ring points is too many");
     /* 671 nodes x 100000 points fit (67100000 <= 2^26). */
     static const char fits[] =
         TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"lb\"},\n"
-        "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": \"web\","
-        "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": 100000}},\n"
-        "    {\"id\": \"web\", \"type\": \"service\", \"nodes\": 671}]\n" END;
+                  "  \"components\": [{\"id\": \"lb\", \"type\": \"load_balancer\", \"backend\": "
+                  "\"web\","
+                  "\n    \"policy\": \"hash\", \"sharding\": {\"scheme\": \"ring\", \"vnodes\": "
+                  "100000}},\n"
+                  "    {\"id\": \"web\", \"type\": \"service\", \"nodes\": 671}]\n" END;
     scenario_free(loads(fits, sizeof fits - 1));
 }
 END_TEST
@@ -492,17 +522,18 @@ START_TEST(test_cache_capacity_counts)
 {
     with_limit(NULL);
     refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"c\"},\n"
-            "  \"components\": [{\"id\": \"c\", \"type\": \"cache\", \"nodes\": 10,\n"
-            "    \"capacity\": 2147483647}]\n" END,
+                      "  \"components\": [{\"id\": \"c\", \"type\": \"cache\", \"nodes\": 10,\n"
+                      "    \"capacity\": 2147483647}]\n" END,
             4, "components[0]", "c (cache): about");
     /* A sidecar has one store per node of each caller: 2000 web nodes x 1e5 entries. */
     with_limit("4GiB");
-    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"web\"},\n"
-            "  \"components\": [{\"id\": \"web\", \"type\": \"service\", \"nodes\": 2000, "
-            "\"calls\": {\"*\": [\"c\"]}},\n"
-            "    {\"id\": \"c\", \"type\": \"cache\", \"placement\": \"sidecar\", "
-            "\"capacity\": 100000}]\n" END,
-            5, "components[1]", "c (cache)");
+    refused(
+        TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"web\"},\n"
+                  "  \"components\": [{\"id\": \"web\", \"type\": \"service\", \"nodes\": 2000, "
+                  "\"calls\": {\"*\": [\"c\"]}},\n"
+                  "    {\"id\": \"c\", \"type\": \"cache\", \"placement\": \"sidecar\", "
+                  "\"capacity\": 100000}]\n" END,
+        5, "components[1]", "c (cache)");
     with_limit(NULL);
 }
 END_TEST
@@ -521,8 +552,10 @@ static int load_trace(const char *csv, size_t len, const char *trace_name, struc
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(csv, 1, len, f), len);
     fclose(f);
-    snprintf(text, sizeof text, "{\n  \"duration\": 10,\n  \"workload\": {\"trace\": \"%s\",\n"
-             "    \"entry\": \"web\", \"ops\": {\"read\": 1, \"write\": 1}, \"keys\": {\"count\": 100}},\n"
+    snprintf(text, sizeof text,
+             "{\n  \"duration\": 10,\n  \"workload\": {\"trace\": \"%s\",\n"
+             "    \"entry\": \"web\", \"ops\": {\"read\": 1, \"write\": 1}, \"keys\": {\"count\": "
+             "100}},\n"
              "  \"components\": [{\"id\": \"web\", \"type\": \"service\"}]\n}\n",
              trace_name ? trace_name : "t.csv");
     memset(err, 0, sizeof *err);
@@ -561,7 +594,9 @@ START_TEST(test_trace_lines)
     TRACE_BAD(" 0.5,read,1,2\n", "t.csv:1: expected");
     TRACE_BAD("0.5,read,1,2,9\n", "t.csv:1: expected");
     TRACE_BAD("0.5,read,1,2\n0.6,read,1,2\0\n", "t.csv:2: the line holds a NUL byte");
-    TRACE_BAD("0.5,re\xff" "ad,1,2\n", "t.csv:1: op \"re\\xffad\" is not in");
+    TRACE_BAD("0.5,re\xff"
+              "ad,1,2\n",
+              "t.csv:1: op \"re\\xffad\" is not in");
     char longline[3000];
     memset(longline, '1', sizeof longline);
     memcpy(longline, "0.5,read,1,", 11);
@@ -659,9 +694,8 @@ START_TEST(test_fuzz_regressions)
         fuzz_input_split((const uint8_t *)data, len, &in);
         struct sim_error err = {0};
         struct scenario *sc = (struct scenario *)1;
-        int rc = scenario_load_text("regress.json", in.text, in.len,
-                                    (const char *const *)in.sets, in.nsets, model_registry, &sc,
-                                    &err);
+        int rc = scenario_load_text("regress.json", in.text, in.len, (const char *const *)in.sets,
+                                    in.nsets, model_registry, &sc, &err);
         ck_assert_msg(rc == -1 && sc == NULL, "%s: accepted", g.gl_pathv[i]);
         ck_assert_msg(err.code == SIM_EUSAGE && err.msg[0], "%s: no message", g.gl_pathv[i]);
         fuzz_input_free(&in);

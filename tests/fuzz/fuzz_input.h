@@ -12,9 +12,9 @@
 #define FUZZ_MAX_SETS 4
 
 struct fuzz_input {
-    const char *text;             /* the scenario (not NUL-terminated) */
-    size_t len;                   /* bytes */
-    char *sets[FUZZ_MAX_SETS];    /* NUL-terminated copies, owned */
+    const char *text;          /* the scenario (not NUL-terminated) */
+    size_t len;                /* bytes */
+    char *sets[FUZZ_MAX_SETS]; /* NUL-terminated copies, owned */
     size_t nsets;
 };
 

@@ -17,8 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A name inside a folder that does not exist, so that a relative trace name reads
      * nothing from the working directory. */
     int rc = scenario_load_text("fuzz-no-such-dir/scenario.json", in.text, in.len,
-                                (const char *const *)in.sets, in.nsets, model_registry, &sc,
-                                &err);
+                                (const char *const *)in.sets, in.nsets, model_registry, &sc, &err);
     if (rc == 0) {
         if (!sc)
             abort();
