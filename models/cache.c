@@ -2,9 +2,10 @@
  * write-back to a backend), either one cluster sharded by key placement or a private sidecar
  * per caller node; concurrent misses coalesce into one backend call; scaling moves keys. */
 #include "models/eviction.h"
+#include "models/hitratio.h"
+#include "models/pending.h"
 #include "models/sharding.h"
 #include "sim/estimate.h"
-#include "sim/keys.h"
 #include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
@@ -59,15 +60,6 @@ struct cache_node {
     uint32_t caller_comp, caller_node; /* sidecar: whose private instance this is */
 };
 
-/* A backend call in progress for a key on a node, and the misses that wait for it. Waiters
- * are linked through their frame's aux field. */
-struct pending {
-    uint64_t key;
-    uint32_t node;
-    uint32_t used;
-    struct request *head, *tail;
-};
-
 struct cache_move {
     double at;              /* s */
     uint32_t before, after; /* nodes */
@@ -90,9 +82,7 @@ struct cache {
     uint32_t **inst;
     uint32_t *ninst;
     uint32_t ncallers;
-    /* Open-addressing map of pending backend calls (backward-shift deletion). */
-    struct pending *pend;
-    uint32_t pend_mask, pend_count;
+    struct pending_table pend; /* backend calls in progress, for coalescing */
     /* Figures after the warm-up. */
     uint64_t hits, misses, coalesced, backend_calls, flushes, flush_failures, lost_writes;
     uint64_t writes;
@@ -249,105 +239,6 @@ static int cache_check(const struct comp_spec *cs, const struct scenario *sc, st
                           path_member(path, sizeof path, cs->path, "sharding"), err);
 }
 
-/* ---- back-of-envelope hit ratio ------------------------------------------------------- */
-
-/* The workload's key popularity as blocks of keys of (nearly) equal probability: the first
- * 65536 keys one by one, then blocks 0.1% wide, so a billion keys take about 10^4 blocks. */
-struct key_blocks {
-    size_t n, cap;
-    double *m; /* keys in the block */
-    double *p; /* probability of each of them */
-};
-
-static void key_blocks(const struct scenario *sc, struct key_blocks *b)
-{
-    const struct workload *wl = &sc->wl;
-    struct keydist kd;
-    char msg[160];
-    memset(b, 0, sizeof *b);
-    /* The workload was validated at load, and no alias table is built (limit 0). */
-    int rc = keydist_init_alias_max(&kd, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
-                                    wl->hot_share, 0, msg, sizeof msg);
-    SIM_ASSERT(rc == 0);
-    for (uint64_t a = 0; a < wl->key_count;) {
-        uint64_t end = a < 65536 ? a + 1 : (uint64_t)((double)a * 1.001) + 1;
-        if (a < wl->hot_keys && wl->hot_keys < end)
-            end = wl->hot_keys;
-        if (end > wl->key_count)
-            end = wl->key_count;
-        if (b->n == b->cap) {
-            b->cap = b->cap ? 2 * b->cap : 4096;
-            b->m = sim_xrealloc(b->m, b->cap * sizeof *b->m);
-            b->p = sim_xrealloc(b->p, b->cap * sizeof *b->p);
-        }
-        b->m[b->n] = (double)(end - a);
-        b->p[b->n++] = keydist_pmf(&kd, a + (end - a) / 2);
-        a = end;
-    }
-    keydist_free(&kd);
-}
-
-/* Che's approximation: entries held when a key lives T requests after its last use, for LRU
- * sum (1 - exp(-p T)), for FIFO and random sum p T / (1 + p T). With a TTL of D seconds (not
- * renewed by hits) at `reads` req/s, a key also holds at most the share of time a TTL cache
- * would keep it, r / (1 + r) with r = p reads D, and the smaller share is taken (the entry
- * leaves by whichever comes first). T = inf gives the TTL-only figure. *hit gets the matching
- * hit ratio, sum p x share. */
-static double che_occupancy(const struct key_blocks *b, double t, int fifo, double reads,
-                            double ttl, double *hit)
-{
-    double occ = 0, h = 0;
-    for (size_t j = 0; j < b->n; j++) {
-        double x = b->p[j] * t;
-        double in = isinf(t) ? 1 : fifo ? x / (1 + x) : -expm1(-x);
-        if (ttl > 0) {
-            double r = b->p[j] * reads * ttl;
-            in = fmin(in, r / (1 + r));
-        }
-        occ += b->m[j] * in;
-        h += b->m[j] * b->p[j] * in;
-    }
-    *hit = h;
-    return occ;
-}
-
-/* The read hit ratio of `cap` entries under the independent reference model: Che's
- * approximation for LRU, its FIFO form for FIFO and random, the top-`cap` popularity mass for
- * LFU (which holds the most popular keys under a stationary popularity); each bounded by the
- * TTL as above. */
-static double irm_hit_ratio(const struct scenario *sc, double cap, int policy, double reads,
-                            double ttl)
-{
-    struct key_blocks b;
-    key_blocks(sc, &b);
-    double hit = 0;
-    if (policy == EVICT_LFU) {
-        double held = 0;
-        for (size_t j = 0; j < b.n && held < cap; j++) {
-            double take = fmin(b.m[j], cap - held), r = b.p[j] * reads * ttl;
-            hit += take * b.p[j] * (ttl > 0 ? r / (1 + r) : 1);
-            held += take;
-        }
-    } else if (che_occupancy(&b, INFINITY, 0, reads, ttl, &hit) > cap) {
-        int fifo = policy != EVICT_LRU;
-        double lo = 0, hi = 1;
-        while (che_occupancy(&b, hi, fifo, reads, ttl, &hit) < cap)
-            hi *= 2;
-        /* Bisection to a relative width of 1e-12: the occupancy grows with T. */
-        for (int it = 0; it < 200 && hi - lo > hi * 1e-12; it++) {
-            double mid = (lo + hi) / 2;
-            if (che_occupancy(&b, mid, fifo, reads, ttl, &hit) < cap)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        che_occupancy(&b, hi, fifo, reads, ttl, &hit);
-    }
-    free(b.m);
-    free(b.p);
-    return fmin(hit, 1);
-}
-
 struct caller_scan {
     uint32_t target;
     int calls;
@@ -397,7 +288,7 @@ static void cache_estimate(const struct comp_spec *cs, const struct scenario *sc
         cap = (double)cfg->capacity;
         reads /= self->nodes;
     }
-    double h = irm_hit_ratio(sc, cap, cfg->eviction, reads, cfg->ttl);
+    double h = hitratio_irm(sc, cap, (enum evict_policy)cfg->eviction, reads, cfg->ttl);
     self->hit_ratio = h;
     snprintf(self->note, sizeof self->note, "hit ratio %.3f (%s, %.0f keys, %s)%s", h,
              cfg->eviction == EVICT_LFU ? "top keys" : "Che", cap, "the workload's popularity",
@@ -527,103 +418,6 @@ static uint32_t sidecar_instance(struct comp *c, struct sim *sim, struct request
         k->inst[cc][cn] = idx + 1;
     }
     return k->inst[cc][cn] - 1;
-}
-
-/* ---- pending backend calls (coalescing) ------------------------------------------------ */
-
-static uint32_t pend_slot(const struct cache *k, uint32_t node, uint64_t key)
-{
-    uint64_t h = key * UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)node * UINT64_C(0xc2b2ae3d27d4eb4f);
-    h ^= h >> 29;
-    return (uint32_t)h & k->pend_mask;
-}
-
-static struct pending *pend_find(struct cache *k, uint32_t node, uint64_t key)
-{
-    if (!k->pend_count)
-        return NULL;
-    for (uint32_t i = pend_slot(k, node, key);; i = (i + 1) & k->pend_mask) {
-        struct pending *p = &k->pend[i];
-        if (!p->used)
-            return NULL;
-        if (p->key == key && p->node == node)
-            return p;
-    }
-}
-
-static struct pending *pend_insert(struct cache *k, uint32_t node, uint64_t key);
-
-/* Keeps the table at most half full. */
-static void pend_grow(struct cache *k)
-{
-    struct pending *old = k->pend;
-    uint32_t oldn = k->pend ? k->pend_mask + 1 : 0;
-    uint32_t n = oldn ? 2 * oldn : 64;
-    k->pend = sim_xcalloc(n, sizeof *k->pend);
-    k->pend_mask = n - 1;
-    k->pend_count = 0;
-    for (uint32_t i = 0; i < oldn; i++)
-        if (old[i].used)
-            *pend_insert(k, old[i].node, old[i].key) = old[i];
-    free(old);
-}
-
-static struct pending *pend_insert(struct cache *k, uint32_t node, uint64_t key)
-{
-    if (!k->pend || 2 * (k->pend_count + 1) > k->pend_mask + 1)
-        pend_grow(k);
-    uint32_t i = pend_slot(k, node, key);
-    while (k->pend[i].used)
-        i = (i + 1) & k->pend_mask;
-    struct pending *p = &k->pend[i];
-    *p = (struct pending){.key = key, .node = node, .used = 1};
-    k->pend_count++;
-    return p;
-}
-
-/* Linear probing with backward-shift deletion: later entries of the run move into the hole
- * when their home slot allows it, so lookups never need tombstones. */
-static void pend_delete(struct cache *k, struct pending *p)
-{
-    uint32_t hole = (uint32_t)(p - k->pend);
-    for (uint32_t i = (hole + 1) & k->pend_mask; k->pend[i].used; i = (i + 1) & k->pend_mask) {
-        uint32_t home = pend_slot(k, k->pend[i].node, k->pend[i].key);
-        /* Entry i may fill the hole if its home is not in the cyclic range (hole, i]. */
-        if (((i - home) & k->pend_mask) >= ((i - hole) & k->pend_mask)) {
-            k->pend[hole] = k->pend[i];
-            hole = i;
-        }
-    }
-    k->pend[hole].used = 0;
-    k->pend_count--;
-}
-
-static void add_waiter(struct pending *p, struct request *req)
-{
-    req_top(req)->aux = 0;
-    if (p->tail)
-        req_top(p->tail)->aux = (uint64_t)(uintptr_t)req;
-    else
-        p->head = req;
-    p->tail = req;
-}
-
-/* Answers every waiter of a pending call with `status` and forgets the call; `drop` instead
- * discards them (their node failed, and their callers have had that answer already). */
-static void pend_resolve(struct comp *c, struct sim *sim, struct pending *p, enum req_status st,
-                         int drop)
-{
-    struct cache *k = c->state;
-    struct request *w = p->head;
-    pend_delete(k, p);
-    while (w) {
-        struct request *next = (struct request *)(uintptr_t)req_top(w)->aux;
-        if (drop)
-            req_drop(sim, w);
-        else
-            req_reply_status(sim, w, st);
-        w = next;
-    }
 }
 
 /* ---- write-back ------------------------------------------------------------------------ */
@@ -821,13 +615,13 @@ static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32
         return;
     }
     if (cfg->coalesce) {
-        struct pending *p = pend_find(k, node, req->key);
+        struct pending *p = pending_find(&k->pend, node, req->key);
         if (p) {
             k->coalesced += req->counted;
-            add_waiter(p, req);
+            pending_add_waiter(p, req);
             return;
         }
-        pend_insert(k, node, req->key);
+        pending_insert(&k->pend, node, req->key);
     }
     call_backend(c, sim, req, CS_FILL);
 }
@@ -952,9 +746,9 @@ static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
         if (ok && still_owner(k, f, req->key))
             fill(c, sim, f->node, req->key);
         if (cfg->coalesce) {
-            struct pending *p = pend_find(k, f->node, req->key);
+            struct pending *p = pending_find(&k->pend, f->node, req->key);
             if (p)
-                pend_resolve(c, sim, p, (enum req_status)req->status, 0);
+                pending_resolve(&k->pend, sim, p, (enum req_status)req->status, 0);
         }
         break;
     case CS_THROUGH:
@@ -1094,13 +888,7 @@ static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
     station_fail(&k->st, sim, node);
     /* The waiters were abandoned towards their callers by station_fail; the orphans left
      * here are discarded. */
-    for (uint32_t i = 0; k->pend && i <= k->pend_mask;) {
-        struct pending *p = &k->pend[i];
-        if (p->used && p->node == node)
-            pend_resolve(c, sim, p, REQ_FAILED, 1); /* backward shift may refill slot i */
-        else
-            i++;
-    }
+    pending_resolve_node(&k->pend, sim, node, REQ_FAILED, 1);
 }
 
 static int cache_control(struct comp *c, struct sim *sim, const struct control *ctl,
@@ -1262,7 +1050,7 @@ static void cache_free_state(struct comp *c)
         free(k->inst[i]);
     free(k->inst);
     free(k->ninst);
-    free(k->pend);
+    pending_free(&k->pend);
     free(k->moves);
 }
 

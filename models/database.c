@@ -5,6 +5,7 @@
 #include "sim/jsonloc.h"
 #include "sim/limits.h"
 #include "sim/scenario.h"
+#include "sim/estimate.h"
 #include "sim/station.h"
 #include "sim/units.h"
 #include "sim/world.h"
@@ -28,6 +29,10 @@
  * - After a failover, and when a primary returns before it was replaced, the replicas are
  *   treated as caught up with the (new) primary. Data does not move when shards are added or
  *   removed: key_moves reports what would.
+ * - With "replica_regions", replica i of every shard (slot i, i >= 1) is placed in the i-th
+ *   region listed, the first primary (slot 0) and unlisted replicas where the component is: a
+ *   copy between two regions takes the lag plus the latency between them. Calls into the
+ *   database pay the latency to the component's region whichever node serves them.
  * - Events name a node as "primary" (with "shard" when sharded; a recover of "primary" means
  *   the primary that failed last), as an index within a shard with "shard" (0 = the node that
  *   started as its primary), or as a node number (per_node's) without "shard". */
@@ -54,7 +59,10 @@ struct database_cfg {
     const cJSON *failover_json;
     int64_t shards;
     const cJSON *sharding_json;
+    const cJSON *replica_regions_json;
     /* Resolved by the parse hook. */
+    uint16_t *replica_region; /* region number of replica i + 1 (slot i + 1); see slot_region */
+    uint32_t nreplica_regions;
     struct dist read_service, write_service;
     int same_service; /* one distribution for both: served in one phase */
     int sync;         /* replication mode: 1 sync, 0 async */
@@ -183,6 +191,10 @@ static const struct param_spec database_params[] = {
      "primary+replica groups; a key lives in one (size: shards x (1 + replicas) nodes)", NULL, 0},
     {"sharding", PT_JSON, offsetof(struct database_cfg, sharding_json), 0, 0, NULL,
      "placement of keys on shards (default {\"scheme\": \"modulo\"})", NULL, 0},
+    {"replica_regions", PT_JSON, offsetof(struct database_cfg, replica_regions_json), 0, 0, NULL,
+     "regions of the replicas, e.g. [\"eu\", \"ap\"] (replica i of each shard in the i-th; "
+     "unlisted ones where the database is): copies between regions add their latency to the lag",
+     NULL, 0},
     PARAM_END,
 };
 
@@ -406,6 +418,33 @@ static int parse_failover(struct database_cfg *cfg, const char *cpath, struct si
     return 0;
 }
 
+static int parse_replica_regions(const struct comp_spec *cs, struct database_cfg *cfg,
+                                 const struct scenario *sc, struct sim_error *err)
+{
+    char path[300], sub[300];
+    const cJSON *j = cfg->replica_regions_json;
+    if (!j)
+        return 0;
+    path_member(path, sizeof path, cs->path, "replica_regions");
+    if (!cJSON_IsArray(j) || cJSON_GetArraySize(j) > DB_MAX_REPLICAS)
+        return sim_fail(err, path, "must be a list of region names, one per replica");
+    if (!cs->region_no)
+        return sim_fail(err, path, "needs the database's \"region\" (where the primaries are)");
+    cfg->replica_region =
+        sim_xcalloc((size_t)cJSON_GetArraySize(j) + 1, sizeof *cfg->replica_region);
+    size_t i = 0;
+    for (const cJSON *r = j->child; r; r = r->next, i++) {
+        path_index(sub, sizeof sub, path, i);
+        if (!cJSON_IsString(r))
+            return sim_fail(err, sub, "must be a region name (a string)");
+        int k = region_find(&sc->regions, r->valuestring);
+        if (k < 0)
+            return region_unknown(&sc->regions, r->valuestring, sub, err);
+        cfg->replica_region[cfg->nreplica_regions++] = (uint16_t)(k + 1);
+    }
+    return 0;
+}
+
 static int whole_number(const cJSON *v, double lo, double hi, int64_t *out)
 {
     if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < lo ||
@@ -488,7 +527,7 @@ static int database_parse(struct comp_spec *cs, const cJSON *obj, const struct s
                         "a database has no \"nodes\": its size is shards x (1 + replicas); set "
                         "\"shards\" and \"replicas\"");
     if (parse_service(cfg, cs->path, err) || parse_replication(cfg, cs->path, err) ||
-        parse_failover(cfg, cs->path, err))
+        parse_failover(cfg, cs->path, err) || parse_replica_regions(cs, cfg, sc, err))
         return -1;
     path_member(path, sizeof path, cs->path, "sharding");
     if (sharding_parse(cfg->sharding_json, path, &cfg->sharding, err))
@@ -511,6 +550,15 @@ static void database_free_config(void *config)
     dist_free(&cfg->read_service);
     dist_free(&cfg->write_service);
     dist_free(&cfg->lag);
+    free(cfg->replica_region);
+}
+
+/* The region number of a slot (see the modelling choices). */
+static unsigned slot_region(const struct comp *c, uint32_t slot)
+{
+    const struct database_cfg *cfg = c->config;
+    return slot >= 1 && slot <= cfg->nreplica_regions ? cfg->replica_region[slot - 1]
+                                                      : c->spec->region_no;
 }
 
 /* ---- nodes and shards ------------------------------------------------------------------ */
@@ -793,7 +841,11 @@ static void write_applied(struct comp *c, struct sim *sim, struct request *req)
             continue;
         sh->behind[k]++;
         struct sim_event ev = {.target = c->index, .kind = EV_DB_APPLY, .node = k, .tag = w};
-        sim_schedule(sim, dist_sample(&cfg->lag, s->lag_rng[sh->node[k]]), &ev);
+        gsl_rng *r = s->lag_rng[sh->node[k]];
+        double lag = dist_sample(&cfg->lag, r);
+        lag +=
+            region_delay(&c->world->sc->regions, slot_region(c, sh->primary), slot_region(c, k), r);
+        sim_schedule(sim, lag, &ev);
     }
     if (cfg->sync) {
         f->step = STEP_SYNC_WAIT; /* the worker stays held until the last copy */
@@ -1225,7 +1277,44 @@ static void database_free_state(struct comp *c)
     free(s->moves);
 }
 
+/* Back-of-envelope: every node is an M/G/c queue with the database's workers. Writes go to
+ * the primaries; reads to the primaries, the replicas or both (read_from), spread evenly; the
+ * busiest kind of node sets the figures shown, and keys are assumed spread evenly over
+ * shards. Synchronous writes also hold a worker for the replication lag. */
+static void database_estimate(const struct comp_spec *cs, const struct scenario *sc,
+                              struct est_comp *self)
+{
+    const struct database_cfg *cfg = cs->config;
+    double shards = (double)cfg->shards, replicas = (double)cfg->replicas;
+    int write_op = scenario_op(sc, "write");
+    double writes = write_op >= 0 ? self->rate[write_op] : 0, reads = self->total - writes;
+    double ws = cfg->write_service.mean + (cfg->sync ? cfg->lag.mean : 0);
+    double rs = cfg->read_service.mean;
+    double read_nodes = cfg->read_from == READ_PRIMARY || replicas == 0 ? 1
+                        : cfg->read_from == READ_REPLICAS ? replicas
+                                                          : replicas + 1;
+    /* Per node of each kind: the primary's and a read replica's arrival rate and work. */
+    double p_reads = cfg->read_from == READ_PRIMARY || replicas == 0 ? reads / shards
+                     : cfg->read_from == READ_ANY ? reads / shards / read_nodes
+                                                  : 0;
+    double p_rate = writes / shards + p_reads, p_work = writes / shards * ws + p_reads * rs;
+    double r_rate = replicas > 0 && cfg->read_from != READ_PRIMARY ? reads / shards / read_nodes
+                                                                     : 0;
+    double r_work = r_rate * rs;
+    int primary_busier = p_work >= r_work;
+    double rate = primary_busier ? p_rate : r_rate, work = primary_busier ? p_work : r_work;
+    self->workers = cfg->st.workers < 0 ? INFINITY : (double)cfg->st.workers;
+    self->queue = cfg->st.queue < 0 ? INFINITY : (double)cfg->st.queue;
+    self->service = rate > 0 ? work / rate : rs;
+    self->scv = primary_busier && writes > 0 ? cfg->write_service.scv : cfg->read_service.scv;
+    /* The queueing model divides the total by nodes: make that the busiest node's rate. */
+    self->nodes = rate > 0 ? (uint32_t)fmax(1, round(self->total / rate)) : 1;
+    snprintf(self->note, sizeof self->note, "%s per %s: %.4g req/s; %g shard(s) x (1 + %g)",
+             primary_busier ? "primary" : "replica", "node", rate, shards, replicas);
+}
+
 const struct model_ops database_ops = {
+    .estimate = database_estimate,
     .name = "database",
     .help = "a primary with read replicas per shard; async or sync replication, failover; "
             "thread-per-request",

@@ -1,6 +1,7 @@
 /* The load balancer: event-driven (it holds no worker while the backend answers); spreads
  * requests over the nodes of its backend pool by policy, and learns of failed and recovered
  * nodes only at its health checks, so a failed node keeps receiving traffic until then. */
+#include "models/ratelimit.h"
 #include "models/sharding.h"
 #include "sim/estimate.h"
 #include "sim/jsonloc.h"
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_LB_DONE = EV_MODEL, EV_LB_HEALTH };
+enum { EV_LB_DONE = EV_MODEL, EV_LB_HEALTH, EV_LB_LIMIT };
 
 enum lb_policy { LB_ROUND_ROBIN, LB_RANDOM, LB_LEAST_CONN, LB_POWER_OF_TWO, LB_HASH, LB_STICKY };
 static const char *const policy_names[] = {"round_robin",   "random", "least_connections",
@@ -30,10 +31,12 @@ struct lb_cfg {
     int policy;
     const cJSON *health_json;
     const cJSON *sharding_json;
+    const cJSON *rate_limit_json;
     /* Resolved by the parse hook. */
     uint32_t backend;
     double health_interval;        /* s; 0: no health checks (the view never changes) */
     struct sharding_cfg sharding;  /* for the hash policy */
+    struct ratelimit_cfg *rate_limit; /* NULL: none */
 };
 
 struct lb {
@@ -49,6 +52,7 @@ struct lb {
     struct placement *ring; /* hash policy: placement over the backend's current nodes */
     uint32_t ring_nodes;
     uint64_t sent_to_down;  /* requests routed to a node that had failed */
+    struct ratelimit *limit; /* the inline rate limit, checked on arrival */
 };
 
 static const struct param_spec lb_params[] = {
@@ -67,6 +71,10 @@ static const struct param_spec lb_params[] = {
      "{\"interval\": \"5s\"}: how often node health is checked (default 5s)", NULL, 0},
     {"sharding", PT_JSON, offsetof(struct lb_cfg, sharding_json), 0, 0, NULL,
      "placement of keys for the hash policy (default {\"scheme\": \"modulo\"})", NULL, 0},
+    {"rate_limit", PT_JSON, offsetof(struct lb_cfg, rate_limit_json), 0, 0, NULL,
+     "a rate limit checked on arrival (the rate_limiter fields without backend; \"sync\" "
+     "counts over the balancer's nodes); refused requests end as 429",
+     NULL, 0},
     PARAM_END,
 };
 
@@ -116,13 +124,25 @@ static int lb_parse(struct comp_spec *cs, const cJSON *obj, const struct scenari
                         "sticky sessions keep one entry per client; %llu clients is more than "
                         "the %u supported (set workload.clients)",
                         (unsigned long long)sc->wl.clients, LB_MAX_STICKY_CLIENTS);
+    if (cfg->rate_limit_json &&
+        ratelimit_parse(cfg->rate_limit_json, path_member(path, sizeof path, cs->path,
+                                                          "rate_limit"),
+                        LIMITER_SYNC_LOCAL, &cfg->rate_limit, err))
+        return -1;
     return 0;
+}
+
+static void lb_free_config(void *config)
+{
+    struct lb_cfg *cfg = config;
+    ratelimit_cfg_free(cfg->rate_limit);
 }
 
 static unsigned lb_needs(const struct comp_spec *cs)
 {
     const struct lb_cfg *cfg = cs->config;
-    return cfg->policy == LB_HASH ? NEEDS_KEYS : cfg->policy == LB_STICKY ? NEEDS_CLIENTS : 0;
+    return (cfg->policy == LB_HASH ? NEEDS_KEYS : cfg->policy == LB_STICKY ? NEEDS_CLIENTS : 0) |
+           ratelimit_needs(cfg->rate_limit);
 }
 
 static void lb_estimate(const struct comp_spec *cs, const struct scenario *sc,
@@ -190,6 +210,24 @@ static void schedule_health(struct comp *c, struct sim *sim)
     sim_schedule(sim, cfg->health_interval, &ev);
 }
 
+/* A request (past the rate limit, if any) takes a worker of its balancer node. */
+static void enter(struct comp *c, struct sim *sim, struct request *req)
+{
+    struct lb *lb = c->state;
+    switch (station_arrive(&lb->st, sim, req_top(req)->node, req)) {
+    case STATION_REJECTED:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_REJECTED);
+        break;
+    case STATION_DOWN:
+        c->rejected += req->counted;
+        req_reply_status(sim, req, REQ_FAILED);
+        break;
+    default:
+        break;
+    }
+}
+
 static int lb_start(struct comp *c, struct sim *sim)
 {
     struct lb *lb = c->state;
@@ -204,6 +242,8 @@ static int lb_start(struct comp *c, struct sim *sim)
     if (cfg->policy == LB_HASH)
         rebuild_ring(c, backend_nodes(lb));
     schedule_health(c, sim);
+    if (cfg->rate_limit)
+        lb->limit = ratelimit_create(cfg->rate_limit, c, sim, lb->st.nnodes, EV_LB_LIMIT, enter);
     return 0;
 }
 
@@ -320,18 +360,8 @@ static void lb_arrive(struct comp *c, struct sim *sim, struct request *req)
         f->node = lb->next_node;
         lb->next_node = lb->next_node + 1 >= lb->st.nnodes ? 0 : lb->next_node + 1;
     }
-    switch (station_arrive(&lb->st, sim, f->node, req)) {
-    case STATION_REJECTED:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_REJECTED);
-        break;
-    case STATION_DOWN:
-        c->rejected += req->counted;
-        req_reply_status(sim, req, REQ_FAILED);
-        break;
-    default:
-        break;
-    }
+    if (!lb->limit || ratelimit_arrive(lb->limit, sim, req))
+        enter(c, sim, req);
 }
 
 static void forward(struct comp *c, struct sim *sim, struct request *req)
@@ -369,6 +399,10 @@ static void lb_handle(struct comp *c, struct sim *sim, const struct sim_event *e
     struct lb *lb = c->state;
     if (ev->kind == EV_LB_HEALTH) {
         health_check(c, sim);
+        return;
+    }
+    if (ev->kind == EV_LB_LIMIT) {
+        ratelimit_handle(lb->limit, sim, ev);
         return;
     }
     if (!station_alive(&lb->st, ev->ptr)) {
@@ -463,6 +497,8 @@ static void lb_report(struct comp *c, struct sim *sim, cJSON *out)
     cJSON_AddStringToObject(out, "policy", policy_names[cfg->policy]);
     cJSON_AddStringToObject(out, "backend", lb->backend->spec->id);
     cJSON_AddNumberToObject(out, "sent_to_failed_nodes", (double)lb->sent_to_down);
+    if (lb->limit)
+        ratelimit_report(lb->limit, cJSON_AddObjectToObject(out, "rate_limit"));
 }
 
 /* Its own nodes, plus what grows with the backend and the clients: the view of each backend
@@ -500,6 +536,7 @@ static void lb_free_state(struct comp *c)
     free(lb->outstanding);
     free(lb->sticky);
     placement_free(lb->ring);
+    ratelimit_free(lb->limit);
 }
 
 const struct model_ops load_balancer_ops = {
@@ -509,6 +546,7 @@ const struct model_ops load_balancer_ops = {
     .config_size = sizeof(struct lb_cfg),
     .parse = lb_parse,
     .edges = lb_edges,
+    .free_config = lb_free_config,
     .needs = lb_needs,
     .estimate = lb_estimate,
     .state_size = sizeof(struct lb),

@@ -6,6 +6,10 @@ extern const struct model_ops load_balancer_ops;
 extern const struct model_ops database_ops;
 extern const struct model_ops queue_ops;
 extern const struct model_ops cache_ops;
+extern const struct model_ops cdn_ops;
+extern const struct model_ops geo_dns_ops;
+extern const struct model_ops rate_limiter_ops;
+extern const struct model_ops external_ops;
 
 const struct model_ops *const model_registry[] = {
     &service_ops,
@@ -13,5 +17,9 @@ const struct model_ops *const model_registry[] = {
     &database_ops,
     &queue_ops,
     &cache_ops,
+    &cdn_ops,
+    &geo_dns_ops,
+    &rate_limiter_ops,
+    &external_ops,
     NULL,
 };

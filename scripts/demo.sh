@@ -1,4 +1,6 @@
 #!/bin/sh
-# make demo: runs the main example scenario end to end and prints its summary.
+# make demo: the main job. Runs the journey from a single server to millions of users and
+# writes out/journey/report.html with its plots, tables and the last stage's run.
 set -eu
-exec bin/clustersim run scenarios/web-db.json --out out/demo
+bin/clustersim journey scenarios/journey --out out/journey
+echo "open out/journey/report.html"

@@ -96,18 +96,30 @@ static double error_fraction(const cJSON *s)
     return arrived > 0 ? bad / arrived : 0;
 }
 
-/* Runs one point; appends it to `points` and sets *pass. */
-static int evaluate(const struct capacity_request *rq, const struct model_ops *const *registry,
-                    double value, cJSON *points, int *pass, struct sim_error *err)
+int capacity_point(const struct capacity_request *rq, const struct model_ops *const *registry,
+                   double value, cJSON *points, int *pass, struct sim_error *err)
 {
-    char assign[512];
+    char assign[512], dur[64], warm[64];
     snprintf(assign, sizeof assign, rq->integer ? "%s=%.0f" : "%s=%.10g", rq->vary, value);
-    const char **sets = sim_xcalloc(rq->nsets + 1, sizeof *sets);
+    const char **sets = sim_xcalloc(rq->nsets + 3, sizeof *sets);
+    size_t nsets = 0;
     for (size_t i = 0; i < rq->nsets; i++)
-        sets[i] = rq->sets[i];
-    sets[rq->nsets] = assign;
+        sets[nsets++] = rq->sets[i];
+    sets[nsets++] = assign;
+    double rate = value * rq->rate_per_unit;
+    if (rq->target_requests > 0 && rate > 0 && rq->base_duration > 0 &&
+        rq->target_requests / rate < rq->base_duration) {
+        /* At high load fewer seconds give as many requests: the precision of the figures
+         * depends on the requests counted, not on the simulated time. */
+        double d = fmax(rq->min_duration, rq->target_requests / rate);
+        double frac = rq->base_warmup / rq->base_duration;
+        snprintf(dur, sizeof dur, "duration=%.6g", d);
+        snprintf(warm, sizeof warm, "metrics.warmup=%.6g", d * frac);
+        sets[nsets++] = dur;
+        sets[nsets++] = warm;
+    }
     struct scenario *sc;
-    int rc = scenario_load(rq->file, sets, rq->nsets + 1, registry, &sc, err);
+    int rc = scenario_load(rq->file, sets, nsets, registry, &sc, err);
     free(sets);
     if (rc)
         return -1;
@@ -136,7 +148,7 @@ static int evaluate(const struct capacity_request *rq, const struct model_ops *c
         }
         double mean, half = replicate_half_width(x, reps, &mean);
         /* No completed request at all: nothing meets a latency objective. */
-        int meets = ok && mean + half <= rq->slos[k].limit;
+        int meets = ok && mean + (rq->on_mean ? 0 : half) <= rq->slos[k].limit;
         *pass &= meets;
         cJSON *o = cJSON_AddObjectToObject(pt, rq->slos[k].path);
         if (ok) {
@@ -149,15 +161,34 @@ static int evaluate(const struct capacity_request *rq, const struct model_ops *c
         for (unsigned r = 0; r < reps; r++)
             x[r] = error_fraction(all[r]);
         double mean, half = replicate_half_width(x, reps, &mean);
-        int meets = mean + half <= rq->max_errors;
+        int meets = mean + (rq->on_mean ? 0 : half) <= rq->max_errors;
         *pass &= meets;
         cJSON *o = cJSON_AddObjectToObject(pt, "errors");
         cJSON_AddNumberToObject(o, "mean", mean);
         cJSON_AddNumberToObject(o, "ci95", half);
         cJSON_AddBoolToObject(o, "meets", meets);
-        for (unsigned r = 0; r < reps; r++)
-            x[r] = summary_number(all[r], "throughput_rps");
-        cJSON_AddNumberToObject(pt, "throughput_rps", (replicate_half_width(x, reps, &mean), mean));
+        /* The headline figures, averaged over the replications, for tables and plots. */
+        static const char *const shown[] = {"throughput_rps", "latency_ms.mean", "latency_ms.p50",
+                                            "latency_ms.p99", "requests.arrived", NULL};
+        cJSON *fig = cJSON_AddObjectToObject(pt, "figures");
+        for (size_t k = 0; shown[k]; k++) {
+            int ok = 1;
+            for (unsigned r = 0; r < reps; r++) {
+                x[r] = summary_number(all[r], shown[k]);
+                ok &= isfinite(x[r]);
+            }
+            replicate_half_width(x, reps, &mean);
+            if (ok)
+                cJSON_AddNumberToObject(fig, shown[k], mean);
+            else
+                cJSON_AddNullToObject(fig, shown[k]);
+        }
+        double span = summary_number(all[0], "duration_s") - summary_number(all[0], "warmup_s");
+        const cJSON *arrived = cJSON_GetObjectItem(fig, "requests.arrived");
+        cJSON_AddNumberToObject(fig, "offered_rps", span > 0 && cJSON_IsNumber(arrived)
+                                                        ? arrived->valuedouble / span
+                                                        : 0);
+        cJSON_AddNumberToObject(fig, "errors_frac", summary_number(o, "mean"));
         cJSON_AddBoolToObject(pt, "pass", *pass);
         cJSON_AddItemToArray(points, pt);
         if (rq->progress) {
@@ -212,7 +243,7 @@ int capacity_search(const struct capacity_request *rq, const struct model_ops *c
     double cap = isfinite(rq->to) ? rq->to : start * 1048576;
     double floor_v = isfinite(rq->from) ? rq->from : (rq->integer ? 1 : start / 1048576);
     int pass, rc = 0, tries = 0;
-    if ((rc = evaluate(rq, registry, v, points, &pass, err)) != 0)
+    if ((rc = capacity_point(rq, registry, v, points, &pass, err)) != 0)
         goto done;
     tries++;
     int below = rq->maximise ? pass : !pass;
@@ -227,7 +258,7 @@ int capacity_search(const struct capacity_request *rq, const struct model_ops *c
         if (next == v)
             break; /* the end of the range: the answer lies beyond it */
         v = next;
-        if ((rc = evaluate(rq, registry, v, points, &pass, err)) != 0)
+        if ((rc = capacity_point(rq, registry, v, points, &pass, err)) != 0)
             goto done;
         tries++;
         if (rq->maximise ? pass : !pass)
@@ -239,7 +270,7 @@ int capacity_search(const struct capacity_request *rq, const struct model_ops *c
     while (isfinite(lo) && isfinite(hi) && narrow(rq, lo, hi) && tries < CAP_MAX_POINTS &&
            !(rq->stop && *rq->stop)) {
         double mid = rq->integer ? floor((lo + hi) / 2) : (lo + hi) / 2;
-        if ((rc = evaluate(rq, registry, mid, points, &pass, err)) != 0)
+        if ((rc = capacity_point(rq, registry, mid, points, &pass, err)) != 0)
             goto done;
         tries++;
         if (rq->maximise ? pass : !pass)

@@ -29,17 +29,28 @@ struct capacity_request {
     size_t nslos;
     double max_errors;       /* fraction of arrived requests rejected, failed or timed out */
     unsigned replications;
+    int on_mean;             /* judge on the replications' mean, not its upper 95% bound */
     unsigned jobs;
     uint64_t seed;
     int has_seed;
     volatile int *stop;
     FILE *progress;          /* a line per point evaluated, or NULL */
+    /* Optional: shorten runs at high load to about this many requests (0: off). A run at
+     * value v offers v x rate_per_unit req/s; its duration becomes target / rate, within
+     * [min_duration, base_duration], and the warm-up keeps its share of the duration. */
+    double target_requests;
+    double rate_per_unit;    /* req/s per unit of the varied value */
+    double base_duration, base_warmup, min_duration; /* s */
 };
 
 /* Parses "p99=200ms" (also mean, p50, p90, p95, p999, max) into an SLO on latency_ms. */
 int capacity_parse_slo(const char *arg, struct slo *out, struct sim_error *err);
 /* Whether a path names load (workload.*) rather than resources. */
 int capacity_is_load(const char *path);
+/* Runs one value with the request's replications; appends {value, pass, the objectives with
+ * their means and half-widths, errors, figures} to `points` and sets *pass. */
+int capacity_point(const struct capacity_request *rq, const struct model_ops *const *registry,
+                   double value, cJSON *points, int *pass, struct sim_error *err);
 /* Runs the search; *result lists every point tried and the answer. Returns -1 on error (an
  * invalid point is a usage error, exit 2; a failed run, exit 1). */
 int capacity_search(const struct capacity_request *rq, const struct model_ops *const *registry,

@@ -1,7 +1,9 @@
 /* The command-line front: one function per command, the only place in sim/ that knows the
  * model registry. Exit status: 0 done, 1 failed at run time, 2 bad usage or scenario. */
 #include "sim/cli.h"
+#include "sim/bench.h"
 #include "sim/capacity.h"
+#include "sim/cli_journey.h"
 #include "sim/cli_keymove.h"
 #include "models/registry.h"
 #include "sim/estimate.h"
@@ -240,13 +242,15 @@ static int cmd_run(int argc, char **argv)
 static const char sweep_help[] =
     "usage: clustersim sweep SCENARIO.json --param PATH=V1,V2,... [--param ...]\n"
     "                        [--set PATH=VALUE]... [--replications R] [--jobs J]\n"
-    "                        [--seed N] [--out DIR] [--no-plots] [--quiet]\n"
+    "                        [--seed N] [--out DIR] [--no-plots] [--svg] [--quiet]\n"
     "\n"
     "Runs the cross product of the parameter values (the first varies slowest), each point\n"
     "with R replications (seeds seed..seed+R-1, the same at every point), in J processes.\n"
     "Writes sweep.csv (one row per point: the parameters, then throughput, latency mean,\n"
     "p50, p99, p99.9, rejected and failed fractions, with 95% half-widths when R > 1) and\n"
-    "sweep.json into DIR (default out/<name>-sweep/). Every point is validated first.\n"
+    "sweep.json into DIR (default out/<name>-sweep/), with plots of each figure against the\n"
+    "first parameter (PNG, or SVG with --svg; none with --no-plots) and report.html. Every\n"
+    "point is validated first.\n"
     "\n"
     "example: clustersim sweep scenarios/mm1.json --param workload.rate=50,70,90 "
     "--replications 5\n";
@@ -257,7 +261,7 @@ static int cmd_sweep(int argc, char **argv)
     const char *sets[MAX_SETS];
     struct sweep_request rq = {.sets = sets, .params = params, .replications = 1};
     const char *out = NULL;
-    int quiet = 0, has_seed = 0, status = 2;
+    int quiet = 0, has_seed = 0, status = 2, no_plots = 0, svg = 0;
     uint64_t v;
     struct sim_error err = {0};
     for (int i = 2; i < argc; i++) {
@@ -312,7 +316,9 @@ static int cmd_sweep(int argc, char **argv)
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
         } else if (strcmp(a, "--no-plots") == 0) {
-            /* Sweep plots are drawn by the plot driver when it is present. */
+            no_plots = 1;
+        } else if (strcmp(a, "--svg") == 0) {
+            svg = 1;
         } else if (a[0] == '-' && a[1]) {
             usage_error("sweep", "unknown option '%s'", a);
             goto done;
@@ -374,6 +380,11 @@ static int cmd_sweep(int argc, char **argv)
         } else {
             rc = -1;
         }
+        struct plot_list plots = {0};
+        if (rc == 0 && !no_plots)
+            rc = plot_sweep(dir, NULL, svg, &plots, &err);
+        if (rc == 0)
+            rc = html_sweep(dir, result, no_plots ? NULL : &plots, &err);
         if (rc) {
             sim_error_print(&err);
         } else {
@@ -719,10 +730,13 @@ static const char main_help[] =
     "  estimate SCENARIO      back-of-envelope figures (--compare: against a simulation)\n"
     "  capacity SCENARIO --slo p99=200ms --vary PATH   the most load or fewest nodes that\n"
     "                         meet the objectives, with 95% confidence\n"
+    "  journey [DIR]          the stages of scaling to millions of users: capacities, plots,\n"
+    "                         and the story in report.html\n"
     "  validate SCENARIO...   check scenarios without running them\n"
     "  types                  list the component types and their fields\n"
     "  keymove --scheme S ... how many keys move when nodes are added or removed\n"
     "  schema                 print the JSON Schema of scenarios\n"
+    "  bench                  the kernel's hold-model benchmark\n"
     "\n"
     "example: clustersim run scenarios/web-db.json\n";
 
@@ -790,6 +804,32 @@ static int cmd_keymove(int argc, char **argv)
     return cli_keymove(argc - 1, argv + 1);
 }
 
+static int cmd_journey(int argc, char **argv)
+{
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old);
+    int rc = cli_journey(argc, argv, (volatile int *)&interrupted);
+    sigaction(SIGINT, &old, NULL);
+    return rc;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+    if (argc > 2) {
+        if (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) {
+            fputs("usage: clustersim bench\n\nThe kernel's own benchmark: the hold model (each "
+                  "event schedules one more at an\nexponential distance) at 10k, 100k and 1M "
+                  "pending events; prints events/s.\nmake bench runs the full set (M/M/1 against "
+                  "a bare loop and SimPy, caches,\nplacement).\n\nexample: clustersim bench\n",
+                  stdout);
+            return 0;
+        }
+        return usage_error("bench", "unexpected argument '%s'", argv[2]);
+    }
+    return bench_hold_report(stdout) == 0 ? 0 : 1;
+}
+
 struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -804,6 +844,8 @@ static const struct command commands[] = {
     {"sweep", cmd_sweep},
     {"estimate", cmd_estimate},
     {"capacity", cmd_capacity},
+    {"journey", cmd_journey},
+    {"bench", cmd_bench},
     {NULL, NULL},
 };
 

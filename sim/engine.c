@@ -1,5 +1,9 @@
-/* The run loop: pop the earliest event, advance the clock, dispatch. Nothing else. */
+/* The run loop: take the earliest event (from the heap or the zero-delay FIFO, by (time, seq)),
+ * advance the clock, dispatch. Nothing else. */
 #include "sim/engine.h"
+#include "sim/error.h"
+
+#include <stdlib.h>
 
 void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world)
 {
@@ -9,23 +13,48 @@ void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world)
     sim->dispatch = dispatch;
     sim->world = world;
     sim->stop = 0;
+    sim->now_q = (struct sim_fifo){0};
     evq_init(&sim->q, 1024);
 }
 
 void sim_free(struct sim *sim)
 {
     evq_free(&sim->q);
+    free(sim->now_q.ev);
+    sim->now_q = (struct sim_fifo){0};
+}
+
+void sim_fifo_grow(struct sim_fifo *f)
+{
+    size_t cap = f->cap ? 2 * f->cap : 256;
+    struct sim_event *ev = sim_xmalloc(cap * sizeof *ev);
+    for (size_t i = 0; i < f->len; i++) {
+        size_t j = f->head + i;
+        ev[i] = f->ev[j >= f->cap ? j - f->cap : j];
+    }
+    free(f->ev);
+    f->ev = ev;
+    f->head = 0;
+    f->cap = cap;
 }
 
 uint64_t sim_run(struct sim *sim, double until)
 {
     uint64_t n = 0;
     struct sim_event ev;
-    for (;;) {
+    struct sim_fifo *f = &sim->now_q;
+    while (!sim->stop) {
         const struct sim_event *next = evq_peek(&sim->q);
-        if (!next || next->t > until || sim->stop)
+        if (f->len && (!next || evq_before(&f->ev[f->head], next))) {
+            /* A zero-delay event: its time is now, which is never past `until`. */
+            ev = f->ev[f->head];
+            f->head = f->head + 1 == f->cap ? 0 : f->head + 1;
+            f->len--;
+        } else if (next && next->t <= until) {
+            evq_pop(&sim->q, &ev);
+        } else {
             break;
-        evq_pop(&sim->q, &ev);
+        }
         sim->now = ev.t;
         sim->dispatch(sim, &ev);
         n++;

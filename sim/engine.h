@@ -12,11 +12,20 @@
 struct sim;
 typedef void (*sim_dispatch_fn)(struct sim *sim, const struct sim_event *ev);
 
+/* Events scheduled with no delay skip the heap: they all share the current time and come in
+ * seq order, so a FIFO keeps them sorted, and the loop takes whichever of its head and the
+ * heap's minimum comes first by (time, seq). The order is exactly the heap's alone. */
+struct sim_fifo {
+    struct sim_event *ev;
+    size_t head, len, cap; /* a ring buffer */
+};
+
 struct sim {
     double now;             /* s */
     uint64_t seq;           /* events scheduled so far; the tie-breaker */
     uint64_t dispatched;    /* events handled so far */
     struct evq q;
+    struct sim_fifo now_q;  /* zero-delay events */
     sim_dispatch_fn dispatch;
     void *world;            /* the runtime that owns this engine (components, stats) */
     volatile int stop;      /* set to end the run early (SIGINT, fatal model error) */
@@ -25,20 +34,44 @@ struct sim {
 void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world);
 void sim_free(struct sim *sim);
 
+void sim_fifo_grow(struct sim_fifo *f);
+
+static inline void sim_push_now(struct sim *sim, const struct sim_event *ev)
+{
+    struct sim_fifo *f = &sim->now_q;
+    if (f->len == f->cap)
+        sim_fifo_grow(f);
+    size_t i = f->head + f->len;
+    f->ev[i >= f->cap ? i - f->cap : i] = *ev;
+    f->len++;
+}
+
 /* Schedules *ev to run `delay` seconds from now (delay >= 0); fills in t and seq. */
 static inline void sim_schedule(struct sim *sim, double delay, struct sim_event *ev)
 {
     ev->t = sim->now + delay;
     ev->seq = sim->seq++;
-    evq_push(&sim->q, ev);
+    if (ev->t == sim->now)
+        sim_push_now(sim, ev);
+    else
+        evq_push(&sim->q, ev);
 }
 
-/* Schedules at an absolute time, which must not lie in the past. */
+/* Schedules at an absolute time; a time in the past means now. */
 static inline void sim_schedule_at(struct sim *sim, double t, struct sim_event *ev)
 {
     ev->t = t < sim->now ? sim->now : t;
     ev->seq = sim->seq++;
-    evq_push(&sim->q, ev);
+    if (ev->t == sim->now)
+        sim_push_now(sim, ev);
+    else
+        evq_push(&sim->q, ev);
+}
+
+/* Events waiting, in the heap and the zero-delay FIFO. */
+static inline size_t sim_pending(const struct sim *sim)
+{
+    return evq_size(&sim->q) + sim->now_q.len;
 }
 
 /* Runs events with time <= until (or until stop is set); the clock ends at `until` unless

@@ -122,7 +122,8 @@ static void queueing(struct est_comp *e, const struct comp_spec *cs)
         }
     }
     double net = cs->latency.mean;
-    e->response = e->async ? 2 * net : 2 * net + e->wait + e->service + e->downstream;
+    e->response =
+        e->async ? 2 * net : 2 * net + e->wait + e->service + e->downstream + e->delay;
 }
 
 void estimate_at(const struct scenario *sc, double rate, double users, struct estimate *out)

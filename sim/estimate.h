@@ -27,6 +27,9 @@ struct est_comp {
     int async;                 /* a queue: callers wait only for acceptance (two network legs);
                                   the workers (consumers) and their wait concern the messages */
     double hit_ratio;          /* NaN when not a cache */
+    double delay;              /* s, mean time a request spends on the model's own legs outside
+                                  its workers and calls (a CDN's trips to its origin); added
+                                  to the response */
     char note[160];
     /* Filled by the kernel: */
     double downstream;         /* s, mean time spent in downstream calls per request */

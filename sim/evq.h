@@ -19,9 +19,24 @@ struct sim_event {
     uint32_t tag;    /* free for the target: generation for lazy cancellation, op, ... */
 };
 
+/* The heap holds 16-byte keys, four siblings to a 64-byte cache line; the events themselves
+ * stay put in a slot array, so a sift moves 16 bytes instead of 40. Ties in `t` (rare outside
+ * zero-delay calls) look up `seq` in the slot. */
+struct evq_key {
+    uint64_t tkey; /* the event's time as an integer with the same order as the double */
+    uint32_t slot; /* index into evq.ev */
+    uint32_t pad;
+};
+
+#define EVQ_ROOT 3 /* position of the root in evq.key; the children of p sit at 4p-8 .. 4p-5 */
+
 struct evq {
-    struct sim_event *heap;
-    size_t n, cap;
+    struct evq_key *key;  /* the 4-ary heap, positions EVQ_ROOT .. EVQ_ROOT + n - 1 */
+    struct sim_event *ev; /* events by slot */
+    uint32_t *free;       /* stack of released slots below `used` */
+    size_t n, cap;        /* pending events; slots allocated */
+    size_t used, nfree;   /* slots ever handed out (high-water mark); entries in `free` */
+    void *key_block;      /* the allocation behind `key`, which is aligned inside it */
 };
 
 void evq_init(struct evq *q, size_t capacity_hint);
@@ -32,7 +47,7 @@ int evq_pop(struct evq *q, struct sim_event *out);
 /* The earliest event without removing it, or NULL when empty. */
 static inline const struct sim_event *evq_peek(const struct evq *q)
 {
-    return q->n ? &q->heap[0] : NULL;
+    return q->n ? &q->ev[q->key[EVQ_ROOT].slot] : NULL;
 }
 static inline size_t evq_size(const struct evq *q)
 {

@@ -1,68 +1,196 @@
-/* The future event set as an implicit 4-ary min-heap of events stored by value.
- * Four children per node halve the depth of a binary heap and keep siblings in one or two
- * cache lines, which is what matters once the heap no longer fits in cache. */
+/* The future event set as an implicit 4-ary min-heap of 16-byte (time, slot) keys, with the
+ * events in a separate slot array. Four children per node halve the depth of a binary heap, and
+ * each group of four siblings fills exactly one cache line. Deletion is bottom-up, branch-free. */
 #include "sim/evq.h"
 #include "sim/error.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#define EVQ_LINE 64 /* bytes; four keys */
+
+/* Children of position p (EVQ_ROOT = 3 is the root) start at 4p - 8, a multiple of four, so a
+ * 64-byte aligned base puts every sibling group on its own line. */
+static inline size_t first_child(size_t p)
+{
+    return 4 * p - 8;
+}
+
+static inline size_t parent(size_t c)
+{
+    return (c >> 2) + 2;
+}
+
+/* A double's bits read as an unsigned integer that sorts like the double: flip every bit of a
+ * negative number, only the sign bit of a positive one. Integer compares and selects are
+ * cheaper than floating-point ones on the sift's critical path. Adding 0.0 turns -0 into +0 so
+ * that the two zeros stay equal, as they are for evq_before. */
+static inline uint64_t time_key(double t)
+{
+    uint64_t u;
+    t += 0.0;
+    memcpy(&u, &t, sizeof u);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* (t, seq) order; seq is fetched from the slots only when the times are equal. */
+static inline int key_before(const struct evq *q, struct evq_key a, struct evq_key b)
+{
+    if (a.tkey != b.tkey)
+        return a.tkey < b.tkey;
+    return q->ev[a.slot].seq < q->ev[b.slot].seq;
+}
+
+static void alloc_keys(struct evq *q, size_t cap)
+{
+    void *block = sim_xmalloc((cap + EVQ_ROOT) * sizeof(struct evq_key) + EVQ_LINE);
+    uintptr_t base = ((uintptr_t)block + EVQ_LINE - 1) & ~(uintptr_t)(EVQ_LINE - 1);
+    struct evq_key *key = (struct evq_key *)base;
+    if (q->key)
+        memcpy(key, q->key, (q->n + EVQ_ROOT) * sizeof *key);
+    free(q->key_block);
+    q->key_block = block;
+    q->key = key;
+}
 
 void evq_init(struct evq *q, size_t capacity_hint)
 {
+    memset(q, 0, sizeof *q);
     q->cap = capacity_hint > 16 ? capacity_hint : 16;
-    q->n = 0;
-    q->heap = sim_xmalloc(q->cap * sizeof *q->heap);
+    SIM_ASSERT(q->cap <= UINT32_MAX);
+    alloc_keys(q, q->cap);
+    q->ev = sim_xmalloc(q->cap * sizeof *q->ev);
+    q->free = sim_xmalloc(q->cap * sizeof *q->free);
 }
 
 void evq_free(struct evq *q)
 {
-    free(q->heap);
-    q->heap = NULL;
-    q->n = q->cap = 0;
+    free(q->key_block);
+    free(q->ev);
+    free(q->free);
+    memset(q, 0, sizeof *q);
+}
+
+/* A slot never used before, growing every array when all are taken. Out of line: it runs once
+ * per slot, and keeping the reallocation calls out of evq_push spares it saving registers. */
+__attribute__((noinline)) static uint32_t new_slot(struct evq *q)
+{
+    if (q->used == q->cap) {
+        size_t cap = 2 * q->cap;
+        SIM_ASSERT(cap <= UINT32_MAX);
+        alloc_keys(q, cap);
+        q->ev = sim_xrealloc(q->ev, cap * sizeof *q->ev);
+        q->free = sim_xrealloc(q->free, cap * sizeof *q->free);
+        q->cap = cap;
+    }
+    return (uint32_t)q->used++;
 }
 
 void evq_push(struct evq *q, const struct sim_event *ev)
 {
-    if (q->n == q->cap) {
-        q->cap *= 2;
-        q->heap = sim_xrealloc(q->heap, q->cap * sizeof *q->heap);
-    }
-    struct sim_event *h = q->heap;
-    size_t i = q->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) >> 2;
-        if (!evq_before(ev, &h[parent]))
+    uint32_t slot = q->nfree ? q->free[--q->nfree] : new_slot(q);
+    /* The sift needs only t and seq; the event goes into its slot afterwards. */
+    const uint64_t tkey = time_key(ev->t), seq = ev->seq;
+    struct evq_key *h = q->key;
+    size_t c = EVQ_ROOT + q->n++;
+    while (c > EVQ_ROOT) {
+        size_t p = parent(c);
+        if (tkey > h[p].tkey || (tkey == h[p].tkey && seq >= q->ev[h[p].slot].seq))
             break;
-        h[i] = h[parent];
-        i = parent;
+        h[c] = h[p];
+        c = p;
     }
-    h[i] = *ev;
+    h[c].tkey = tkey;
+    h[c].slot = slot;
+    q->ev[slot] = *ev;
+}
+
+/* The position of the smallest of the `count` keys starting at c (1 <= count <= 4). */
+static size_t min_child_slow(const struct evq *q, const struct evq_key *h, size_t c, size_t count)
+{
+    size_t best = c;
+    for (size_t k = c + 1; k < c + count; k++)
+        if (key_before(q, h[k], h[best]))
+            best = k;
+    return best;
+}
+
+/* The smallest of four siblings as a tournament on times alone, written so that the compiler
+ * selects with flags instead of branches: which child wins is a coin toss for the branch
+ * predictor. A tie in any match (rare) needs seq, so it takes the slow path. */
+static inline size_t min_child4(const struct evq *q, const struct evq_key *h, size_t c)
+{
+    uint64_t k0 = h[c].tkey, k1 = h[c + 1].tkey, k2 = h[c + 2].tkey, k3 = h[c + 3].tkey;
+    int s01 = k1 < k0, s23 = k3 < k2;
+    uint64_t ka = s01 ? k1 : k0, kb = s23 ? k3 : k2;
+    if (__builtin_expect((k0 == k1) | (k2 == k3) | (ka == kb), 0))
+        return min_child_slow(q, h, c, 4);
+    /* A mask instead of `?:`, which compilers tend to turn back into a branch here. */
+    size_t ia = c + (size_t)s01, ib = c + 2 + (size_t)s23;
+    size_t b_wins = -(size_t)(kb < ka);
+    return ia ^ ((ia ^ ib) & b_wins);
+}
+
+/* Moves the hole at `hole` one level down to its smallest child and returns the child's
+ * position, or 0 when the hole is a leaf. */
+static inline size_t hole_down(const struct evq *q, struct evq_key *h, size_t hole, size_t end)
+{
+    size_t c = first_child(hole);
+    if (c >= end)
+        return 0;
+    /* The grandchildren of the hole are 16 consecutive keys; fetch their four lines now so that
+     * the next level's load overlaps this level's comparisons. */
+    size_t g = first_child(c);
+    if (g < end) {
+        __builtin_prefetch(&h[g]);
+        __builtin_prefetch(&h[g + 4]);
+        __builtin_prefetch(&h[g + 8]);
+        __builtin_prefetch(&h[g + 12]);
+    }
+    size_t best = c + 4 <= end ? min_child4(q, h, c) : min_child_slow(q, h, c, end - c);
+    h[hole] = h[best];
+    return best;
 }
 
 int evq_pop(struct evq *q, struct sim_event *out)
 {
     if (q->n == 0)
         return 0;
-    struct sim_event *h = q->heap;
-    *out = h[0];
-    size_t n = --q->n;
-    if (n == 0)
-        return 1;
-    const struct sim_event last = h[n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n)
-            break;
-        size_t best = c;
-        size_t end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (evq_before(&h[k], &h[best]))
+    struct evq_key *h = q->key;
+    uint32_t slot = h[EVQ_ROOT].slot;
+    *out = q->ev[slot];
+    q->free[q->nfree++] = slot;
+    const size_t end = EVQ_ROOT + --q->n; /* positions below end hold keys once `last` is taken */
+    const struct evq_key last = h[end];
+    if (end <= first_child(EVQ_ROOT) + 4) {
+        /* Every key left is a child of the root (the usual case in small models): the smallest
+         * of them and `last` becomes the root, and `last` fills its place. */
+        size_t best = end;
+        for (size_t k = first_child(EVQ_ROOT); k < end; k++)
+            if (key_before(q, h[k], best == end ? last : h[best]))
                 best = k;
-        if (!evq_before(&h[best], &last))
-            break;
-        h[i] = h[best];
-        i = best;
+        h[EVQ_ROOT] = best == end ? last : h[best];
+        if (best != end)
+            h[best] = last;
+        return 1;
     }
-    h[i] = last;
+    /* Bottom-up deletion (Wegener): walk the hole down along the smaller children to a leaf,
+     * then sift the last key up from there. The last key almost always belongs near the bottom,
+     * so this skips the comparison against it on every level. */
+    size_t hole = EVQ_ROOT, next = hole_down(q, h, hole, end);
+    /* The root's smaller child is the new root unless `last` climbs all the way back: start
+     * loading its event, which the engine reads next, right away. */
+    __builtin_prefetch(&q->ev[h[EVQ_ROOT].slot]);
+    do
+        hole = next;
+    while ((next = hole_down(q, h, hole, end)) != 0);
+    while (hole > EVQ_ROOT) {
+        size_t p = parent(hole);
+        if (!key_before(q, last, h[p]))
+            break;
+        h[hole] = h[p];
+        hole = p;
+    }
+    h[hole] = last;
     return 1;
 }

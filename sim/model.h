@@ -37,6 +37,8 @@ struct comp_sample {
     double util;      /* busy workers / workers over the interval, 0..1 */
     double queue;     /* mean waiting requests over the interval */
     double hit_ratio; /* NaN when the component has none */
+    double nodes;     /* nodes serving at the sample (a pool that scales itself); NaN: not
+                         reported (no <id>.nodes column) */
 };
 
 /* Per-node figures for nodes.csv and the skew measures. */
@@ -118,6 +120,7 @@ struct comp {
     uint64_t retries;       /* calls into it that were retries (after warm-up) */
     struct hist latency;    /* arrival at the component to its reply, counted requests */
     int has_hit_ratio;      /* its timeseries.csv columns include <id>.hit_ratio */
+    int has_nodes;          /* ... and <id>.nodes */
 };
 
 /* Services the kernel offers to models. */

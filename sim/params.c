@@ -57,6 +57,8 @@ static const char *type_name(enum param_type t)
         return "count or \"unlimited\"";
     case PT_JSON:
         return "object";
+    case PT_DIST_BY_OP:
+        return "distribution or per op";
     }
     return "?";
 }
@@ -156,6 +158,7 @@ int params_parse_one(const struct param_spec *s, const cJSON *val, void *cfg, co
         *(char **)field = sim_xstrdup(val->valuestring);
         return 0;
     case PT_JSON:
+    case PT_DIST_BY_OP:
         *(const cJSON **)field = val;
         return 0;
     }

@@ -21,6 +21,8 @@ enum param_type {
     PT_STRING,   /* char * (owned by the config; freed by params_free) */
     PT_LIMIT,    /* int64_t; a non-negative integer, or "unlimited" (stored as -1) */
     PT_JSON,     /* const cJSON *: checked by the model's own parse hook */
+    PT_DIST_BY_OP, /* const cJSON *: a distribution, or op -> distribution with "*" (the model
+                      compiles it; the type tells the schema its shape) */
 };
 
 #define PARAM_REQUIRED 1u

@@ -1,6 +1,6 @@
-/* Plots of a run through gnuplot: decides which templates apply to the CSV files of a run,
- * runs each with fork/exec (paths travel as arguments, never through a shell or a gnuplot
- * command line), and renames each finished image into place. */
+/* Plots of a run, or of a journey, through gnuplot: decides which templates apply to the CSV
+ * files of the folder, runs each with fork/exec (paths travel as arguments, never through a
+ * shell or a gnuplot command line), and renames each finished image into place. */
 #include "sim/plot.h"
 
 #include <cjson/cJSON.h>
@@ -39,7 +39,36 @@ static const struct plot_def {
     {"nodes", "Load per node", "nodes.csv", NULL},
     {"hit_ratio", "Cache hit ratio over time", "timeseries.csv", ".hit_ratio"},
     {"keymoves", "Key movement per topology change", "keymoves.csv", NULL},
+    {"scaling", "Autoscaling: serving nodes over time", "timeseries.csv", ".nodes"},
 };
+
+/* The plots of a journey (clustersim journey), in the order its report shows them. */
+static const struct plot_def journey_defs[] = {
+    {"journey_capacity", "Capacity per stage", "capacity.csv", NULL},
+    {"journey_p99", "p99 latency against users, per stage", "journey.csv", NULL},
+    {"journey_throughput", "Throughput against users, per stage", "journey.csv", NULL},
+    {"journey_keymove", "Keys moved when a node joins, per placement scheme", "keymove.csv", NULL},
+};
+#define JOURNEY_PLOTS (sizeof journey_defs / sizeof journey_defs[0])
+_Static_assert(JOURNEY_PLOTS <= PLOT_MAX, "a plot_list holds every journey plot");
+
+/* A family of plots drawn together into one folder. */
+struct plot_set {
+    const struct plot_def *defs;
+    size_t n;
+};
+static const struct plot_set run_set = {defs, PLOT_MAX};
+static const struct plot_set journey_set = {journey_defs, JOURNEY_PLOTS};
+
+/* The plots of a sweep (clustersim sweep): each headline figure against the first parameter. */
+static const struct plot_def sweep_defs[] = {
+    {"sweep_throughput", "Throughput against the first parameter", "sweep.csv", NULL},
+    {"sweep_latency", "Latency (mean, p50, p99, p99.9) against the first parameter", "sweep.csv",
+     NULL},
+    {"sweep_errors", "Rejected and failed fractions against the first parameter", "sweep.csv",
+     NULL},
+};
+static const struct plot_set sweep_set = {sweep_defs, sizeof sweep_defs / sizeof sweep_defs[0]};
 
 static int is_file(const char *path, int exec)
 {
@@ -69,11 +98,17 @@ const char *plot_find_gnuplot(void)
     }
 }
 
+static int has_template(const char *dir, const char *name)
+{
+    /* Room for a folder path of 4095 bytes and a template name. */
+    char path[4096 + 64];
+    snprintf(path, sizeof path, "%s/%s.gp", dir, name);
+    return is_file(path, 0);
+}
+
 static int has_templates(const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/latency.gp", dir);
-    return is_file(path, 0);
+    return has_template(dir, "latency");
 }
 
 const char *plot_templates_dir(void)
@@ -137,16 +172,14 @@ static int csv_applies(const char *path, const char *suffix)
     return ok;
 }
 
-/* Scenario name and warm-up from summary.json, for titles and shading; absent is fine. */
-static void read_summary(const char *dir, char *name, size_t name_len, char *warmup,
-                         size_t warmup_len)
+/* A JSON file of the output folder, parsed (caller deletes); NULL when absent or invalid. */
+static cJSON *read_json(const char *dir, const char *name)
 {
-    name[0] = warmup[0] = '\0';
     char path[4096];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return;
+        return NULL;
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
@@ -156,10 +189,19 @@ static void read_summary(const char *dir, char *name, size_t name_len, char *war
         fwrite(buf, 1, got, mem);
     fclose(f);
     if (!mem)
-        return;
+        return NULL;
     fclose(mem);
-    cJSON *s = cJSON_ParseWithLength(text, len);
+    cJSON *json = cJSON_ParseWithLength(text, len);
     free(text);
+    return json;
+}
+
+/* Scenario name and warm-up from summary.json, for titles and shading; absent is fine. */
+static void read_summary(const char *dir, char *name, size_t name_len, char *warmup,
+                         size_t warmup_len)
+{
+    name[0] = warmup[0] = '\0';
+    cJSON *s = read_json(dir, "summary.json");
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(s, "scenario");
     const cJSON *wu = cJSON_GetObjectItemCaseSensitive(s, "warmup_s");
     if (cJSON_IsString(sc))
@@ -167,6 +209,18 @@ static void read_summary(const char *dir, char *name, size_t name_len, char *war
     if (cJSON_IsNumber(wu) && wu->valuedouble > 0)
         snprintf(warmup, warmup_len, "%.17g", wu->valuedouble);
     cJSON_Delete(s);
+}
+
+/* The p99 objective (ms) from journey.json, for the dashed line; empty when absent. */
+static void read_journey_slo(const char *dir, char *slo, size_t slo_len)
+{
+    slo[0] = '\0';
+    cJSON *j = read_json(dir, "journey.json");
+    const cJSON *p99 =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "slo"), "p99_ms");
+    if (cJSON_IsNumber(p99) && p99->valuedouble > 0)
+        snprintf(slo, slo_len, "%.17g", p99->valuedouble);
+    cJSON_Delete(j);
 }
 
 /* Splits a CSV line in place at commas (no quoting: the series holds numbers and names
@@ -380,22 +434,16 @@ static void remove_stale(const char *dir, const struct plot_def *d, const char *
     }
 }
 
-/* Runs every template that applies to the run in dir (an absolute path). */
-static int draw_all(const char *dir, const char *templates, const char *gnuplot, const char *ext,
+/* Runs every template of set that applies to the folder dir (an absolute path). args: the
+ * template arguments after DIR OUT TERM, NULL-terminated, at most PLOT_ARGS of them. */
+#define PLOT_ARGS 4
+static int draw_set(const struct plot_set *set, const char *dir, const char *templates,
+                    const char *gnuplot, const char *ext, const char *const *args,
                     struct plot_list *list, struct sim_error *err)
 {
-    char name[256], warmup[64], series[4096], decimated[4096];
-    read_summary(dir, name, sizeof name, warmup, sizeof warmup);
-    snprintf(series, sizeof series, "%s/timeseries.csv", dir);
-    snprintf(decimated, sizeof decimated, "%s/.timeseries.plot.tmp%ld", dir, (long)getpid());
-    /* Without a decimated copy the templates read the series itself (slowly, if it is long). */
-    if (plot_decimate(series, decimated, PLOT_BUCKETS) != 1) {
-        unlink(decimated);
-        decimated[0] = '\0';
-    }
     int rc = 0;
-    for (size_t i = 0; i < PLOT_MAX && rc == 0; i++) {
-        const struct plot_def *d = &defs[i];
+    for (size_t i = 0; i < set->n && rc == 0; i++) {
+        const struct plot_def *d = &set->defs[i];
         char data[4096], script[4096], tmp[4096], final[4096], msg[2048];
         snprintf(data, sizeof data, "%s/%s", dir, d->data);
         if (!csv_applies(data, d->suffix)) {
@@ -407,8 +455,10 @@ static int draw_all(const char *dir, const char *templates, const char *gnuplot,
         snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp%ld", dir, d->name, ext, (long)getpid());
         snprintf(final, sizeof final, "%s/%s.%s", dir, d->name, ext);
         /* -d: no ~/.gnuplot, so that every machine draws the same plots. */
-        char *argv[] = {"gnuplot",   "-d", "-c",   script,    (char *)dir, tmp,
-                        (char *)ext, name, warmup, decimated, NULL};
+        char *argv[7 + PLOT_ARGS + 1] = {"gnuplot",   "-d", "-c",       script,
+                                         (char *)dir, tmp,  (char *)ext};
+        for (size_t a = 0; a < PLOT_ARGS && args[a]; a++)
+            argv[7 + a] = (char *)args[a];
         int status = run_gnuplot(gnuplot, argv, msg, sizeof msg);
         struct stat st;
         int made = status == 0 && stat(tmp, &st) == 0 && st.st_size > 0;
@@ -438,20 +488,23 @@ static int draw_all(const char *dir, const char *templates, const char *gnuplot,
         remove_stale(dir, d, ext);
         add_file(list, d, dir, ext);
     }
-    if (decimated[0])
-        unlink(decimated);
     return rc;
 }
 
-int plot_run_list(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
-                  struct sim_error *err)
+/* Clears list and finds what drawing set into dir needs: gnuplot (*gnuplot) and the absolute
+ * paths of dir and of the template folder (*absdir, *abstpl; the caller frees both). Returns 1
+ * when all are there. Otherwise returns 0 after the warning and removing the set's images from
+ * dir (no gnuplot or no templates: list->no_gnuplot), or counting every plot skipped (dir does
+ * not exist: nothing to plot). */
+static int plot_begin(const struct plot_set *set, const char *dir, const char *plots_dir,
+                      struct plot_list *list, const char **gnuplot, char **absdir, char **abstpl)
 {
     memset(list, 0, sizeof *list);
-    const char *ext = svg ? "svg" : "png";
-    const char *gnuplot = plot_find_gnuplot();
+    *absdir = *abstpl = NULL;
+    *gnuplot = plot_find_gnuplot();
     const char *templates = plots_dir ? plots_dir : plot_templates_dir();
-    if (!gnuplot || !templates || !has_templates(templates)) {
-        if (!gnuplot)
+    if (!*gnuplot || !templates || !has_template(templates, set->defs[0].name)) {
+        if (!*gnuplot)
             fprintf(stderr, "clustersim: warning: gnuplot not found in PATH; no plots drawn "
                             "(the data files are written)\n");
         else
@@ -462,18 +515,43 @@ int plot_run_list(const char *dir, const char *plots_dir, int svg, struct plot_l
                               : "$CLUSTERSIM_PLOTS, bin/../plots, "
                                 "share/clustersim/plots or " PLOTS_DIR);
         list->no_gnuplot = 1;
-        for (size_t i = 0; i < PLOT_MAX; i++)
-            remove_stale(dir, &defs[i], NULL);
+        for (size_t i = 0; i < set->n; i++)
+            remove_stale(dir, &set->defs[i], NULL);
         return 0;
     }
     /* gnuplot reads a file name starting with '<' as a command to run (for data, and for load
      * and -c): absolute paths never do. A folder that does not exist holds nothing to plot. */
-    char *absdir = realpath(dir, NULL), *abstpl = realpath(templates, NULL);
-    int rc = 0;
-    if (absdir && abstpl)
-        rc = draw_all(absdir, abstpl, gnuplot, ext, list, err);
-    else
-        list->skipped = PLOT_MAX;
+    *absdir = realpath(dir, NULL);
+    *abstpl = realpath(templates, NULL);
+    if (*absdir && *abstpl)
+        return 1;
+    free(*absdir);
+    free(*abstpl);
+    *absdir = *abstpl = NULL;
+    list->skipped = set->n;
+    return 0;
+}
+
+int plot_run_list(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+                  struct sim_error *err)
+{
+    const char *gnuplot;
+    char *absdir, *abstpl;
+    if (!plot_begin(&run_set, dir, plots_dir, list, &gnuplot, &absdir, &abstpl))
+        return 0;
+    char name[256], warmup[64], series[4096], decimated[4096];
+    read_summary(absdir, name, sizeof name, warmup, sizeof warmup);
+    snprintf(series, sizeof series, "%s/timeseries.csv", absdir);
+    snprintf(decimated, sizeof decimated, "%s/.timeseries.plot.tmp%ld", absdir, (long)getpid());
+    /* Without a decimated copy the templates read the series itself (slowly, if it is long). */
+    if (plot_decimate(series, decimated, PLOT_BUCKETS) != 1) {
+        unlink(decimated);
+        decimated[0] = '\0';
+    }
+    const char *const args[] = {name, warmup, decimated, NULL};
+    int rc = draw_set(&run_set, absdir, abstpl, gnuplot, svg ? "svg" : "png", args, list, err);
+    if (decimated[0])
+        unlink(decimated);
     free(absdir);
     free(abstpl);
     return rc;
@@ -485,18 +563,105 @@ int plot_run(const char *dir, const char *plots_dir, int svg, struct sim_error *
     return plot_run_list(dir, plots_dir, svg, &list, err);
 }
 
-void plot_list_existing(const char *dir, struct plot_list *list)
+int plot_journey(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+                 struct sim_error *err)
+{
+    const char *gnuplot;
+    char *absdir, *abstpl;
+    if (!plot_begin(&journey_set, dir, plots_dir, list, &gnuplot, &absdir, &abstpl))
+        return 0;
+    char slo[64];
+    read_journey_slo(absdir, slo, sizeof slo);
+    /* No title prefix: the report's heading names the journey. */
+    const char *const args[] = {"", slo, NULL};
+    int rc = draw_set(&journey_set, absdir, abstpl, gnuplot, svg ? "svg" : "png", args, list, err);
+    free(absdir);
+    free(abstpl);
+    return rc;
+}
+
+/* How the templates draw the first parameter's axis: "category" when a value is not a plain
+ * number (a duration such as 10ms, a name), "log" when all are positive and span more than a
+ * decade, else "linear". */
+static const char *sweep_xmode(const cJSON *points, const char *first)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (const cJSON *pt = points ? points->child : NULL; pt; pt = pt->next) {
+        const cJSON *v =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pt, "point"), first);
+        if (!cJSON_IsString(v))
+            return "category";
+        char *end;
+        double x = strtod(v->valuestring, &end);
+        if (end == v->valuestring || *end || !isfinite(x))
+            return "category";
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    return lo > 0 && hi > 10 * lo ? "log" : "linear";
+}
+
+int plot_sweep(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+               struct sim_error *err)
+{
+    const char *gnuplot;
+    char *absdir, *abstpl;
+    if (!plot_begin(&sweep_set, dir, plots_dir, list, &gnuplot, &absdir, &abstpl))
+        return 0;
+    /* The layout of sweep.csv comes from sweep.json: without it there is nothing to draw. */
+    cJSON *sw = read_json(absdir, "sweep.json");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(sw, "params");
+    const cJSON *reps = cJSON_GetObjectItemCaseSensitive(sw, "replications");
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(sw, "scenario");
+    int np = cJSON_IsArray(params) ? cJSON_GetArraySize(params) : 0;
+    int rc = 0;
+    if (np == 0 || !cJSON_IsString(params->child)) {
+        list->skipped = sweep_set.n;
+        for (size_t i = 0; i < sweep_set.n; i++)
+            remove_stale(absdir, &sweep_set.defs[i], NULL);
+    } else {
+        char nparams[16], name[256];
+        snprintf(nparams, sizeof nparams, "%d", np);
+        snprintf(name, sizeof name, "%s", cJSON_IsString(sc) ? sc->valuestring : "");
+        const char *ci = cJSON_IsNumber(reps) && reps->valuedouble > 1 ? "1" : "0";
+        const char *xmode = sweep_xmode(cJSON_GetObjectItemCaseSensitive(sw, "points"),
+                                        params->child->valuestring);
+        const char *const args[] = {name, nparams, ci, xmode, NULL};
+        rc = draw_set(&sweep_set, absdir, abstpl, gnuplot, svg ? "svg" : "png", args, list, err);
+    }
+    cJSON_Delete(sw);
+    free(absdir);
+    free(abstpl);
+    return rc;
+}
+
+static void list_existing(const struct plot_set *set, const char *dir, struct plot_list *list)
 {
     memset(list, 0, sizeof *list);
     char path[4096];
-    for (size_t i = 0; i < PLOT_MAX; i++) {
+    for (size_t i = 0; i < set->n; i++) {
         static const char *const exts[] = {"png", "svg"};
         for (size_t e = 0; e < 2; e++) {
-            snprintf(path, sizeof path, "%s/%s.%s", dir, defs[i].name, exts[e]);
+            snprintf(path, sizeof path, "%s/%s.%s", dir, set->defs[i].name, exts[e]);
             if (is_file(path, 0)) {
-                add_file(list, &defs[i], dir, exts[e]);
+                add_file(list, &set->defs[i], dir, exts[e]);
                 break;
             }
         }
     }
+}
+
+void plot_list_existing(const char *dir, struct plot_list *list)
+{
+    list_existing(&run_set, dir, list);
+}
+
+void plot_journey_existing(const char *dir, struct plot_list *list)
+{
+    list_existing(&journey_set, dir, list);
+}
+
+void plot_sweep_existing(const char *dir, struct plot_list *list)
+{
+    list_existing(&sweep_set, dir, list);
 }

@@ -19,7 +19,7 @@
 #endif
 
 /* The plots, in the order the report shows them. */
-enum { PLOT_MAX = 7 };
+enum { PLOT_MAX = 8 };
 
 struct plot_file {
     char name[32];  /* file name inside the run folder, e.g. "latency.png" */
@@ -59,6 +59,30 @@ void plot_list_existing(const char *dir, struct plot_list *list);
  * 2 * buckets rows (plotted as it is; dst not written), -1 when a file cannot be read or
  * written. plot_run uses it so that long runs plot in seconds with the same picture. */
 int plot_decimate(const char *src, const char *dst, size_t buckets);
+
+/* Draws the plots of a journey's output folder dir (clustersim journey) into dir, PNG or SVG,
+ * in this order: journey_capacity (from capacity.csv), journey_p99 and journey_throughput
+ * (journey.csv) and journey_keymove (keymove.csv), each when its CSV file holds a row; the SLO
+ * line comes from dir/journey.json ("slo": {"p99_ms"}). Templates, list, stale images, warnings
+ * and the return value as for plot_run_list; the template folder must hold
+ * journey_capacity.gp. The run folder dir/final is not drawn here: plot_run_list draws it. */
+int plot_journey(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+                 struct sim_error *err);
+/* Fills list with the journey plot files present in dir, as plot_list_existing does for a run. */
+void plot_journey_existing(const char *dir, struct plot_list *list);
+
+/* Draws the plots of a sweep's output folder dir (clustersim sweep) into dir, PNG or SVG, from
+ * sweep.csv, each headline figure against the first parameter with one line per combination
+ * of the others: sweep_throughput, sweep_latency (mean, p50, p99, p99.9) and sweep_errors
+ * (rejected and failed fractions), with 95% error bars when the sweep has replications. The
+ * layout (parameters, replications) comes from dir/sweep.json; the x axis is logarithmic when
+ * the first parameter's values are positive numbers spanning more than a decade, and a row of
+ * categories when one is not a plain number. Templates, list, stale images, warnings and the
+ * return value as for plot_run_list; the template folder must hold sweep_throughput.gp. */
+int plot_sweep(const char *dir, const char *plots_dir, int svg, struct plot_list *list,
+               struct sim_error *err);
+/* Fills list with the sweep plot files present in dir. */
+void plot_sweep_existing(const char *dir, struct plot_list *list);
 
 /* The template folder found by the lookup above, or NULL (static storage). */
 const char *plot_templates_dir(void);

@@ -185,7 +185,15 @@ cJSON *report_summary(struct world *w)
     cJSON_AddStringToObject(s, "scenario", sc->name);
     cJSON_AddNumberToObject(s, "seed", (double)w->seed);
     cJSON_AddNumberToObject(s, "duration_s", sc->duration);
-    cJSON_AddNumberToObject(s, "warmup_s", sc->warmup);
+    cJSON_AddNumberToObject(s, "warmup_s", sc->warmup_auto ? w->autowarm.detected : sc->warmup);
+    if (sc->warmup_auto) {
+        /* MSER-5 over the intervals' mean end-to-end latency; see world.c autowarm_apply. */
+        cJSON *aw = cJSON_AddObjectToObject(s, "warmup_auto");
+        cJSON_AddStringToObject(aw, "method", "MSER-5 on interval mean latencies");
+        cJSON_AddNumberToObject(aw, "intervals", (double)w->autowarm.n);
+        cJSON_AddNumberToObject(aw, "intervals_dropped", (double)w->autowarm.cut);
+        add_num(aw, "statistic", w->autowarm.statistic);
+    }
     cJSON_AddNumberToObject(s, "simulated_s", w->sim.now);
     cJSON_AddNumberToObject(s, "events", (double)w->sim.dispatched);
     cJSON_AddNumberToObject(s, "wall_s", w->wall_s);
@@ -197,9 +205,12 @@ cJSON *report_summary(struct world *w)
     cJSON_AddNumberToObject(r, "rejected", (double)w->rejected);
     cJSON_AddNumberToObject(r, "failed", (double)w->failed);
     cJSON_AddNumberToObject(r, "timed_out", (double)w->timed_out);
-    cJSON_AddNumberToObject(r, "in_flight", (double)(w->arrived - w->completed - w->rejected -
-                                                     w->failed - w->timed_out));
-    double span = w->sim.now - sc->warmup;
+    /* With an automatic warm-up, arrivals are trimmed by arrival interval and outcomes by
+     * completion interval, so the difference is approximate and kept from going negative. */
+    double in_flight = (double)w->arrived - (double)w->completed - (double)w->rejected -
+                       (double)w->failed - (double)w->timed_out;
+    cJSON_AddNumberToObject(r, "in_flight", in_flight > 0 ? in_flight : 0);
+    double span = w->sim.now - (sc->warmup_auto ? w->autowarm.detected : sc->warmup);
     add_num(s, "throughput_rps", span > 0 ? (double)w->completed / span : NAN);
     cJSON_AddItemToObject(s, "latency_ms", latency_object(&w->latency, 1));
     cJSON *ops = cJSON_AddObjectToObject(s, "ops");

@@ -29,6 +29,7 @@ struct request *req_alloc(struct sim *sim)
     req->depth = 0;
     req->orphan_at = 0;
     req->counted = 0;
+    req->retry_after = 0;
     return req;
 }
 
@@ -128,9 +129,20 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
     struct world *w = sim->world;
     struct comp *c = &w->comps[to];
     SIM_ASSERT(req->depth < REQ_MAX_DEPTH);
-    req_top(req)->callee = to;
+    struct frame *caller = req_top(req);
+    caller->callee = to;
+    req->retry_after = 0;
     double net = c->spec->latency.kind == DIST_CONST ? c->spec->latency.p[0]
                                                       : dist_sample(&c->spec->latency, c->rng_net);
+    /* Between regions the pair's latency comes on top, both ways (the reply pays f->net). A
+     * caller with a region of its own calls from there, whatever its frame says (a request a
+     * component started itself). A callee without a region runs where its caller is. */
+    unsigned from = caller->comp != SIM_KERNEL && w->comps[caller->comp].spec->region_no
+                        ? w->comps[caller->comp].spec->region_no
+                        : caller->region;
+    unsigned in = c->spec->region_no ? c->spec->region_no : from;
+    if (in != from)
+        net += region_delay(&w->sc->regions, from, in, w->rng_region_net);
     uint32_t idx = req->depth++;
     struct frame *f = &req->frames[idx];
     f->comp = to;
@@ -143,6 +155,7 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
     f->res_prev = f->res_next = NULL;
     f->epoch = 0;
     f->index = idx;
+    f->region = (uint16_t)in;
     if (c->spec->timeout > 0)
         arm_timeout(sim, req, idx, sim->now + c->spec->timeout);
     struct sim_event ev = {.ptr = req, .target = to, .kind = EV_ARRIVE, .node = node};

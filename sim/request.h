@@ -35,6 +35,8 @@ struct frame {
     uint32_t index;   /* this frame's index in the request's stack */
     uint32_t callee;  /* the component this frame's last call went to */
     uint32_t attempt; /* retries of that call so far */
+    uint16_t region;  /* the region the request is in at this depth: the component's, or for one
+                         without a region (and the client) the caller's; 1 + index, 0 none */
     uint64_t aux;     /* free for the model */
 };
 
@@ -54,6 +56,9 @@ struct request {
     uint8_t depth;      /* frames in use; frames[depth-1] is the current component */
     uint8_t orphan_at;  /* when nonzero: the caller at this depth gave up; a reply that pops
                            frame orphan_at is dropped and the request freed */
+    double retry_after; /* s: the Retry-After of a 429 (set by the rate limiter that refused
+                           the request); 0 = none. Each new call clears it; req_retry waits at
+                           least this long */
     struct frame frames[REQ_MAX_DEPTH];
     struct request *next_free;
 };
@@ -90,8 +95,9 @@ void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
 /* The same call once more (a retry): the attempt count of the caller's frame is kept. */
 void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
 /* A downstream call came back with a failure (req->status): if the callee's "retries" policy
- * allows another attempt, schedules it after the backoff (to `node` of the callee, or
- * REQ_ANY_NODE) and returns 1: the model then just returns. Returns 0 when the failure stands.
+ * allows another attempt, schedules it after the backoff, or after req->retry_after when that
+ * is longer (a 429's Retry-After), to `node` of the callee (or REQ_ANY_NODE) and returns 1:
+ * the model then just returns. Returns 0 when the failure stands.
  * The client retries calls into the entry component by itself. */
 int req_retry(struct sim *sim, struct request *req, uint32_t node);
 /* Whether req_retry would retry (for models whose choice of node has side effects). */

@@ -371,7 +371,8 @@ static int parse_workload(struct scenario *sc, const cJSON *w, struct sim_error 
 {
     static const char *const allowed[] = {"rate",    "users",  "rate_per_user", "ramp",
                                           "arrivals", "entry",  "ops",           "keys",
-                                          "clients",  "trace",  "object_size",   NULL};
+                                          "clients",  "trace",  "object_size",   "regions",
+                                          NULL};
     struct workload *wl = &sc->wl;
     const char *path = "workload";
     char sub[PATHLEN];
@@ -601,7 +602,9 @@ static const struct param_spec common_params[] = {
      "\"on\": [\"failed\", \"timeout\", \"rejected\"]}",
      NULL, 0},
     {"region", PT_STRING, offsetof(struct common_cfg, region), 0, 0, NULL,
-     "region (data center) it runs in", NULL, 0},
+     "region (data center) it runs in, one of the top-level \"regions\"; calls from another "
+     "region pay the latency between the two",
+     NULL, 0},
     PARAM_END,
 };
 
@@ -778,6 +781,13 @@ static int parse_components(struct scenario *sc, const cJSON *arr,
         params_free(common_tab, &common);
         if (rc)
             return -1;
+        if (cs->region) {
+            int r = region_find(&sc->regions, cs->region);
+            if (r < 0)
+                return region_unknown(&sc->regions, cs->region,
+                                      path_member(sub, sizeof sub, cs->path, "region"), err);
+            cs->region_no = (uint16_t)(r + 1);
+        }
         cs->config = sim_xcalloc(1, cs->ops->config_size ? cs->ops->config_size : 1);
         if (cs->ops->params && params_parse(model_tab, common_names, c, cs->config, cs->path, err))
             return -1;
@@ -847,6 +857,47 @@ static int parse_node_ref(const cJSON *v, const char *path, int64_t *out, struct
     return 0;
 }
 
+/* A fail or recover of a region: every component placed there (names of regions and
+ * components never clash, so the target is one or the other). */
+static int parse_region_event(struct scenario *sc, struct scn_event *ev, const cJSON *e,
+                              const cJSON *target, const char *path, struct sim_error *err)
+{
+    char sub[PATHLEN];
+    path_member(sub, sizeof sub, path, "target");
+    int r = region_find(&sc->regions, target->valuestring);
+    if (r < 0) {
+        /* Neither a component nor a region: suggest from both. */
+        const char *names[SCN_MAX_COMPONENTS + REGION_MAX + 1];
+        size_t n = 0;
+        for (size_t k = 0; k < sc->ncomp; k++)
+            names[n++] = sc->comps[k].id;
+        for (size_t k = 0; k < sc->regions.n; k++)
+            names[n++] = sc->regions.names[k];
+        names[n] = NULL;
+        const char *near = suggest_word(target->valuestring, names);
+        if (near)
+            return sim_fail(err, sub,
+                            "unknown component or region \"%s\" (did you mean "
+                            "\"%s\"?)",
+                            target->valuestring, near);
+        return sim_fail(err, sub, "unknown component or region \"%s\"", target->valuestring);
+    }
+    if (ev->action == EVA_SCALE)
+        return sim_fail(err, sub,
+                        "a region cannot be scaled (fail or recover it, or scale "
+                        "its components)");
+    if (member(e, "node") || member(e, "shard"))
+        return sim_fail(err,
+                        path_member(sub, sizeof sub, path, member(e, "node") ? "node" : "shard"),
+                        "a region fails or recovers as a whole (no node or shard)");
+    ev->region_no = (uint16_t)(r + 1);
+    for (size_t k = 0; k < sc->ncomp; k++)
+        if (sc->comps[k].region_no == ev->region_no && !sc->comps[k].ops->control)
+            return sim_fail(err, sub, "%s in region %s cannot fail (a %s has no control)",
+                            sc->comps[k].id, target->valuestring, sc->comps[k].ops->name);
+    return 0;
+}
+
 static int parse_events(struct scenario *sc, const cJSON *arr, struct sim_error *err)
 {
     static const char *const actions[] = {"scale", "fail", "recover", "set", NULL};
@@ -903,9 +954,14 @@ static int parse_events(struct scenario *sc, const cJSON *arr, struct sim_error 
         ev->action = a == 0 ? EVA_SCALE : a == 1 ? EVA_FAIL : EVA_RECOVER;
         const cJSON *target = member(e, "target");
         if (!target)
-            return sim_fail(err, path, "needs \"target\" (a component id)");
-        if (resolve_id(sc, target, path_member(sub, sizeof sub, path, "target"), &ev->target,
-                       err))
+            return sim_fail(err, path, "needs \"target\" (a component id or a region)");
+        path_member(sub, sizeof sub, path, "target");
+        if (cJSON_IsString(target) && scenario_find(sc, target->valuestring) < 0 && sc->regions.n) {
+            if (parse_region_event(sc, ev, e, target, path, err))
+                return -1;
+            continue;
+        }
+        if (resolve_id(sc, target, sub, &ev->target, err))
             return -1;
         const struct comp_spec *cs = &sc->comps[ev->target];
         if (!cs->ops->control)
@@ -1195,9 +1251,9 @@ static int apply_set(cJSON *root, const char *assign, char *canon, size_t canon_
 static int parse_top(struct scenario *sc, const struct model_ops *const *registry,
                      struct sim_error *err)
 {
-    static const char *const allowed[] = {"name",     "description", "seed",       "duration",
-                                          "metrics",  "workload",    "components", "events",
-                                          "$schema",  NULL};
+    static const char *const allowed[] = {"name",    "description", "seed",       "duration",
+                                          "metrics", "workload",    "components", "events",
+                                          "regions", "$schema",     NULL};
     static const char *const metrics_allowed[] = {"interval", "warmup", "key_sample", NULL};
     const cJSON *root = sc->root, *v;
     if (!cJSON_IsObject(root))
@@ -1251,7 +1307,10 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
             return -1;
         if (!(sc->interval > 0))
             return sim_fail(err, "metrics.interval", "must be above 0");
-        if ((m = member(v, "warmup")) && get_duration(m, "metrics.warmup", &sc->warmup, err))
+        m = member(v, "warmup");
+        if (cJSON_IsString(m) && strcmp(m->valuestring, "auto") == 0)
+            sc->warmup_auto = 1; /* everything counts during the run; trimmed at the end */
+        else if (m && get_duration(m, "metrics.warmup", &sc->warmup, err))
             return -1;
         if (sc->warmup >= sc->duration)
             return sim_fail(err, "metrics.warmup", "must be shorter than the duration");
@@ -1269,8 +1328,22 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
     const cJSON *w = member(root, "workload");
     if (parse_ops(sc, cJSON_IsObject(w) ? member(w, "ops") : NULL, "workload.ops", err))
         return -1;
+    /* Regions before components too: components are placed in them, and models look at where
+     * the users are. */
+    if (region_parse(&sc->regions, member(root, "regions"), err))
+        return -1;
+    if (region_parse_shares(&sc->regions, cJSON_IsObject(w) ? member(w, "regions") : NULL,
+                            "workload.regions", err))
+        return -1;
     if (parse_components(sc, member(root, "components"), registry, err))
         return -1;
+    char rpath[PATHLEN];
+    for (size_t i = 0; i < sc->regions.n; i++)
+        if (scenario_find(sc, sc->regions.names[i]) >= 0)
+            return sim_fail(err, path_member(rpath, sizeof rpath, "regions", sc->regions.names[i]),
+                            "\"%s\" names both a region and a component; events could not "
+                            "tell them apart",
+                            sc->regions.names[i]);
     if (parse_workload(sc, w, err))
         return -1;
     if (parse_events(sc, member(root, "events"), err))
@@ -1473,6 +1546,7 @@ void scenario_free(struct scenario *sc)
     free(sc->wl.trace_path);
     free(sc->wl.trace);
     free(sc->topo);
+    region_free(&sc->regions);
     cJSON_Delete(sc->root);
     free(sc->text);
     free(sc->file);

@@ -5,6 +5,7 @@
 
 #include "sim/dist.h"
 #include "sim/model.h"
+#include "sim/region.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -74,6 +75,7 @@ struct comp_spec {
     double timeout;       /* s; 0 = callers never give up */
     struct retry_policy retry; /* how callers retry a failed call into this component */
     char *region;
+    uint16_t region_no;   /* 1 + the region's index in scenario.regions; 0: no region */
     void *config;         /* ops->config_size bytes */
     char path[256];       /* "components[3]" */
 };
@@ -88,6 +90,8 @@ struct scn_event {
     const char *what;     /* scale: "nodes", "shards", "replicas", "edges" */
     int64_t node;         /* fail/recover: node index, -1 whole component, -2 the primary */
     int64_t shard;        /* fail/recover of a sharded store: shard index, or -1 */
+    uint16_t region_no;   /* fail/recover of every component in a region (1 + its index); 0:
+                             the target is a component */
     char *set_path;       /* set: workload.rate, workload.rate_per_user, ... */
     double set_value;
     char path[256];       /* "events[2]" */
@@ -104,8 +108,10 @@ struct scenario {
     double duration;      /* s */
     double interval;      /* s */
     double warmup;        /* s */
+    int warmup_auto;      /* "warmup": "auto": detected after the run by MSER-5 */
     uint64_t key_sample;
     struct workload wl;
+    struct region_set regions; /* "regions" and workload.regions */
     size_t ncomp;
     struct comp_spec *comps;
     size_t nevents;

@@ -79,6 +79,18 @@ static cJSON *param_schema(const struct param_spec *p)
         cJSON_AddItemToArray(any, u);
         break;
     }
+    case PT_DIST_BY_OP: {
+        o = cJSON_CreateObject();
+        cJSON *any = cJSON_AddArrayToObject(o, "oneOf");
+        cJSON_AddItemToArray(any, ref("distribution"));
+        cJSON *byop = typed("object");
+        cJSON_AddItemToObject(byop, "additionalProperties", ref("distribution"));
+        cJSON *no_dist = cJSON_AddObjectToObject(byop, "not");
+        cJSON *req = cJSON_AddArrayToObject(no_dist, "required");
+        cJSON_AddItemToArray(req, cJSON_CreateString("dist"));
+        cJSON_AddItemToArray(any, byop);
+        break;
+    }
     default:
         o = cJSON_CreateObject();
         break;
@@ -234,6 +246,14 @@ static cJSON *workload_schema(void)
     cJSON_AddItemToObject(p, "clients", clients);
     cJSON_AddItemToObject(p, "trace", typed("string"));
     cJSON_AddItemToObject(p, "object_size", ref("size"));
+    cJSON *shares = typed("object");
+    cJSON_AddStringToObject(shares, "description",
+                            "where the users are: region -> share (a weight) of the requests");
+    cJSON *weight_r = typed("number");
+    cJSON_AddNumberToObject(weight_r, "minimum", 0);
+    cJSON_AddItemToObject(shares, "additionalProperties", weight_r);
+    cJSON_AddNumberToObject(shares, "minProperties", 1);
+    cJSON_AddItemToObject(p, "regions", shares);
     cJSON *req = cJSON_AddArrayToObject(w, "required");
     cJSON_AddItemToArray(req, cJSON_CreateString("entry"));
     cJSON_AddFalseToObject(w, "additionalProperties");
@@ -269,7 +289,11 @@ static cJSON *event_schema(void)
     cJSON *p = cJSON_AddObjectToObject(e, "properties");
     cJSON_AddItemToObject(p, "at", ref("duration"));
     cJSON_AddItemToObject(p, "action", string_enum(actions));
-    cJSON_AddItemToObject(p, "target", typed("string"));
+    cJSON *target = typed("string");
+    cJSON_AddStringToObject(target, "description",
+                            "a component id, or for fail and recover a region (every component "
+                            "placed in it)");
+    cJSON_AddItemToObject(p, "target", target);
     static const char *const counts[] = {"nodes", "shards", "replicas", "edges", "shard", NULL};
     for (size_t i = 0; counts[i]; i++) {
         cJSON *n = typed("integer");
@@ -313,13 +337,29 @@ cJSON *schema_build(const struct model_ops *const *registry, const struct param_
     cJSON *metrics = typed("object");
     cJSON *mp = cJSON_AddObjectToObject(metrics, "properties");
     cJSON_AddItemToObject(mp, "interval", ref("duration"));
-    cJSON_AddItemToObject(mp, "warmup", ref("duration"));
+    cJSON *warm = cJSON_AddObjectToObject(mp, "warmup");
+    cJSON *warm_any = cJSON_AddArrayToObject(warm, "oneOf");
+    cJSON_AddItemToArray(warm_any, ref("duration"));
+    cJSON *warm_auto = cJSON_CreateObject();
+    cJSON_AddStringToObject(warm_auto, "const", "auto");
+    cJSON_AddItemToArray(warm_any, warm_auto);
     cJSON *ks = typed("integer");
     cJSON_AddNumberToObject(ks, "minimum", 1);
     cJSON_AddItemToObject(mp, "key_sample", ks);
     cJSON_AddFalseToObject(metrics, "additionalProperties");
     cJSON_AddItemToObject(p, "metrics", metrics);
     cJSON_AddItemToObject(p, "workload", workload_schema());
+    cJSON *regions = typed("object");
+    cJSON_AddStringToObject(regions, "description",
+                            "regions (data centers): name -> {other region: one-way latency}; "
+                            "every pair once, the same both ways");
+    cJSON_AddNumberToObject(regions, "minProperties", 1);
+    cJSON *pairs = typed("object");
+    cJSON_AddItemToObject(pairs, "additionalProperties", ref("distribution"));
+    cJSON_AddItemToObject(regions, "additionalProperties", pairs);
+    cJSON *names = cJSON_AddObjectToObject(regions, "propertyNames");
+    cJSON_AddStringToObject(names, "pattern", "^[A-Za-z0-9_-]+$");
+    cJSON_AddItemToObject(p, "regions", regions);
     cJSON *comps = typed("array");
     cJSON_AddNumberToObject(comps, "minItems", 1);
     cJSON *items = cJSON_AddObjectToObject(comps, "items");

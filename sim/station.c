@@ -28,6 +28,7 @@ void station_init(struct station *st, const struct comp *owner, const struct sta
     st->rng = NULL;
     st->speed = NULL;
     st->nspeed = 0;
+    st->by_op = NULL;
     station_resize(st, NULL, nodes);
     for (uint32_t i = 0; i < nodes; i++)
         node_init(&st->nodes[i], now);
@@ -116,7 +117,7 @@ enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t
     enum station_result result;
     if (st->cfg.workers < 0 || n->busy < (uint64_t)st->cfg.workers) {
         set_busy(n, sim->now, n->busy + 1);
-        schedule_done(st, sim, node, req, &st->service);
+        schedule_done(st, sim, node, req, st->by_op ? &st->by_op[req->op] : &st->service);
         result = STATION_STARTED;
     } else if (st->cfg.queue >= 0 && n->len >= (uint64_t)st->cfg.queue) {
         n->rejected++;
@@ -192,7 +193,7 @@ void station_release(struct station *st, struct sim *sim, uint32_t node)
         struct request *next = n->wait[n->head];
         n->head = (n->head + 1) % n->cap;
         set_queue(n, sim->now, n->len - 1);
-        schedule_done(st, sim, node, next, &st->service);
+        schedule_done(st, sim, node, next, st->by_op ? &st->by_op[next->op] : &st->service);
         return;
     }
     set_busy(n, sim->now, n->busy - 1);

@@ -35,6 +35,7 @@ struct station {
     struct dist service;    /* a copy of the model's service time (not owned) */
     gsl_rng **rng;          /* one stream per node: (component, node, "service") */
     double *speed;          /* relative speed per node (service time / speed); NULL: all 1 */
+    const struct dist *by_op; /* service time per op (indexed by req->op), or NULL: service */
     uint32_t nspeed;
     const struct comp *owner;
 };

@@ -2,6 +2,7 @@
  * arrivals, dispatches events to models, handles timeouts, metrics ticks and scenario events,
  * and keeps the end-to-end statistics. */
 #include "sim/world.h"
+#include "sim/mser.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -225,8 +226,12 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
                           ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
                           : 0;
     }
+    /* Drawn for trace replays too: a trace names no region. */
+    uint16_t region =
+        w->region_table ? (uint16_t)(1 + gsl_ran_discrete(w->rng_regions, w->region_table)) : 0;
     req->depth = 1;
-    req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now};
+    req->frames[0] =
+        (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now, .region = region};
     w->int_offered++;
     if (req->counted)
         w->arrived++;
@@ -258,6 +263,7 @@ static void on_client_reply(struct world *w, struct request *req)
         break;
     case REQ_TIMEOUT:
         w->int_failed++;
+        w->int_timed_out++;
         w->timed_out += req->counted;
         break;
     default:
@@ -301,12 +307,18 @@ static void setup_series(struct world *w)
         snprintf(name, sizeof name, "%s.queue", id);
         series_add_column(&w->series, name);
         if (w->comps[i].ops->sample) {
-            struct comp_sample probe = {0, 0, NAN};
-            /* Only components that have a hit ratio get the column: asked once, at t = 0. */
+            struct comp_sample probe = {0, 0, NAN, NAN};
+            /* Only components that have a hit ratio (a node count) get the column: asked
+             * once, at t = 0. */
             w->comps[i].ops->sample(&w->comps[i], &w->sim, &probe);
             w->comps[i].has_hit_ratio = !isnan(probe.hit_ratio);
+            w->comps[i].has_nodes = !isnan(probe.nodes);
             if (w->comps[i].has_hit_ratio) {
                 snprintf(name, sizeof name, "%s.hit_ratio", id);
+                series_add_column(&w->series, name);
+            }
+            if (w->comps[i].has_nodes) {
+                snprintf(name, sizeof name, "%s.nodes", id);
                 series_add_column(&w->series, name);
             }
         }
@@ -320,6 +332,77 @@ static void schedule_tick(struct world *w, double t)
 {
     struct sim_event ev = {.t = t, .seq = 0, .target = SIM_KERNEL, .kind = KEV_TICK};
     evq_push(&w->sim.q, &ev);
+}
+
+/* Intervals whose latency histograms are kept for the trim: MSER-5 never cuts past half the
+ * run, and memory stays bounded (58 KiB each) however long the run. */
+#define AUTOWARM_MAX_HISTS 512
+
+static void autowarm_record(struct world *w)
+{
+    struct autowarm *a = &w->autowarm;
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 256;
+        double **cols[] = {&a->lat_sum, &a->lat_count, &a->arrived, &a->completed,
+                           &a->rejected, &a->failed, &a->timed_out};
+        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+            *cols[i] = sim_xrealloc(*cols[i], a->cap * sizeof **cols[i]);
+    }
+    a->lat_sum[a->n] = w->int_latency.sum_s;
+    a->lat_count[a->n] = (double)hist_count(&w->int_latency);
+    a->arrived[a->n] = (double)w->int_offered;
+    a->completed[a->n] = (double)w->int_completed;
+    a->rejected[a->n] = (double)w->int_rejected;
+    a->failed[a->n] = (double)(w->int_failed - w->int_timed_out);
+    a->timed_out[a->n] = (double)w->int_timed_out;
+    size_t limit = (size_t)ceil(w->sc->duration / w->sc->interval / 2) + 1;
+    if (a->kept < AUTOWARM_MAX_HISTS && a->n < limit) {
+        if (!a->hists)
+            a->hists = sim_xcalloc(AUTOWARM_MAX_HISTS, sizeof *a->hists);
+        hist_init(&a->hists[a->kept]);
+        hist_merge(&a->hists[a->kept], &w->int_latency);
+        a->kept++;
+    }
+    a->n++;
+}
+
+/* After the run: find the warm-up with MSER-5 on the intervals' mean latencies, then take the
+ * dropped intervals out of the end-to-end figures: the latency histogram (the kept interval
+ * histograms are subtracted) and the request counts. Per-op and per-component figures still
+ * count from the start. Intervals are by completion time for latencies and outcomes, by
+ * arrival for arrivals. */
+static void autowarm_apply(struct world *w)
+{
+    struct autowarm *a = &w->autowarm;
+    size_t cut = mser5(a->lat_sum, a->lat_count, a->n, &a->statistic);
+    if (cut > a->kept)
+        cut = a->kept; /* only what was kept can be taken out */
+    a->cut = cut;
+    a->detected = fmin((double)cut * w->sc->interval, w->sim.now);
+    for (size_t i = 0; i < cut; i++) {
+        struct hist *h = &a->hists[i];
+        for (size_t b = 0; b < HIST_BUCKETS; b++)
+            w->latency.counts[b] -= h->counts[b];
+        w->latency.total -= h->total;
+        w->latency.sum_s -= h->sum_s;
+        w->arrived -= (uint64_t)a->arrived[i];
+        w->completed -= (uint64_t)a->completed[i];
+        w->rejected -= (uint64_t)a->rejected[i];
+        w->failed -= (uint64_t)a->failed[i];
+        w->timed_out -= (uint64_t)a->timed_out[i];
+    }
+    /* The exact minimum and maximum of what is left: the edges of its lowest and highest
+     * occupied buckets, clamped to the run's own extremes. */
+    if (cut > 0 && w->latency.total > 0) {
+        size_t lo = 0, hi = HIST_BUCKETS - 1;
+        while (lo < HIST_BUCKETS && w->latency.counts[lo] == 0)
+            lo++;
+        while (hi > 0 && w->latency.counts[hi] == 0)
+            hi--;
+        uint64_t lo_ns = hist_bucket_lo(lo), hi_ns = hist_bucket_lo(hi) + hist_bucket_width(hi) - 1;
+        w->latency.min_ns = lo_ns > w->latency.min_ns ? lo_ns : w->latency.min_ns;
+        w->latency.max_ns = hi_ns < w->latency.max_ns ? hi_ns : w->latency.max_ns;
+    }
 }
 
 static void on_tick(struct world *w)
@@ -341,18 +424,23 @@ static void on_tick(struct world *w)
     row[k++] = quantile_ms(&w->int_latency, 0.99);
     for (size_t i = 0; i < w->ncomp; i++) {
         struct comp *c = &w->comps[i];
-        struct comp_sample s = {0, 0, NAN};
+        struct comp_sample s = {0, 0, NAN, NAN};
         if (c->ops->sample)
             c->ops->sample(c, &w->sim, &s);
         row[k++] = s.util;
         row[k++] = s.queue;
         if (c->has_hit_ratio)
             row[k++] = s.hit_ratio;
+        if (c->has_nodes)
+            row[k++] = s.nodes;
     }
     SIM_ASSERT(k == w->series.ncols);
     series_append(&w->series, row);
     free(row);
+    if (w->sc->warmup_auto)
+        autowarm_record(w);
     w->int_offered = w->int_completed = w->int_rejected = w->int_failed = 0;
+    w->int_timed_out = 0;
     hist_reset(&w->int_latency);
     double next = w->sc->interval * (double)(++w->series_row + 1);
     if (now < end - tol)
@@ -365,6 +453,25 @@ static void on_warmup(struct world *w)
         struct comp *c = &w->comps[i];
         if (c->ops->reset_stats)
             c->ops->reset_stats(c, &w->sim);
+    }
+}
+
+/* A region fails or recovers: every component placed in it, whole, in component order. */
+static void on_region_event(struct world *w, const struct scn_event *e)
+{
+    struct control ctl = {
+        .action = e->action == EVA_FAIL ? CTL_FAIL : CTL_RECOVER, .node = -1, .shard = -1};
+    for (size_t i = 0; i < w->ncomp; i++) {
+        struct comp *c = &w->comps[i];
+        struct sim_error err = {0};
+        if (c->spec->region_no != e->region_no)
+            continue;
+        if (c->ops->control(c, &w->sim, &ctl, &err)) {
+            sim_error_print(&err);
+            w->sim.stop = 1;
+            w->interrupted = 2;
+            return;
+        }
     }
 }
 
@@ -395,6 +502,10 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
         plan_next_arrival(w, w->sim.now);
         return;
     }
+    if (e->region_no) {
+        on_region_event(w, e);
+        return;
+    }
     struct comp *c = &w->comps[e->target];
     struct control ctl = {
         .nodes = e->nodes, .node = e->node, .what = e->what, .shard = e->shard};
@@ -412,7 +523,8 @@ static void on_scenario_event(struct world *w, const struct sim_event *ev)
 /* ---- retries --------------------------------------------------------------------------- */
 
 /* A call came back failed, timed out or rejected: when the callee's retry policy allows
- * another attempt, the caller waits the backoff and calls again, to `node` of the callee. */
+ * another attempt, the caller waits the backoff (at least the Retry-After of a 429) and calls
+ * again, to `node` of the callee. */
 int req_retry_allowed(struct sim *sim, const struct request *req)
 {
     struct world *w = sim->world;
@@ -440,6 +552,8 @@ int req_retry(struct sim *sim, struct request *req, uint32_t node)
         wait *= gsl_rng_uniform(callee->rng_retry);
     else if (rp->jitter == JITTER_EQUAL)
         wait = wait / 2 + gsl_rng_uniform(callee->rng_retry) * wait / 2;
+    /* A 429 that says when to come back (Retry-After) is honoured: no earlier than that. */
+    wait = fmax(wait, req->retry_after);
     caller->attempt++;
     callee->retries += req->counted;
     struct sim_event ev = {.ptr = req, .target = SIM_KERNEL, .kind = KEV_RETRY, .node = node};
@@ -532,6 +646,10 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     w->rng_clients = rng_stream(seed, "", 0, "clients");
     if (wl->nops > 1)
         w->op_table = gsl_ran_discrete_preproc(wl->nops, wl->op_weights);
+    w->rng_regions = rng_stream(seed, "", 0, "regions");
+    w->rng_region_net = rng_stream(seed, "", 0, "region_latency");
+    if (sc->regions.share)
+        w->region_table = gsl_ran_discrete_preproc(sc->regions.n, sc->regions.share);
     char msg[256];
     if (keydist_init(&w->keys, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
                      wl->hot_share, msg, sizeof msg)) {
@@ -595,6 +713,12 @@ void world_free(struct world *w)
     }
     if (w->op_table)
         gsl_ran_discrete_free(w->op_table);
+    if (w->region_table)
+        gsl_ran_discrete_free(w->region_table);
+    if (w->rng_regions) {
+        gsl_rng_free(w->rng_regions);
+        gsl_rng_free(w->rng_region_net);
+    }
     keydist_free(&w->keys);
     hist_free(&w->latency);
     hist_free(&w->int_latency);
@@ -602,6 +726,17 @@ void world_free(struct world *w)
         hist_free(&w->ops[i].latency);
     free(w->ops);
     series_free(&w->series);
+    struct autowarm *a = &w->autowarm;
+    for (size_t i = 0; i < a->kept; i++)
+        hist_free(&a->hists[i]);
+    free(a->hists);
+    free(a->lat_sum);
+    free(a->lat_count);
+    free(a->arrived);
+    free(a->completed);
+    free(a->rejected);
+    free(a->failed);
+    free(a->timed_out);
     sim_free(&w->sim);
     free(w);
 }
@@ -663,6 +798,8 @@ int world_run(struct world *w, volatile int *stop,
         }
     }
     w->wall_s = wall_now() - start;
+    if (sc->warmup_auto && !w->interrupted)
+        autowarm_apply(w);
     if (w->interrupted == 2)
         return sim_fail_runtime(err, "the run stopped: a topology event could not be applied");
     return 0;

@@ -45,6 +45,9 @@ struct world {
     /* Workload. */
     gsl_rng *rng_arrivals, *rng_ops, *rng_keys, *rng_clients;
     gsl_ran_discrete_t *op_table;
+    gsl_rng *rng_regions;             /* the client's region of each request (workload.regions) */
+    gsl_ran_discrete_t *region_table; /* NULL when the workload has no regions */
+    gsl_rng *rng_region_net;          /* latencies between regions that are not constant */
     struct keydist keys;
     uint32_t arrival_gen;     /* stale arrival events (after a rate change) carry an old one */
     /* `set` events: each settable path keeps its own value, so that setting one does not
@@ -73,6 +76,19 @@ struct world {
     struct hist int_latency;
     struct series series;
     size_t series_row;
+
+    /* "warmup": "auto": what each interval saw, to trim the warm-up MSER-5 finds. */
+    struct autowarm {
+        size_t n, cap;
+        double *lat_sum, *lat_count;      /* completions' latency, by interval */
+        double *arrived, *completed, *rejected, *failed, *timed_out;
+        struct hist *hists;               /* latencies of the first `kept` intervals */
+        size_t kept;
+        double detected;                  /* s; the warm-up found */
+        double statistic;
+        size_t cut;                       /* intervals dropped */
+    } autowarm;
+    uint64_t int_timed_out;
 
     int interrupted;
     double wall_s;

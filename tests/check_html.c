@@ -240,12 +240,12 @@ START_TEST(test_real_plots_embedded)
     struct plot_list list;
     struct sim_error err = {0};
     ck_assert_int_eq(plot_run_list(dir, "plots", 0, &list, &err), 0);
-    ck_assert_uint_eq(list.n, 7);
+    ck_assert_uint_eq(list.n, 8);
     char *unused;
     char *html = report(NULL, &list, &unused, dir);
     /* iVBORw0KGgo is the base64 of the PNG signature: each image is a PNG data URI. */
-    ck_assert_int_eq(count(html, "<img src=\"data:image/png;base64,iVBORw0KGgo"), 7);
-    ck_assert_int_eq(count(html, "width=\"1000\" height=\"600\">"), 7);
+    ck_assert_int_eq(count(html, "<img src=\"data:image/png;base64,iVBORw0KGgo"), 8);
+    ck_assert_int_eq(count(html, "width=\"1000\" height=\"600\">"), 8);
     for (size_t i = 0; i < list.n; i++) {
         char cap[128];
         snprintf(cap, sizeof cap, "(%s)</figcaption>", list.files[i].name);

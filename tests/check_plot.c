@@ -18,7 +18,7 @@ static const char *const fixture_files[] = {"summary.json", "timeseries.csv", "l
 
 /* The plots of a full run, in report order. */
 static const char *const all_plots[] = {"latency", "latency_cdf", "throughput", "utilization",
-                                        "nodes",   "hit_ratio",   "keymoves"};
+                                        "nodes",   "hit_ratio",   "keymoves",   "scaling"};
 #define NPLOTS (sizeof all_plots / sizeof all_plots[0])
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -211,9 +211,9 @@ START_TEST(test_inapplicable_plots_skipped)
     ck_assert_int_eq(unlink(path), 0);
     write_file(dir, "timeseries.csv",
                "t_s,users,offered_rps,completed_rps,rejected_rps,failed_rps,p50_ms,p99_ms,"
-               "web.util,web.queue\n"
-               "5,10,1,1,0,0,2.5,9,0.1,0\n"
-               "10,10,1.2,1.2,0,0,,,0.12,0.01\n");
+               "web.util,web.queue,web.nodes\n"
+               "5,10,1,1,0,0,2.5,9,0.1,0,2\n"
+               "10,10,1.2,1.2,0,0,,,0.12,0.01,3\n");
     ck_assert_int_eq(plot_run_list(dir, "plots", 0, &list, &err), 0);
     ck_assert_uint_eq(list.failed, 0);
     ck_assert_uint_eq(list.skipped, 2);
@@ -290,8 +290,8 @@ START_TEST(test_no_values_at_all)
     char *dir = copy_fixture("run1");
     write_file(dir, "timeseries.csv",
                "t_s,users,offered_rps,completed_rps,rejected_rps,failed_rps,p50_ms,p99_ms,"
-               "a.util,a.queue,a.hit_ratio,b.util,b.queue\n"
-               "5,0,,,,,,,,,,,\n10,0,,,,,,,,,,,\n");
+               "a.util,a.queue,a.hit_ratio,b.util,b.queue,b.nodes\n"
+               "5,0,,,,,,,,,,,,\n10,0,,,,,,,,,,,,\n");
     struct plot_list list;
     struct sim_error err = {0};
     struct capture cap;
@@ -390,7 +390,7 @@ START_TEST(test_failing_template)
     int rc = plot_run_list(dir, tpl, 0, &list, &err);
     char *warnings = capture_end(&cap);
     ck_assert_int_eq(rc, 0);
-    /* latency.gp fails; the five templates missing from tpl fail too; nodes.gp draws. */
+    /* latency.gp fails; the six templates missing from tpl fail too; nodes.gp draws. */
     ck_assert_uint_eq(list.failed, NPLOTS - 1);
     ck_assert_uint_eq(list.n, 1);
     ck_assert_str_eq(list.files[0].name, "nodes.png");
@@ -457,11 +457,11 @@ START_TEST(test_long_series)
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs("t_s,users,offered_rps,completed_rps,rejected_rps,failed_rps,p50_ms,p99_ms,"
-          "web.util,web.queue,cache.util,cache.queue,cache.hit_ratio\n",
+          "web.util,web.queue,cache.util,cache.queue,cache.hit_ratio,web.nodes\n",
           f);
     for (int i = 1; i <= 5000; i++)
-        fprintf(f, "%d,100,%d,%d,0,0,%g,%g,0.5,1,0.2,0,0.8\n", i, 50 + i % 7, 50 + i % 7,
-                2 + (i % 13) / 10.0, i == 4321 ? 900.0 : 10 + (i % 11));
+        fprintf(f, "%d,100,%d,%d,0,0,%g,%g,0.5,1,0.2,0,0.8,%d\n", i, 50 + i % 7, 50 + i % 7,
+                2 + (i % 13) / 10.0, i == 4321 ? 900.0 : 10 + (i % 11), 2 + i / 1000);
     ck_assert_int_eq(fclose(f), 0);
     struct plot_list list;
     struct sim_error err = {0};

@@ -20,7 +20,7 @@ status_is() { # expected status, description, command...
 strip_wall() { grep -v '"wall_s"' "$1"; }
 
 # Help on every command, with an example.
-for c in run validate types schema sweep keymove estimate capacity; do
+for c in run validate types schema sweep keymove estimate capacity journey bench; do
     check "$c --help" sh -c "'$BIN' $c --help | grep -q example"
 done
 status_is 0 "--help" "$BIN" --help
@@ -86,6 +86,11 @@ status_is 2 "validate invalid" "$BIN" validate "$T/bad.json"
 status_is 2 "bad --set" "$BIN" run scenarios/mm1.json --out "$T/d" --set components.server.workers=0
 check "bad --set names --set" grep -q -- "--set: components\[0\].workers" "$T/err"
 
+# "warmup": "auto": MSER-5 picks the warm-up and the summary says so.
+printf '{"name":"aw","duration":"600s","metrics":{"interval":"2s","warmup":"auto"},"workload":{"rate":90,"entry":"s"},"components":[{"id":"s","type":"service","service":{"dist":"exp","mean":"10ms"}}]}\n' > "$T/aw.json"
+status_is 0 "run with warmup auto" "$BIN" run "$T/aw.json" --no-plots --quiet --out "$T/aw"
+check "warmup_auto in summary" grep -q '"intervals_dropped"' "$T/aw/summary.json"
+
 # Replications: means with 95% half-widths; the same seeds give the same means.
 status_is 0 "run with replications" "$BIN" run scenarios/mm1.json --out "$T/r" --quiet --set duration=200s --replications 4 --jobs 2
 check "replications in summary" grep -q '"replications":	4' "$T/r/summary.json"
@@ -113,6 +118,16 @@ status_is 2 "keymove bad scheme" "$BIN" keymove --scheme nope --nodes 10 --add 1
 status_is 0 "estimate" "$BIN" estimate scenarios/mm1.json
 check "estimate M/M/1 response" grep -q "end to end: mean response 50 ms" "$T/out"
 status_is 0 "estimate --compare" "$BIN" estimate scenarios/mm1.json --compare --set duration=300s
+
+# Regions and autoscaling: the failover list, the nodes column and its plot.
+status_is 0 "run two-regions" "$BIN" run scenarios/two-regions.json --out "$T/g" --quiet --no-plots
+check "two-regions failovers" grep -q '"decided_at_s"' "$T/g/summary.json"
+status_is 0 "run autoscale" "$BIN" run scenarios/autoscale.json --out "$T/as" --quiet
+check "autoscale scaling steps" grep -q '"active_at_s"' "$T/as/summary.json"
+check "autoscale nodes column" sh -c "head -1 '$T/as/timeseries.csv' | grep -q ',web.nodes,'"
+if command -v gnuplot >/dev/null 2>&1; then
+    check "plot scaling.png" test -s "$T/as/scaling.png"
+fi
 
 # An unwritable output folder: exit 1 and a message.
 status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot

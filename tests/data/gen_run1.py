@@ -12,7 +12,7 @@ dur, step, warm = 600, 5, 30
 rows, hits_total = [], []
 cols = ["t_s", "users", "offered_rps", "completed_rps", "rejected_rps", "failed_rps", "p50_ms",
         "p99_ms", "web.util", "web.queue", "cache.util", "cache.queue", "cache.hit_ratio",
-        "db.util", "db.queue"]
+        "db.util", "db.queue", "web.nodes"]
 hit = 0.25
 for t in range(step, dur + step, step):
     users = 1000 + 5000 * min(t, 480) / 480
@@ -33,7 +33,9 @@ for t in range(step, dur + step, step):
     p99 = 14 + 30 * db_util ** 4 + (900 * db_util ** 12 if t > 540 else 0)
     row = [t, round(users), offered, completed, rejected, failed, p50, p99,
            min(offered * 0.0045 / 128, 1), offered * 0.0045 / 128 * 0.02,
-           offered * 0.0006 / 5, 0.01 * rnd.random(), h, db_util, db_queue]
+           offered * 0.0006 / 5, 0.01 * rnd.random(), h, db_util, db_queue,
+           # The web pool scales itself out with the ramp (no draw: the other columns stay).
+           2 + (t >= 150) + (t >= 300)]
     if t == step:
         # The first interval ends before any request completed: no latency, no hit ratio yet.
         row[6] = row[7] = row[12] = None
