@@ -59,6 +59,40 @@ int64_t limits_peak_nodes(const struct scenario *sc, uint32_t comp)
     return limits_peak(sc, comp, "nodes", sc->comps[comp].nodes);
 }
 
+double limits_peak_rate(const struct scenario *sc)
+{
+    const struct workload *wl = &sc->wl;
+    if (wl->trace)
+        return 0;
+    double users = 0, rpu = wl->rate_per_user, rate = 0;
+    for (size_t i = 0; i < wl->users.n; i++)
+        users = fmax(users, wl->users.v[i]);
+    for (size_t i = 0; i < wl->rate.n; i++)
+        rate = fmax(rate, wl->rate.v[i]);
+    for (size_t i = 0; i < sc->nevents; i++) {
+        const struct scn_event *e = &sc->events[i];
+        if (e->action != EVA_SET)
+            continue;
+        if (strcmp(e->set_path, "workload.rate") == 0)
+            rate = fmax(rate, e->set_value);
+        else if (strcmp(e->set_path, "workload.users") == 0)
+            users = fmax(users, e->set_value);
+        else
+            rpu = fmax(rpu, e->set_value);
+    }
+    return wl->by_users ? users * rpu : rate;
+}
+
+double limits_max_requests(const struct scenario *sc)
+{
+    if (sc->wl.trace)
+        return (double)sc->wl.ntrace;
+    /* Poisson arrivals can exceed the mean; six standard deviations above it (and one) bound
+     * them for any run that fits the clock. */
+    double mean = limits_peak_rate(sc) * sc->duration;
+    return mean + 6 * sqrt(mean) + 1;
+}
+
 const char *limits_format_bytes(double bytes, char *buf, size_t len)
 {
     static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

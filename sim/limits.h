@@ -33,6 +33,12 @@ int limits_check(const struct scenario *sc, struct sim_error *err);
 int64_t limits_peak(const struct scenario *sc, uint32_t comp, const char *what, int64_t initial);
 /* limits_peak of "nodes" from the component's own count. */
 int64_t limits_peak_nodes(const struct scenario *sc, uint32_t comp);
+/* The highest request rate the workload reaches (req/s), `set` events included; 0 for a
+ * trace. */
+double limits_peak_rate(const struct scenario *sc);
+/* The most requests a run can see: a trace's rows, or the peak rate over the whole duration
+ * (an upper bound for tables that grow with what arrives, such as per-client state). */
+double limits_max_requests(const struct scenario *sc);
 /* Formats bytes for messages ("512 MiB", "8 GiB"); returns buf. */
 const char *limits_format_bytes(double bytes, char *buf, size_t len);
 

@@ -1010,26 +1010,9 @@ static int parse_events(struct scenario *sc, const cJSON *arr, struct sim_error 
 /* The peak request rate over the run, `set` events included, times the duration. */
 static int check_requests(const struct scenario *sc, struct sim_error *err)
 {
-    const struct workload *wl = &sc->wl;
-    if (wl->trace)
+    if (sc->wl.trace)
         return 0;
-    double users = 0, rpu = wl->rate_per_user, rate = 0;
-    for (size_t i = 0; i < wl->users.n; i++)
-        users = fmax(users, wl->users.v[i]);
-    for (size_t i = 0; i < wl->rate.n; i++)
-        rate = fmax(rate, wl->rate.v[i]);
-    for (size_t i = 0; i < sc->nevents; i++) {
-        const struct scn_event *e = &sc->events[i];
-        if (e->action != EVA_SET)
-            continue;
-        if (strcmp(e->set_path, "workload.rate") == 0)
-            rate = fmax(rate, e->set_value);
-        else if (strcmp(e->set_path, "workload.users") == 0)
-            users = fmax(users, e->set_value);
-        else
-            rpu = fmax(rpu, e->set_value);
-    }
-    double peak = wl->by_users ? users * rpu : rate;
+    double peak = limits_peak_rate(sc);
     if (peak * sc->duration > SCN_MAX_REQUESTS)
         return sim_fail(err, "workload",
                         "a peak of %g requests/s over %g s gives up to %g "

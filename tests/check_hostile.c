@@ -534,7 +534,32 @@ START_TEST(test_cache_capacity_counts)
                   "    {\"id\": \"c\", \"type\": \"cache\", \"placement\": \"sidecar\", "
                   "\"capacity\": 100000}]\n" END,
         5, "components[1]", "c (cache)");
+    /* A CDN allocates one store per edge the same way. */
     with_limit(NULL);
+    refused(TOP("10") "  \"workload\": {\"rate\": 10, \"entry\": \"cdn\"},\n"
+            "  \"components\": [{\"id\": \"cdn\", \"type\": \"cdn\", \"edges\": 100,\n"
+            "    \"capacity\": 100000000, \"origin\": \"o\"}, {\"id\": \"o\", \"type\": \"service\"}]\n"
+            END, 4, "components[0]", "cdn (cdn): about");
+}
+END_TEST
+
+/* Per-client limiter state is made as clients appear: bounded by clients and by requests. */
+START_TEST(test_rate_limiter_keys)
+{
+    with_limit(NULL);
+    /* 4e9 clients but 1000 requests: a few hundred KiB. */
+    static const char few[] =
+        TOP("10") "  \"workload\": {\"rate\": 100, \"entry\": \"rl\", \"clients\": 4e9},\n"
+        "  \"components\": [{\"id\": \"rl\", \"type\": \"rate_limiter\", \"nodes\": 10,\n"
+        "    \"key\": \"client\", \"limit\": 10, \"window\": \"1s\", \"backend\": \"s\"},\n"
+        "    {\"id\": \"s\", \"type\": \"service\"}]\n" END;
+    scenario_free(loads(few, sizeof few - 1));
+    /* 1e6 req/s for an hour may bring 3.6e9 client keys: hundreds of GiB. */
+    refused(TOP("3600") "  \"workload\": {\"rate\": 1e6, \"entry\": \"rl\", \"clients\": 4e9},\n"
+            "  \"components\": [{\"id\": \"rl\", \"type\": \"rate_limiter\", \"nodes\": 10,\n"
+            "    \"key\": \"client\", \"limit\": 10, \"window\": \"1s\", \"backend\": \"s\"},\n"
+            "    {\"id\": \"s\", \"type\": \"service\"}]\n" END,
+            4, "components[0]", "rl (rate_limiter): about");
 }
 END_TEST
 
@@ -723,6 +748,7 @@ Suite *hostile_suite(void)
     tcase_add_test(tc, test_memory_estimate_per_node);
     tcase_add_test(tc, test_placement_at_peak_nodes);
     tcase_add_test(tc, test_cache_capacity_counts);
+    tcase_add_test(tc, test_rate_limiter_keys);
     tcase_add_test(tc, test_trace_lines);
     tcase_add_test(tc, test_trace_good_lines);
     tcase_add_test(tc, test_trace_files);
