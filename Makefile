@@ -33,7 +33,7 @@ SUITES     := $(patsubst tests/check_%.c,%,$(TEST_SRC))
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all deps check unit e2e bench asan demo plots install clean
+.PHONY: FORCE all deps check unit e2e bench asan fuzz valgrind demo plots install clean
 all: bin/clustersim
 
 deps:
@@ -106,6 +106,27 @@ asan: deps
 	  LDFLAGS="-fsanitize=address,undefined" build-asan/tests/check_all
 	$(Q)CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/tests/check_all
 
+# make fuzz: libFuzzer over the scenario loader for FUZZ_SECONDS, built by clang in its own
+# tree; clang is installed here only, so that `make check` never needs it.
+FUZZ_SECONDS ?= 120
+FUZZ_PKGS    := clang libclang-rt-dev
+fuzz: deps
+	$(Q)sh scripts/deps.sh $(FUZZ_PKGS)
+	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz OPT="-O1 -g -fno-omit-frame-pointer \
+	  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" build-fuzz/fuzz_scenario
+	$(Q)sh tests/fuzz/run.sh build-fuzz/fuzz_scenario $(FUZZ_SECONDS)
+
+$(BUILD)/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(BUILD)/libclustersim.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
+# make valgrind: a shortened run of a representative scenario under memcheck (its spike event
+# moved inside the minute).
+valgrind: deps
+	$(Q)$(MAKE) --no-print-directory bin/clustersim
+	$(Q)valgrind -q --error-exitcode=1 --leak-check=full bin/clustersim run scenarios/web-db.json \
+	  --set duration=60s --set 'events[0].at=45s' --out $(BUILD)/valgrind-out --no-plots --quiet
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory bin/clustersim
 	$(Q)sh scripts/demo.sh
@@ -120,6 +141,6 @@ install: bin/clustersim
 	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/clustersim/scenarios/
 
 clean:
-	rm -rf build build-asan build-mpi bin bench.json
+	rm -rf build build-asan build-mpi build-fuzz bin bench.json
 
 -include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

@@ -6,6 +6,7 @@
 #include "models/pending.h"
 #include "models/sharding.h"
 #include "sim/estimate.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/world.h"
@@ -217,6 +218,65 @@ static void cache_edges(const struct comp_spec *cs, void (*fn)(void *ctx, uint32
     const struct cache_cfg *cfg = cs->config;
     if (cfg->backend >= 0)
         fn(ctx, (uint32_t)cfg->backend);
+}
+
+/* ---- limits ---------------------------------------------------------------------------- */
+
+struct caller_probe {
+    uint32_t target;
+    int calls;
+};
+
+static void probe_edge(void *ctx, uint32_t to)
+{
+    struct caller_probe *p = ctx;
+    p->calls |= to == p->target;
+}
+
+/* Store instances at the run's peak: the nodes of a shared cache, or for a sidecar one per
+ * node of every caller (and one for the clients when the workload enters here). */
+static double cache_instances(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct cache_cfg *cfg = cs->config;
+    if (cfg->placement != CP_SIDECAR)
+        return (double)limits_peak_nodes(sc, cs->index);
+    double n = 0;
+    for (size_t i = 0; i < sc->ncomp; i++) {
+        struct caller_probe p = {cs->index, 0};
+        if (sc->comps[i].ops->edges)
+            sc->comps[i].ops->edges(&sc->comps[i], probe_edge, &p);
+        if (p.calls)
+            n += (double)limits_peak_nodes(sc, (uint32_t)i);
+    }
+    for (size_t op = 0; op < sc->wl.nops; op++)
+        if (sc->wl.entry[op] == cs->index) {
+            n += 1;
+            break;
+        }
+    return n;
+}
+
+/* Every store is allocated whole when its node starts (evict_init), so the capacity counts in
+ * full, plus the placement over the most nodes a scale reaches. */
+static double cache_memory(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct cache_cfg *cfg = cs->config;
+    double per = LIMITS_NODE_BYTES +
+                 evict_estimate_bytes((enum evict_policy)cfg->eviction, (uint64_t)cfg->capacity);
+    double bytes = cache_instances(cs, sc) * per;
+    if (cfg->placement != CP_SIDECAR)
+        bytes += sharding_memory(&cfg->sharding, limits_peak_nodes(sc, cs->index));
+    return bytes;
+}
+
+static int cache_check(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err)
+{
+    const struct cache_cfg *cfg = cs->config;
+    char path[300];
+    if (cfg->placement == CP_SIDECAR)
+        return 0;
+    return sharding_check(&cfg->sharding, limits_peak_nodes(sc, cs->index),
+                          path_member(path, sizeof path, cs->path, "sharding"), err);
 }
 
 struct caller_scan {
@@ -1093,4 +1153,6 @@ const struct model_ops cache_ops = {
     .node_stats = cache_node_stats,
     .report = cache_report,
     .free_state = cache_free_state,
+    .memory = cache_memory,
+    .check = cache_check,
 };

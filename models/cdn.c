@@ -8,6 +8,7 @@
 #include "models/placement.h"
 #include "sim/estimate.h"
 #include "sim/jsonloc.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/units.h"
@@ -353,6 +354,18 @@ static void cdn_estimate(const struct comp_spec *cs, const struct scenario *sc,
              "hit ratio %.3f (%s, %llu keys x %u edges); origin offload %.3f", h,
              cfg->eviction == EVICT_LFU ? "top keys" : "Che", (unsigned long long)cfg->capacity,
              cfg->nedges, offload);
+}
+
+/* ---- limits ---------------------------------------------------------------------------- */
+
+/* Every edge allocates its whole store when it starts, so the capacity counts in full, over
+ * the most edges a scale reaches. */
+static double cdn_memory(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct cdn_cfg *cfg = cs->config;
+    double edges = (double)limits_peak(sc, cs->index, "edges", cfg->nedges);
+    return edges * (LIMITS_NODE_BYTES +
+                    evict_estimate_bytes((enum evict_policy)cfg->eviction, cfg->capacity));
 }
 
 /* ---- edges ------------------------------------------------------------------------------ */
@@ -800,4 +813,5 @@ const struct model_ops cdn_ops = {
     .node_stats = cdn_node_stats,
     .report = cdn_report,
     .free_state = cdn_free_state,
+    .memory = cdn_memory,
 };

@@ -3,6 +3,7 @@
  * lag; failover promotes the most up-to-date replica. Counts the stale reads and lost writes. */
 #include "models/sharding.h"
 #include "sim/jsonloc.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/estimate.h"
 #include "sim/station.h"
@@ -669,6 +670,30 @@ static void resync(struct db_shard *sh)
     km_clear(&sh->map);
 }
 
+/* ---- limits ---------------------------------------------------------------------------- */
+
+/* Shards x (1 + replicas) nodes at the run's peak, each with a server record and a lag RNG
+ * stream, plus per shard its slot tables, and the placement over the shards. The per-key maps
+ * of writes in flight grow with the load, not with the scenario's numbers. */
+static double database_memory(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct database_cfg *cfg = cs->config;
+    double shards = (double)limits_peak(sc, cs->index, "shards", cfg->shards);
+    double per_shard =
+        sizeof(struct db_shard) + cfg->max_slots * (LIMITS_NODE_BYTES + LIMITS_RNG_BYTES + 32.0);
+    return shards * per_shard +
+           sharding_memory(&cfg->sharding, limits_peak(sc, cs->index, "shards", cfg->shards));
+}
+
+static int database_check(const struct comp_spec *cs, const struct scenario *sc,
+                          struct sim_error *err)
+{
+    const struct database_cfg *cfg = cs->config;
+    char path[300];
+    return sharding_check(&cfg->sharding, limits_peak(sc, cs->index, "shards", cfg->shards),
+                          path_member(path, sizeof path, cs->path, "sharding"), err);
+}
+
 static int database_start(struct comp *c, struct sim *sim)
 {
     struct database *s = c->state;
@@ -1298,4 +1323,6 @@ const struct model_ops database_ops = {
     .node_stats = database_node_stats,
     .report = database_report,
     .free_state = database_free_state,
+    .memory = database_memory,
+    .check = database_check,
 };

@@ -354,6 +354,20 @@ size_t evict_memory_bytes(const struct evict_store *s)
     return bytes;
 }
 
+double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity)
+{
+    const struct evict_store *s = NULL; /* only for the element sizes */
+    double heads = 1, n = (double)capacity + 1;
+    while (heads < (double)capacity)
+        heads *= 2;
+    double bytes = heads * sizeof *s->heads + n * sizeof *s->e;
+    if (policy == EVICT_LFU)
+        bytes += n * sizeof *s->bk;
+    if (policy == EVICT_RANDOM)
+        bytes += (capacity ? (double)capacity : 1) * sizeof *s->slot;
+    return bytes;
+}
+
 int evict_get(struct evict_store *s, uint64_t key, double now, struct evict_victim *gone)
 {
     if (gone)

@@ -96,6 +96,9 @@ int evict_init(struct evict_store *s, enum evict_policy policy, uint64_t capacit
 void evict_free(struct evict_store *s);
 /* Bytes allocated by this store, for reporting; the per-entry figures are in eviction.c. */
 size_t evict_memory_bytes(const struct evict_store *s);
+/* Bytes evict_init will allocate for a store of this policy and capacity (for the memory
+ * limit checked at load, before any store exists). */
+double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity);
 
 /* Looks a key up at time now (s). Returns 1 on a hit, which counts as a use for lru, mru and
  * lfu. An entry is valid while now < put time + ttl: at now >= put time + ttl it is expired,

@@ -5,6 +5,7 @@
 #include "models/sharding.h"
 #include "sim/estimate.h"
 #include "sim/jsonloc.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/units.h"
@@ -112,8 +113,10 @@ static int lb_parse(struct comp_spec *cs, const cJSON *obj, const struct scenari
         if (iv && units_duration(iv, path_member(sub, sizeof sub, path, "interval"),
                                  &cfg->health_interval, err))
             return -1;
-        if (iv && !(cfg->health_interval > 0))
-            return sim_fail(err, sub, "must be above 0");
+        /* Below 1 us the next check could round to the same instant late in a long run
+         * (the clock's resolution at 1e9 s is about 1e-7 s) and time would stop. */
+        if (iv && !(cfg->health_interval >= 1e-6 && cfg->health_interval <= 1e9))
+            return sim_fail(err, sub, "must be from 1us to 1e9 s, got %g s", cfg->health_interval);
     }
     if (cfg->sharding_json && cfg->policy != LB_HASH)
         return sim_fail(err, path_member(path, sizeof path, cs->path, "sharding"),
@@ -552,6 +555,32 @@ static void lb_report(struct comp *c, struct sim *sim, cJSON *out)
         ratelimit_report(lb->limit, cJSON_AddObjectToObject(out, "rate_limit"));
 }
 
+/* Its own nodes, plus what grows with the backend and the clients: the view of each backend
+ * node, the sticky table (one slot per client) and the hash policy's placement. */
+static double lb_memory(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct lb_cfg *cfg = cs->config;
+    int64_t backend = limits_peak_nodes(sc, cfg->backend);
+    double bytes = (double)limits_peak_nodes(sc, cs->index) * LIMITS_NODE_BYTES +
+                   (double)backend * (sizeof(uint8_t) + sizeof(uint32_t));
+    if (cfg->policy == LB_STICKY)
+        bytes += (double)sc->wl.clients * sizeof(uint32_t);
+    if (cfg->policy == LB_HASH)
+        bytes += sharding_memory(&cfg->sharding, backend);
+    return bytes;
+}
+
+/* The hash policy rebuilds its placement whenever the backend's size changes. */
+static int lb_check(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err)
+{
+    const struct lb_cfg *cfg = cs->config;
+    char path[300];
+    if (cfg->policy != LB_HASH)
+        return 0;
+    return sharding_check(&cfg->sharding, limits_peak_nodes(sc, cfg->backend),
+                          path_member(path, sizeof path, cs->path, "sharding"), err);
+}
+
 static void lb_free_state(struct comp *c)
 {
     struct lb *lb = c->state;
@@ -587,4 +616,6 @@ const struct model_ops load_balancer_ops = {
     .node_stats = lb_node_stats,
     .report = lb_report,
     .free_state = lb_free_state,
+    .memory = lb_memory,
+    .check = lb_check,
 };

@@ -581,6 +581,93 @@ static int build_maglev(struct placement *p, uint32_t table_size, struct sim_err
     return 0;
 }
 
+/* Points of a continuum over n equally weighted nodes: vnodes each on a ring, 40 digests of
+ * 4 points each for ketama (libketama floors 40 x n x (1/n), which can lose one digest). */
+static uint64_t continuum_points(enum placement_scheme scheme, size_t n, unsigned vnodes)
+{
+    if (scheme == PLACEMENT_KETAMA)
+        return 4 * (uint64_t)ketama_digests(1.0F, (float)n, n, 0) * n;
+    return (uint64_t)n * vnodes;
+}
+
+static uint32_t maglev_default_size(size_t n)
+{
+    size_t r = 0, nrungs = sizeof maglev_ladder / sizeof maglev_ladder[0];
+    while (r + 1 < nrungs && (uint64_t)maglev_ladder[r] < (uint64_t)n * 100)
+        r++;
+    return maglev_ladder[r];
+}
+
+int placement_check(enum placement_scheme scheme, size_t n, const struct placement_params *params,
+                    struct sim_error *err)
+{
+    static const struct placement_params defaults = {0};
+    const struct placement_params *prm = params ? params : &defaults;
+    unsigned vnodes = prm->vnodes ? prm->vnodes : PLACEMENT_DEFAULT_VNODES;
+    double bound = prm->load_bound != 0 ? prm->load_bound : PLACEMENT_DEFAULT_LOAD_BOUND;
+    if ((unsigned)scheme >= PLACEMENT_NSCHEMES)
+        return sim_fail(err, "scheme", "unknown placement scheme %d", (int)scheme);
+    if (n == 0)
+        return sim_fail(err, "nodes", "a placement needs at least one node");
+    if (n > INT32_MAX)
+        return sim_fail(err, "nodes", "%zu nodes is too many", n);
+    if (!(bound >= 1) || !isfinite(bound))
+        return sim_fail(err, "load_bound",
+                        "load_bound must be a factor of at least 1 over the "
+                        "mean load, not %g",
+                        bound);
+    if (scheme == PLACEMENT_RING || scheme == PLACEMENT_BOUNDED || scheme == PLACEMENT_KETAMA) {
+        uint64_t np = continuum_points(scheme, n, vnodes);
+        if (np > MAX_POINTS)
+            return sim_fail(err, "vnodes",
+                            "%" PRIu64 " ring points is too many (at most %" PRIu64 ")", np,
+                            MAX_POINTS);
+    }
+    if (scheme == PLACEMENT_MAGLEV) {
+        uint32_t m = prm->table_size ? prm->table_size : maglev_default_size(n);
+        if ((uint64_t)m < n || (prm->table_size && !is_prime(m)))
+            return sim_fail(err, "table_size",
+                            "Maglev table size %" PRIu32 " must be a prime of "
+                            "at least %zu (nodes)",
+                            m, n);
+    }
+    return 0;
+}
+
+double placement_memory(enum placement_scheme scheme, size_t n,
+                        const struct placement_params *params)
+{
+    static const struct placement_params defaults = {0};
+    const struct placement_params *prm = params ? params : &defaults;
+    unsigned vnodes = prm->vnodes ? prm->vnodes : PLACEMENT_DEFAULT_VNODES;
+    /* Names (pointer and string) and loads per node. */
+    double bytes = sizeof(struct placement) + (double)n * (sizeof(char *) + 24 + sizeof(uint64_t));
+    switch (scheme) {
+    case PLACEMENT_RING:
+    case PLACEMENT_BOUNDED:
+    case PLACEMENT_KETAMA: {
+        /* While it is built: the sorted points, then positions and owners, and the index. */
+        double np = (double)continuum_points(scheme, n, vnodes);
+        bytes += np * (sizeof(struct point) + sizeof(uint64_t) + sizeof(uint32_t)) +
+                 (double)(((size_t)1 << MAX_INDEX_BITS) + 1) * sizeof(uint32_t);
+        break;
+    }
+    case PLACEMENT_RENDEZVOUS:
+        bytes += (double)n * sizeof(uint64_t);
+        break;
+    case PLACEMENT_MAGLEV:
+        bytes += (double)(prm->table_size ? prm->table_size : maglev_default_size(n)) *
+                     sizeof(uint32_t) +
+                 (double)n * 2 * sizeof(uint32_t);
+        break;
+    case PLACEMENT_MODULO:
+    case PLACEMENT_JUMP:
+    case PLACEMENT_NSCHEMES:
+        break;
+    }
+    return bytes;
+}
+
 int placement_create(enum placement_scheme scheme, const char *const *names, size_t n,
                      const struct placement_params *params, struct placement **out,
                      struct sim_error *err)
@@ -673,7 +760,9 @@ void placement_free(struct placement *p)
 static uint64_t bounded_cap(const struct placement *p, uint64_t keys)
 {
     /* ceil(c * m / n), never below ceil(m / n) so that the caps always hold m keys. */
-    uint64_t cap = (uint64_t)ceil(p->load_bound * (double)keys / (double)p->n);
+    double c = ceil(p->load_bound * (double)keys / (double)p->n);
+    /* A huge factor means no cap; converting past 2^64 would be undefined. */
+    uint64_t cap = c >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)c;
     uint64_t floor_cap = (keys + p->n - 1) / p->n;
     return cap > floor_cap ? cap : floor_cap;
 }

@@ -52,6 +52,15 @@ int placement_create(enum placement_scheme scheme, const char *const *names, siz
                      const struct placement_params *params, struct placement **out,
                      struct sim_error *err);
 void placement_free(struct placement *p);
+/* Whether placement_create would build n default-named, equally weighted nodes with these
+ * parameters, without building anything: 0, or -1 with err as placement_create would fill it.
+ * Models call it at load with the most nodes a run reaches, since a placement that cannot be
+ * built mid-run is a scenario error, not a crash. */
+int placement_check(enum placement_scheme scheme, size_t n, const struct placement_params *params,
+                    struct sim_error *err);
+/* Rough bytes placement_create allocates at its peak for such n nodes (for the memory limit). */
+double placement_memory(enum placement_scheme scheme, size_t n,
+                        const struct placement_params *params);
 
 /* The node for a key hash, from 0 to n-1. Ketama uses only the low 32 bits (its md5 hash). For
  * bounded it is the node placement_acquire would choose now, without taking it. */

@@ -35,6 +35,7 @@
 #include "models/calls.h"
 #include "models/sharding.h"
 #include "sim/estimate.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
 
@@ -323,6 +324,28 @@ static void rebuild_ring(struct comp *c, uint32_t n)
         sim_error_print(&err);
     SIM_ASSERT(rc == 0);
     q->ring_nodes = n;
+}
+
+/* Its nodes, and for hash routing the placement over the most of them a scale reaches;
+ * messages grow with the load (or up to "capacity" per node), not with the scenario. */
+static double queue_memory(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct queue_cfg *cfg = cs->config;
+    int64_t nodes = limits_peak_nodes(sc, cs->index);
+    double bytes = (double)nodes * LIMITS_NODE_BYTES;
+    if (cfg->routing == ROUTE_HASH)
+        bytes += sharding_memory(&cfg->sharding, nodes);
+    return bytes;
+}
+
+static int queue_check(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err)
+{
+    const struct queue_cfg *cfg = cs->config;
+    char path[300];
+    if (cfg->routing != ROUTE_HASH)
+        return 0;
+    return sharding_check(&cfg->sharding, limits_peak_nodes(sc, cs->index),
+                          path_member(path, sizeof path, cs->path, "sharding"), err);
 }
 
 /* The working node a message with this key goes to, or QUEUE_NONE when none works. */
@@ -917,4 +940,6 @@ const struct model_ops queue_ops = {
     .node_stats = queue_node_stats,
     .report = queue_report,
     .free_state = queue_free_state,
+    .memory = queue_memory,
+    .check = queue_check,
 };

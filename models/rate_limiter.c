@@ -3,6 +3,7 @@
  * go on to the backend, possibly after a leaky bucket's wait, refused ones end as 429. */
 #include "models/ratelimit.h"
 #include "sim/estimate.h"
+#include "sim/limits.h"
 #include "sim/scenario.h"
 #include "sim/station.h"
 #include "sim/world.h"
@@ -228,6 +229,23 @@ static void rate_limiter_free_state(struct comp *c)
     dist_free(&r->zero);
 }
 
+/* Its nodes, and one limiter state per key in each node's table, or in the one shared table
+ * when central. Client keys are made when a client first appears. A table is kept under 0.7 full and doubles, so a key costs
+ * about 3 x 64 bytes at worst. Sliding-window logs grow with the arrivals in a window, which
+ * is load, not configuration. */
+static double rate_limiter_memory(const struct comp_spec *cs, const struct scenario *sc)
+{
+    const struct rate_limiter_cfg *cfg = cs->config;
+    double nodes = (double)limits_peak_nodes(sc, cs->index);
+    double tables = cfg->rl.sync == LIMITER_SYNC_CENTRAL ? 1 : nodes;
+    /* A key enters a table when a request brings it there: over all tables, at most one per
+     * request, and at most every client in every table. */
+    double keys = cfg->rl.key == LIMITER_KEY_CLIENT
+                      ? fmin(tables * (double)sc->wl.clients, limits_max_requests(sc))
+                      : tables;
+    return nodes * LIMITS_NODE_BYTES + keys * 3 * 64;
+}
+
 const struct model_ops rate_limiter_ops = {
     .name = "rate_limiter",
     .help = "admits requests to a backend by a rate limit (token/leaky bucket, windows); 429 "
@@ -251,4 +269,5 @@ const struct model_ops rate_limiter_ops = {
     .node_stats = rate_limiter_node_stats,
     .report = rate_limiter_report,
     .free_state = rate_limiter_free_state,
+    .memory = rate_limiter_memory,
 };

@@ -84,9 +84,10 @@ static int parse_speeds(struct comp_spec *cs, struct service_cfg *cfg, struct si
     cfg->speeds = sim_xcalloc((size_t)n, sizeof *cfg->speeds);
     int i = 0;
     for (const cJSON *x = v->child; x; x = x->next, i++) {
-        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0) || x->valuedouble > 1e6)
+        /* Service time / speed must stay finite: a speed near 0 would make it infinite. */
+        if (!cJSON_IsNumber(x) || !(x->valuedouble >= 1e-6) || x->valuedouble > 1e6)
             return sim_fail(err, path_index(sub, sizeof sub, path, (size_t)i),
-                            "must be a number above 0");
+                            "must be a number above 0, from 1e-6 to 1e6");
         cfg->speeds[i] = x->valuedouble;
     }
     cfg->nspeeds = (uint32_t)n;

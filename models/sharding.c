@@ -83,3 +83,19 @@ void sharding_report_moves(cJSON *out, const struct key_move *moves, size_t n)
         cJSON_AddItemToArray(arr, o);
     }
 }
+
+int sharding_check(const struct sharding_cfg *cfg, int64_t nodes, const char *path,
+                   struct sim_error *err)
+{
+    struct sim_error why = {0};
+    char sub[300];
+    if (placement_check(cfg->scheme, nodes > 0 ? (size_t)nodes : 1, &cfg->params, &why) == 0)
+        return 0;
+    return sim_fail(err, why.path[0] ? path_member(sub, sizeof sub, path, why.path) : path,
+                    "%s, with the %lld nodes the run reaches", why.msg, (long long)nodes);
+}
+
+double sharding_memory(const struct sharding_cfg *cfg, int64_t nodes)
+{
+    return placement_memory(cfg->scheme, nodes > 0 ? (size_t)nodes : 1, &cfg->params);
+}

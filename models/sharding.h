@@ -27,5 +27,11 @@ void sharding_report_moves(cJSON *out, const struct key_move *moves, size_t n);
 /* Parses obj (NULL gives the default: modulo, one copy) at path. */
 int sharding_parse(const cJSON *obj, const char *path, struct sharding_cfg *out,
                    struct sim_error *err);
+/* Checks at load that the placement can be built over up to `nodes` nodes (the most the run
+ * reaches), so that no rebuild fails mid-run; the error names path (the sharding object). */
+int sharding_check(const struct sharding_cfg *cfg, int64_t nodes, const char *path,
+                   struct sim_error *err);
+/* Rough bytes of the placement over `nodes` nodes. */
+double sharding_memory(const struct sharding_cfg *cfg, int64_t nodes);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages clustersim needs to build, test and plot; prints the command instead when not root.
 set -eu
-pkgs="build-essential pkg-config libgsl-dev libcjson-dev check gnuplot-nox libxxhash-dev libmd-dev python3-simpy python3-jsonschema valgrind"
+# Arguments replace the list: `make fuzz` asks for its own extra packages this way.
+pkgs=${*:-"build-essential pkg-config libgsl-dev libcjson-dev check gnuplot-nox libxxhash-dev libmd-dev python3-simpy python3-jsonschema valgrind"}
 # make MPI=1 passes MPI=1: Open MPI for the multi-machine build only.
 [ "${MPI:-}" = 1 ] && pkgs="$pkgs libopenmpi-dev openmpi-bin"
 missing=""

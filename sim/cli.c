@@ -49,10 +49,11 @@ __attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd,
     return 2;
 }
 
-/* Parses a whole non-negative integer; -1 when malformed. */
+/* Parses a whole non-negative integer, digits only (strtoull alone would also take leading
+ * blanks, a sign and wrap "-1" around); -1 when malformed or above max. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-    if (!s || !*s || *s == '-' || *s == '+')
+    if (!s || *s < '0' || *s > '9')
         return -1;
     errno = 0;
     char *end;
@@ -61,6 +62,13 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* Whether s starts like a plain decimal number: strtod alone would also take leading blanks,
+ * a sign, "nan", "inf" and hex. */
+static int decimal_text(const char *s)
+{
+    return s && ((*s >= '0' && *s <= '9') || (*s == '.' && s[1] >= '0' && s[1] <= '9'));
 }
 
 /* ---- run ------------------------------------------------------------------------------- */
@@ -121,8 +129,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
             fputs(run_help, stdout);
             return 1;
         } else if (strcmp(a, "--out") == 0) {
-            if (!val || !*val)
-                return usage_error("run", "--out needs a folder");
+            /* "--out --quiet" forgot the folder; it would not name one. */
+            if (!val || !*val || strncmp(val, "--", 2) == 0)
+                return usage_error("run", "--out needs a folder, got '%s'", val ? val : "");
             o->out = val;
             i++;
         } else if (strcmp(a, "--seed") == 0) {
@@ -305,8 +314,8 @@ static int cmd_sweep(int argc, char **argv)
             has_seed = 1;
             i++;
         } else if (strcmp(a, "--out") == 0) {
-            if (!val || !*val) {
-                usage_error("sweep", "--out needs a folder");
+            if (!val || !*val || strncmp(val, "--", 2) == 0) {
+                usage_error("sweep", "--out needs a folder, got '%s'", val ? val : "");
                 goto done;
             }
             out = val;
@@ -578,7 +587,8 @@ static int cmd_capacity(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--errors") == 0) {
             double e = val ? strtod(val, &end) : NAN;
-            if (!val || end == val || (*end && strcmp(end, "%") != 0) || !(e >= 0 && e <= 100))
+            if (!decimal_text(val) || end == val || (*end && strcmp(end, "%") != 0) ||
+                !(e >= 0 && e <= 100))
                 return usage_error("capacity", "--errors needs a percentage from 0 to 100, got "
                                                "'%s'", val ? val : "");
             rq.max_errors = e / 100;
@@ -590,7 +600,7 @@ static int cmd_capacity(int argc, char **argv)
         } else if (strcmp(a, "--from") == 0 || strcmp(a, "--to") == 0 ||
                    strcmp(a, "--tolerance") == 0) {
             double x = val ? strtod(val, &end) : NAN;
-            if (!val || end == val || *end || !(x > 0) || !isfinite(x))
+            if (!decimal_text(val) || end == val || *end || !(x > 0) || !isfinite(x))
                 return usage_error("capacity", "%s needs a number above 0, got '%s'", a,
                                    val ? val : "");
             *(a[2] == 'f' ? &rq.from : a[2] == 't' && a[3] == 'o' && !a[4] ? &rq.to
@@ -615,8 +625,8 @@ static int cmd_capacity(int argc, char **argv)
             sets[rq.nsets++] = val;
             i++;
         } else if (strcmp(a, "--out") == 0) {
-            if (!val || !*val)
-                return usage_error("capacity", "--out needs a folder");
+            if (!val || !*val || strncmp(val, "--", 2) == 0)
+                return usage_error("capacity", "--out needs a folder, got '%s'", val ? val : "");
             out = val;
             i++;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -875,8 +885,17 @@ int cli_main(int argc, char **argv)
         return 0;
     }
     for (const struct command *c = commands; c->name; c++)
-        if (strcmp(c->name, argv[1]) == 0)
-            return c->fn(argc, argv);
+        if (strcmp(c->name, argv[1]) == 0) {
+            int rc = c->fn(argc, argv);
+            /* What went to stdout is part of the result: a full disk or a closed pipe there
+             * fails the command like any other output. */
+            if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+                fprintf(stderr, "clustersim %s: cannot write the output: %s\n", c->name,
+                        strerror(errno));
+                rc = 1;
+            }
+            return rc;
+        }
     fprintf(stderr, "clustersim: unknown command '%s'\n%s", argv[1], main_help);
     return 2;
 }

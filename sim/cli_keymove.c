@@ -5,6 +5,7 @@
 
 #include "models/placement.h"
 #include "sim/error.h"
+#include "sim/limits.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -162,9 +163,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *help, struct s
             char *end;
             errno = 0;
             o->load_bound = strtod(val, &end);
-            if (!*val || *end || errno || !(o->load_bound >= 1) || !isfinite(o->load_bound))
+            /* The same range as a scenario's sharding.load_bound. */
+            if (!*val || *end || errno || !(o->load_bound >= 1) || !(o->load_bound <= 100) ||
+                !((val[0] >= '0' && val[0] <= '9') || val[0] == '.'))
                 return sim_fail(err, flag,
-                                "'%s' is not a factor >= 1 (1.25 allows 25%% above the mean)", val);
+                                "'%s' is not a factor from 1 to 100 (1.25 allows 25%% above the "
+                                "mean)",
+                                val);
         } else if (strcmp(flag, "--replication") == 0) {
             if (parse_u64(flag, val, 1, MAX_REPLICATION, &o->replication, err))
                 return -1;
@@ -191,6 +196,22 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *help, struct s
         return sim_fail(err, NULL, "give --keys or --keys-file, not both");
     if (o->all && o->assignments)
         return sim_fail(err, "--assignments", "needs one scheme, not all");
+    /* What grows with the flags, as a scenario's estimate does (sim/limits.h): two hashes per
+     * key, the owners per key and copy with --assignments, and two placements of up to
+     * vnodes (or 160 ketama) points of 16 bytes per node. A keys file is known only later. */
+    double limit, nodes = (double)(o->nodes + o->add), keys = (double)o->keys;
+    if (limits_memory_limit(&limit, err))
+        return -1;
+    double need = keys * 16 + (o->assignments ? keys * (double)o->replication * 8 : 0) +
+                  2 * nodes * (o->vnodes > 160 ? o->vnodes : 160) * 16;
+    if (need > limit) {
+        char a[32], b[32];
+        return sim_fail(err, NULL,
+                        "this would need about %s of memory, more than the limit of "
+                        "%s (set %s to change it)",
+                        limits_format_bytes(need, a, sizeof a),
+                        limits_format_bytes(limit, b, sizeof b), LIMITS_MEMORY_ENV);
+    }
     return 0;
 }
 

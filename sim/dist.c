@@ -70,12 +70,39 @@ static int takes_member(enum dist_kind k, const char *name)
     return 0;
 }
 
+/* Bounds that keep every sample finite (a NaN or infinite time would break the clock): no
+ * duration past the longest run, and shapes that cannot overflow a double. With them the
+ * largest draws stay below about 1e106 s (Pareto at the smallest shape, 2^-32 uniforms). */
+#define DIST_MAX_S 1e9 /* s, about 31 years */
+#define DIST_MAX_CV 1000.0
+#define DIST_MIN_SHAPE 0.1 /* Pareto: scale x U^(-1/shape) */
+#define DIST_MAX_SHAPE 1e6
+
+/* A duration at most DIST_MAX_S. */
+static int bounded_duration(const cJSON *j, const char *path, double *out, struct sim_error *err)
+{
+    if (units_duration(j, path, out, err))
+        return -1;
+    if (*out > DIST_MAX_S)
+        return sim_fail(err, path, "must be at most %g s (about 31 years), got %g s", DIST_MAX_S,
+                        *out);
+    return 0;
+}
+
 static int get_duration(const cJSON *obj, const char *path, const char *name, double *out,
                         struct sim_error *err)
 {
     char p[PATH_MAX_LEN];
     member_path(p, path, name);
-    return units_duration(cJSON_GetObjectItemCaseSensitive(obj, name), p, out, err);
+    return bounded_duration(cJSON_GetObjectItemCaseSensitive(obj, name), p, out, err);
+}
+
+static int fail_range(struct sim_error *err, const char *path, const char *name, double lo,
+                      double hi, double v)
+{
+    char p[PATH_MAX_LEN];
+    member_path(p, path, name);
+    return sim_fail(err, p, "%s must be from %g to %g, got %g", name, lo, hi, v);
 }
 
 static int get_number(const cJSON *obj, const char *path, const char *name, double *out,
@@ -137,7 +164,7 @@ static int compile_empirical(struct dist *d, const cJSON *obj, const char *path,
     cJSON_ArrayForEach(it, arr)
     {
         snprintf(ip, sizeof ip, "%s[%d]", p, i);
-        if (units_duration(it, ip, &v[i], err) != 0) {
+        if (bounded_duration(it, ip, &v[i], err) != 0) {
             free(v);
             return -1;
         }
@@ -211,6 +238,8 @@ static int compile_object(struct dist *d, const cJSON *obj, const char *path, st
             return fail_positive(err, path, "mean", a);
         if (b <= 0)
             return fail_positive(err, path, "cv", b);
+        if (b > DIST_MAX_CV)
+            return fail_range(err, path, "cv", 0, DIST_MAX_CV, b);
         d->mean = a;
         d->scv = b * b;
         if (kind == DIST_LOGNORMAL) {
@@ -254,6 +283,8 @@ static int compile_object(struct dist *d, const cJSON *obj, const char *path, st
             return -1;
         if (a <= 0)
             return fail_positive(err, path, "shape", a);
+        if (a < DIST_MIN_SHAPE || a > DIST_MAX_SHAPE)
+            return fail_range(err, path, "shape", DIST_MIN_SHAPE, DIST_MAX_SHAPE, a);
         if (b <= 0)
             return fail_positive(err, path, "scale", b);
         d->p[0] = a;
@@ -273,7 +304,7 @@ int dist_compile(struct dist *d, const cJSON *json, const char *path, struct sim
     d->kind = DIST_CONST;
     if (cJSON_IsNumber(json) || cJSON_IsString(json)) {
         double v;
-        if (units_duration(json, path, &v, err))
+        if (bounded_duration(json, path, &v, err))
             return -1;
         dist_const(d, v);
         return 0;

@@ -649,6 +649,130 @@ int jsonloc_find_duplicate(const char *text, size_t len, char *path, size_t path
     return found;
 }
 
+/* Length of the UTF-8 sequence that starts at s[0] (n bytes left), or 0 when it is invalid:
+ * the ranges of RFC 3629's table, which exclude overlong forms and surrogates. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+int jsonloc_utf8_valid(const char *s, size_t n, size_t *bad)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(u + i, n - i);
+        if (k == 0) {
+            if (bad)
+                *bad = i;
+            return 0;
+        }
+        i += k;
+    }
+    return 1;
+}
+
+/* Checks the string whose opening quote is at `open` as cJSON will decode it: escapes resolved
+ * (a \u escape always yields valid UTF-8, but may yield NUL), raw bytes taken as they are. */
+static int string_ok(const struct walk *w, size_t open, char *why, size_t whylen)
+{
+    size_t end = string_end(w->s, w->len, open);
+    if (end == SIZE_MAX)
+        return 1; /* not a string the scanner accepted; cJSON has said so already */
+    size_t p = open + 1;
+    unsigned char buf[4];
+    int k;
+    while (p < end) {
+        if (w->s[p] != '\\') {
+            size_t n = utf8_seq(w->s + p, end - p);
+            if (n == 0) {
+                snprintf(why, whylen, "is not valid UTF-8 (byte 0x%02x)", w->s[p]);
+                return 0;
+            }
+            if (w->s[p] == '\0') {
+                snprintf(why, whylen, "holds a NUL byte");
+                return 0;
+            }
+            p += n;
+            continue;
+        }
+        k = string_next(w->s, end, &p, buf);
+        if (k <= 0)
+            return 1;
+        if (k == 1 && buf[0] == '\0') {
+            snprintf(why, whylen, "holds \\u0000 (a NUL character, which would cut it short)");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int jsonloc_find_bad_string(const char *text, size_t len, char *path, size_t pathlen, int *line,
+                            char *why, size_t whylen)
+{
+    struct out o = {path, path ? pathlen : 0, 0};
+    if (o.cap)
+        path[0] = '\0';
+    if (line)
+        *line = 0;
+    struct walk w;
+    walk_init(&w, text, len);
+    int found = 0;
+    for (;;) {
+        enum event ev = walk_next(&w);
+        if (ev == EV_ERROR || ev == EV_DONE)
+            break;
+        if (ev != EV_VALUE)
+            continue;
+        size_t at = SIZE_MAX, depth = w.ev_depth;
+        char what[96];
+        if (depth > 0 && w.stack[depth - 1].is_object &&
+            !string_ok(&w, w.stack[depth - 1].key, what, sizeof what)) {
+            at = w.stack[depth - 1].key;
+            depth--; /* the name itself cannot be printed: name its object */
+            snprintf(why, whylen, "a member name %s", what);
+        } else if (w.s[w.ev_off] == '"' && !string_ok(&w, w.ev_off, what, sizeof what)) {
+            at = w.ev_off;
+            snprintf(why, whylen, "the string %s", what);
+        }
+        if (at != SIZE_MAX) {
+            out_path(&o, &w, depth);
+            if (line)
+                *line = jsonloc_offset_line(text, len, at);
+            found = 1;
+            break;
+        }
+    }
+    walk_free(&w);
+    return found;
+}
+
 static int ascii_lower(int c)
 {
     return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;

@@ -93,6 +93,14 @@ struct model_ops {
     /* Optional: adds model-specific members to the component's summary object. */
     void (*report)(struct comp *c, struct sim *sim, cJSON *out);
     void (*free_state)(struct comp *c);
+    /* Optional: rough bytes the component's nodes and tables will need during the run, for
+     * the memory limit checked at load (sim/limits.h); without it, the peak node count x
+     * LIMITS_NODE_BYTES. (This interface grows by appending, as SQLite's modules do.) */
+    double (*memory)(const struct comp_spec *cs, const struct scenario *sc);
+    /* Optional: checks that need the whole scenario, events included (e.g. that a placement
+     * over the most nodes the run reaches can be built, so that nothing fails mid-run); called
+     * once everything else is valid. */
+    int (*check)(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err);
 };
 
 /* The runtime view of one component. */

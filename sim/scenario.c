@@ -3,20 +3,31 @@
  * carries a JSON path; the line is found in the source text at the end. */
 #include "sim/scenario.h"
 #include "sim/jsonloc.h"
+#include "sim/limits.h"
 #include "sim/units.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SCN_MAX_FILE (64u << 20) /* bytes; larger scenario files are refused */
 #define SCN_MAX_POINTS 100000
 #define SCN_MAX_ROWS 1000000     /* time-series rows: duration / interval */
 #define SCN_MAX_COMPONENTS 10000
 #define SCN_MAX_EVENTS 100000
+#define SCN_MAX_RATE 1e9 /* req/s */
+#define SCN_MAX_USERS 1e10
+#define SCN_MAX_RATE_PER_USER 1e6 /* req/s */
+/* Arrivals a run may expect (peak rate x duration). At this many the mean gap between two
+ * arrivals is still about 45 times the clock's resolution at the end of the run (2^-52 of the
+ * duration); far beyond, gaps would round to nothing and simulated time would stop. No run that
+ * finishes in a human lifetime gets near it. */
+#define SCN_MAX_REQUESTS 1e14
 #define PATHLEN 256
 
 /* ---- small helpers --------------------------------------------------------------------- */
@@ -80,6 +91,16 @@ static int get_duration(const cJSON *v, const char *path, double *out, struct si
     return units_duration(v, path, out, err);
 }
 
+static int get_bounded_duration(const cJSON *v, const char *path, double max, double *out,
+                                struct sim_error *err)
+{
+    if (units_duration(v, path, out, err))
+        return -1;
+    if (*out > max)
+        return sim_fail(err, path, "must be at most %g s, got %g s", max, *out);
+    return 0;
+}
+
 int scenario_find(const struct scenario *sc, const char *id)
 {
     for (size_t i = 0; i < sc->ncomp; i++)
@@ -116,6 +137,22 @@ static int resolve_id(const struct scenario *sc, const cJSON *v, const char *pat
         return sim_fail(err, path, "unknown component \"%s\" (did you mean \"%s\"?)",
                         v->valuestring, near);
     return sim_fail(err, path, "unknown component \"%s\"", v->valuestring);
+}
+
+/* Text for a message (as much as fits in buf), with control and non-ASCII bytes written as \xNN so
+ * that hostile bytes never reach the terminal. */
+static const char *printable(const char *text, size_t len, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 5 < cap; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c < 0x7f)
+            buf[n++] = (char)c;
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", c);
+    }
+    buf[n] = '\0';
+    return buf;
 }
 
 /* ---- points ---------------------------------------------------------------------------- */
@@ -254,7 +291,12 @@ static int parse_entry(struct scenario *sc, const cJSON *entry, const char *path
     for (const cJSON *m = entry->child; m; m = m->next) {
         path_member(sub, sizeof sub, path, m->string);
         if (strcmp(m->string, "*") != 0 && scenario_op(sc, m->string) < 0) {
-            const char *near = suggest_word(m->string, (const char *const *)wl->op_names);
+            /* op_names is full (no NULL after it) when the workload has SCN_MAX_OPS ops. */
+            const char *names[SCN_MAX_OPS + 1];
+            for (size_t i = 0; i < wl->nops; i++)
+                names[i] = wl->op_names[i];
+            names[wl->nops] = NULL;
+            const char *near = suggest_word(m->string, names);
             return sim_fail(err, sub, "unknown op \"%s\"%s%s%s", m->string,
                             near ? " (did you mean \"" : " (not in workload.ops)",
                             near ? near : "", near ? "\"?)" : "");
@@ -345,18 +387,19 @@ static int parse_workload(struct scenario *sc, const cJSON *w, struct sim_error 
     if (!rate && !users && !member(w, "trace"))
         return sim_fail(err, path, "needs \"rate\" (requests/s) or \"users\" with "
                                    "\"rate_per_user\"");
-    if (rate && parse_points(rate, "workload.rate", 1e9, &wl->rate, err))
+    if (rate && parse_points(rate, "workload.rate", SCN_MAX_RATE, &wl->rate, err))
         return -1;
     if (rate && rpu)
         return sim_fail(err, "workload.rate_per_user", "goes with \"users\", not \"rate\"");
     if (users) {
         wl->by_users = 1;
-        if (parse_points(users, "workload.users", 1e10, &wl->users, err))
+        if (parse_points(users, "workload.users", SCN_MAX_USERS, &wl->users, err))
             return -1;
         if (!rpu)
             return sim_fail(err, path, "\"users\" needs \"rate_per_user\" (requests/s per user)");
     }
-    if (rpu && get_number(rpu, "workload.rate_per_user", 0, 1e6, &wl->rate_per_user, err))
+    if (rpu && get_number(rpu, "workload.rate_per_user", 0, SCN_MAX_RATE_PER_USER,
+                          &wl->rate_per_user, err))
         return -1;
     if ((v = member(w, "ramp"))) {
         if (!cJSON_IsString(v) || (strcmp(v->valuestring, "linear") != 0 &&
@@ -399,8 +442,48 @@ static int parse_workload(struct scenario *sc, const cJSON *w, struct sim_error 
     return 0;
 }
 
+/* Opens a regular file for reading without blocking on a FIFO or a device first (a scenario
+ * or trace named /dev/zero or a pipe must be refused, not read forever). NULL with errno set;
+ * EINVAL stands for "not a regular file". */
+static FILE *open_regular(const char *name, struct stat *st)
+{
+    int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        int e = S_ISREG(st->st_mode) ? errno : EINVAL;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+/* Reads one line (without its newline) of at most cap - 1 bytes into buf. Returns 1 for a
+ * line, 0 at the end of the file, -1 for a line too long; *nul says whether it held a NUL. */
+static int read_line(FILE *f, char *buf, size_t cap, size_t *len, int *nul)
+{
+    size_t n = 0;
+    int c;
+    *nul = 0;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (n + 1 >= cap)
+            return -1;
+        *nul |= c == 0;
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return c == EOF && n == 0 ? 0 : 1;
+}
+
 /* The trace is read and checked completely at load, so a bad line stops the run before it
- * starts. A relative name is taken from the scenario's folder. */
+ * starts. A relative name is taken from the scenario's folder. Rows are capped by the memory
+ * limit, so that a huge trace is refused rather than exhausting memory while it loads. */
 static int parse_trace(struct scenario *sc, const char *path, struct sim_error *err)
 {
     struct workload *wl = &sc->wl;
@@ -411,16 +494,30 @@ static int parse_trace(struct scenario *sc, const char *path, struct sim_error *
         snprintf(full, sizeof full, "%.*s/%s", (int)(slash - sc->file), sc->file, name);
     else
         snprintf(full, sizeof full, "%s", name);
-    FILE *f = fopen(full, "r");
+    double limit;
+    if (limits_memory_limit(&limit, err))
+        return -1;
+    size_t max_rows = (size_t)fmin(limit / sizeof *wl->trace, (double)(SIZE_MAX / 2));
+    struct stat st;
+    FILE *f = open_regular(full, &st);
     if (!f)
-        return sim_fail(err, path, "cannot read trace \"%s\": %s", full, strerror(errno));
-    char line[1024];
-    size_t cap = 0, lineno = 0;
-    int rc = 0;
-    while (fgets(line, sizeof line, f)) {
+        return sim_fail(err, path, "cannot read trace \"%s\": %s", full,
+                        errno == EINVAL ? "not a regular file" : strerror(errno));
+    char line[1024], shown[128];
+    size_t cap = 0, lineno = 0, len;
+    int rc = 0, nul, got;
+    while ((got = read_line(f, line, sizeof line, &len, &nul)) != 0) {
         lineno++;
-        size_t len = strlen(line);
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        if (got < 0) {
+            rc = sim_fail(err, path, "%s:%zu: the line is longer than %zu bytes", full, lineno,
+                          sizeof line - 1);
+            break;
+        }
+        if (nul) {
+            rc = sim_fail(err, path, "%s:%zu: the line holds a NUL byte", full, lineno);
+            break;
+        }
+        while (len && line[len - 1] == '\r')
             line[--len] = '\0';
         if (len == 0 || line[0] == '#' || (lineno == 1 && strncmp(line, "t_s", 3) == 0))
             continue;
@@ -429,14 +526,18 @@ static int parse_trace(struct scenario *sc, const char *path, struct sim_error *
         unsigned long long key, client;
         int used = 0;
         if (sscanf(line, "%lf,%127[^,],%llu,%llu%n", &t, op, &key, &client, &used) != 4 ||
-            (size_t)used != len || !isfinite(t) || t < 0) {
-            rc = sim_fail(err, path, "%s:%zu: expected t_s,op,key,client (e.g. 0.5,read,42,7), "
-                                     "got \"%.60s\"", full, lineno, line);
+            (size_t)used != len || !isfinite(t) || t < 0 ||
+            !((line[0] >= '0' && line[0] <= '9') || line[0] == '.')) {
+            rc = sim_fail(err, path,
+                          "%s:%zu: expected t_s,op,key,client (e.g. 0.5,read,42,7), "
+                          "got \"%s\"",
+                          full, lineno, printable(line, len, shown, sizeof shown));
             break;
         }
         int opi = scenario_op(sc, op);
         if (opi < 0) {
-            rc = sim_fail(err, path, "%s:%zu: op \"%s\" is not in workload.ops", full, lineno, op);
+            rc = sim_fail(err, path, "%s:%zu: op \"%s\" is not in workload.ops", full, lineno,
+                          printable(op, strlen(op), shown, sizeof shown));
             break;
         }
         if (wl->ntrace && t < wl->trace[wl->ntrace - 1].t) {
@@ -449,8 +550,19 @@ static int parse_trace(struct scenario *sc, const char *path, struct sim_error *
                           (unsigned long long)wl->key_count);
             break;
         }
+        if (wl->ntrace == max_rows) {
+            char a[32];
+            rc = sim_fail(err, path,
+                          "%s:%zu: more than %zu rows would need more than the memory "
+                          "limit of %s (set %s to change it)",
+                          full, lineno, max_rows, limits_format_bytes(limit, a, sizeof a),
+                          LIMITS_MEMORY_ENV);
+            break;
+        }
         if (wl->ntrace == cap) {
             cap = cap ? 2 * cap : 1024;
+            if (cap > max_rows)
+                cap = max_rows;
             wl->trace = sim_xrealloc(wl->trace, cap * sizeof *wl->trace);
         }
         wl->trace[wl->ntrace++] = (struct trace_row){t, (uint16_t)opi, key, (uint32_t)client};
@@ -522,15 +634,16 @@ static int parse_retries(const cJSON *obj, const char *path, struct retry_policy
         return -1;
     rp->max = (uint32_t)max;
     if ((v = member(obj, "backoff")) &&
-        get_duration(v, path_member(sub, sizeof sub, path, "backoff"), &rp->backoff, err))
+        get_bounded_duration(v, path_member(sub, sizeof sub, path, "backoff"), 1e9, &rp->backoff,
+                             err))
         return -1;
     if ((v = member(obj, "multiplier")) &&
         get_number(v, path_member(sub, sizeof sub, path, "multiplier"), 1, 100, &rp->multiplier,
                    err))
         return -1;
     if ((v = member(obj, "max_backoff")) &&
-        get_duration(v, path_member(sub, sizeof sub, path, "max_backoff"), &rp->max_backoff,
-                     err))
+        get_bounded_duration(v, path_member(sub, sizeof sub, path, "max_backoff"), 1e9,
+                             &rp->max_backoff, err))
         return -1;
     if ((v = member(obj, "jitter"))) {
         int k = -1;
@@ -718,7 +831,11 @@ static int parse_set_event(struct scenario *sc, struct scn_event *ev, const cJSO
                         p->valuestring, sc->wl.by_users ? "users" : "rate");
     if (!v)
         return sim_fail(err, path, "a \"set\" needs \"value\"");
-    if (get_number(v, path_member(sub, sizeof sub, path, "value"), 0, 1e10, &ev->set_value, err))
+    /* The same bounds as the workload's own fields. */
+    double max = strcmp(p->valuestring, "workload.rate") == 0    ? SCN_MAX_RATE
+                 : strcmp(p->valuestring, "workload.users") == 0 ? SCN_MAX_USERS
+                                                                 : SCN_MAX_RATE_PER_USER;
+    if (get_number(v, path_member(sub, sizeof sub, path, "value"), 0, max, &ev->set_value, err))
         return -1;
     ev->set_path = sim_xstrdup(p->valuestring);
     ev->action = EVA_SET;
@@ -890,6 +1007,20 @@ static int parse_events(struct scenario *sc, const cJSON *arr, struct sim_error 
     return 0;
 }
 
+/* The peak request rate over the run, `set` events included, times the duration. */
+static int check_requests(const struct scenario *sc, struct sim_error *err)
+{
+    if (sc->wl.trace)
+        return 0;
+    double peak = limits_peak_rate(sc);
+    if (peak * sc->duration > SCN_MAX_REQUESTS)
+        return sim_fail(err, "workload",
+                        "a peak of %g requests/s over %g s gives up to %g "
+                        "requests; at most %g fit the clock's resolution",
+                        peak, sc->duration, peak * sc->duration, SCN_MAX_REQUESTS);
+    return 0;
+}
+
 /* ---- the call graph -------------------------------------------------------------------- */
 
 struct edge_list {
@@ -950,39 +1081,38 @@ static int check_graph(struct scenario *sc, struct sim_error *err)
         free(longest);
     }
     if (tail < n) {
-        /* Every remaining node has a remaining predecessor; walking predecessors backwards
-         * (here: successors with indeg > 0) must revisit a node: that loop is a cycle. */
-        uint32_t *seen = sim_xcalloc(n, sizeof *seen);
+        /* Every remaining node has a remaining predecessor (its indeg counts exactly those),
+         * so walking predecessors must revisit a node, and that loop is a cycle. Walking
+         * successors instead could end at a node that merely lies behind a cycle. */
+        uint32_t *pred = sim_xcalloc(n, sizeof *pred), *seen = sim_xcalloc(n, sizeof *seen);
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; indeg[i] > 0 && k < out[i].n; k++)
+                if (indeg[out[i].to[k]] > 0)
+                    pred[out[i].to[k]] = (uint32_t)i;
         uint32_t u = 0;
         while (indeg[u] == 0)
             u++;
-        uint32_t step = 1;
         while (!seen[u]) {
-            seen[u] = step++;
-            uint32_t next = u;
-            for (size_t k = 0; k < out[u].n; k++)
-                if (indeg[out[u].to[k]] > 0) {
-                    next = out[u].to[k];
-                    break;
-                }
-            u = next;
+            seen[u] = 1;
+            u = pred[u];
         }
-        char msg[600];
-        size_t len = 0;
-        uint32_t start = u;
+        /* The cycle through u, backwards; printed forwards. */
+        size_t len = 0, m = 0;
+        uint32_t *cyc = sim_xcalloc(n + 1, sizeof *cyc);
+        uint32_t v = u;
         do {
-            len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0, "%s -> ",
-                                    sc->comps[u].id);
-            for (size_t k = 0; k < out[u].n; k++)
-                if (indeg[out[u].to[k]] > 0 && seen[out[u].to[k]]) {
-                    u = out[u].to[k];
-                    break;
-                }
-        } while (u != start && len < sizeof msg);
-        if (len < sizeof msg)
-            snprintf(msg + len, sizeof msg - len, "%s", sc->comps[start].id);
-        rc = sim_fail(err, sc->comps[start].path, "the call graph has a cycle: %s", msg);
+            cyc[m++] = v;
+            v = pred[v];
+        } while (v != u);
+        char msg[600];
+        msg[0] = '\0';
+        for (size_t k = m + 1; k-- > 0 && len < sizeof msg;)
+            len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", k < m ? " -> " : "",
+                                    sc->comps[cyc[k % m]].id);
+        rc = sim_fail(err, sc->comps[u].path, "the call graph has a cycle: %s", msg);
+        free(cyc);
         free(seen);
+        free(pred);
     }
     for (size_t i = 0; i < n; i++)
         free(out[i].to);
@@ -998,6 +1128,10 @@ static int check_graph(struct scenario *sc, struct sim_error *err)
 static int apply_set(cJSON *root, const char *assign, char *canon, size_t canon_len,
                      struct sim_error *err)
 {
+    size_t bad;
+    if (!jsonloc_utf8_valid(assign, strlen(assign), &bad))
+        return sim_fail(err, NULL, "not valid UTF-8 (byte 0x%02x at offset %zu)",
+                        (unsigned char)assign[bad], bad);
     const char *eq = strchr(assign, '=');
     if (!eq || eq == assign)
         return sim_fail(err, NULL, "--set takes PATH=VALUE, got \"%s\"", assign);
@@ -1030,6 +1164,8 @@ static int apply_set(cJSON *root, const char *assign, char *canon, size_t canon_
             parent = node;
             node = cJSON_GetArrayItem(node, (int)idx);
             cl += (size_t)snprintf(canon + cl, canon_len - cl, "[%ld]", idx);
+            if (cl >= canon_len)
+                return sim_fail(err, path, "--set path too long");
             p = end + 1;
             last_name = NULL;
             continue;
@@ -1053,12 +1189,17 @@ static int apply_set(cJSON *root, const char *assign, char *canon, size_t canon_
             parent = node;
             node = cJSON_GetArrayItem(node, found);
             cl += (size_t)snprintf(canon + cl, canon_len - cl, "[%d]", found);
+            if (cl >= canon_len)
+                return sim_fail(err, path, "--set path too long");
             last_name = NULL;
             continue;
         }
         if (!cJSON_IsObject(node))
             return sim_fail(err, path, "--set: \"%s\" is not inside an object", seg);
         cl += (size_t)snprintf(canon + cl, canon_len - cl, "%s%s", cl ? "." : "", seg);
+        /* The canonical path can outgrow the given one ("components.w" -> "[1000]"). */
+        if (cl >= canon_len)
+            return sim_fail(err, path, "--set path too long");
         snprintf(namebuf, sizeof namebuf, "%s", seg);
         last_name = namebuf;
         parent = node;
@@ -1072,6 +1213,13 @@ static int apply_set(cJSON *root, const char *assign, char *canon, size_t canon_
         return sim_fail(err, path, "--set: the path must end in a field name");
     /* The whole value must be JSON (so "300s" is a string, not the number 300). */
     cJSON *val = cJSON_ParseWithOpts(value, NULL, 1);
+    char where[PATHLEN], why[128];
+    int line;
+    if (val && jsonloc_find_bad_string(value, strlen(value), where, sizeof where, &line, why,
+                                       sizeof why)) {
+        cJSON_Delete(val);
+        return sim_fail(err, path, "in the value, %s", why);
+    }
     if (!val)
         val = cJSON_CreateString(value);
     if (cJSON_GetObjectItemCaseSensitive(parent, last_name))
@@ -1129,7 +1277,8 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
     if (get_duration(v, "duration", &sc->duration, err))
         return -1;
     if (!(sc->duration > 0) || sc->duration > 1e9)
-        return sim_fail(err, "duration", "must be above 0 and at most 1e9 s");
+        return sim_fail(err, "duration", "must be above 0 and at most 1e9 s, got %g s",
+                        sc->duration);
     sc->interval = 1;
     sc->warmup = 0;
     sc->key_sample = 100000;
@@ -1153,8 +1302,9 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
             return -1;
     }
     if (sc->duration / sc->interval > SCN_MAX_ROWS)
-        return sim_fail(err, "metrics.interval", "gives %.0f time-series rows; at most %d are "
-                                                 "allowed (use a longer interval)",
+        return sim_fail(err, "metrics.interval",
+                        "gives %.3g time-series rows; at most %d are "
+                        "allowed (use a longer interval)",
                         sc->duration / sc->interval, SCN_MAX_ROWS);
     /* Components first: the workload and the events name them. Ops first of all, since
      * models' calls name ops. */
@@ -1181,7 +1331,14 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
         return -1;
     if (parse_events(sc, member(root, "events"), err))
         return -1;
-    return check_graph(sc, err);
+    if (check_requests(sc, err))
+        return -1;
+    if (check_graph(sc, err))
+        return -1;
+    for (size_t i = 0; i < sc->ncomp; i++)
+        if (sc->comps[i].ops->check && sc->comps[i].ops->check(&sc->comps[i], sc, err))
+            return -1;
+    return limits_check(sc, err);
 }
 
 static void locate_error(const struct scenario *sc, const char *file, char set_paths[][PATHLEN],
@@ -1201,6 +1358,47 @@ static void locate_error(const struct scenario *sc, const char *file, char set_p
         err->line = jsonloc_line(sc->text, sc->text_len, err->path);
 }
 
+/* Open arrays and objects at byte `off`, strings skipped: how deep the text nests there. */
+static size_t nesting_at(const char *text, size_t off)
+{
+    size_t depth = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < off; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\' && i + 1 < off)
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return depth;
+}
+
+/* An error in the text itself (before --set applies): file and line, nothing else to free. */
+static int text_error_line(struct scenario *sc, const char *file, int line,
+                           char (*set_paths)[PATHLEN], struct sim_error *err)
+{
+    snprintf(err->file, sizeof err->file, "%s", file);
+    err->line = line;
+    free(set_paths);
+    scenario_free(sc);
+    return -1;
+}
+
+static int text_error(struct scenario *sc, const char *file, size_t off, char (*set_paths)[PATHLEN],
+                      struct sim_error *err)
+{
+    return text_error_line(sc, file, jsonloc_offset_line(sc->text, sc->text_len, off), set_paths,
+                           err);
+}
+
 int scenario_load_text(const char *file, const char *text, size_t len, const char *const *sets,
                        size_t nsets, const struct model_ops *const *registry,
                        struct scenario **out, struct sim_error *err)
@@ -1213,32 +1411,43 @@ int scenario_load_text(const char *file, const char *text, size_t len, const cha
     sc->text[len] = '\0';
     sc->text_len = len;
     char (*set_paths)[PATHLEN] = sim_xcalloc(nsets + 1, PATHLEN);
-    if (memchr(text, '\0', len)) {
-        sim_fail(err, NULL, "the file contains a NUL byte: not a JSON text");
-        goto fail;
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        sim_fail(err, NULL, "the file contains a NUL byte (at byte %zu): not a JSON text",
+                 (size_t)(nul - text));
+        return text_error(sc, file, (size_t)(nul - text), set_paths, err);
     }
     const char *end = NULL;
     sc->root = cJSON_ParseWithLengthOpts(sc->text, len, &end, 0);
     if (!sc->root) {
         const char *at = end ? end : cJSON_GetErrorPtr();
         size_t off = at && at >= sc->text && at <= sc->text + len ? (size_t)(at - sc->text) : len;
-        snprintf(err->file, sizeof err->file, "%s", file);
-        sim_fail(err, NULL, "invalid JSON near \"%.20s\"", sc->text + off);
-        err->line = jsonloc_offset_line(sc->text, len, off);
-        free(set_paths);
-        scenario_free(sc);
-        return -1;
+        char shown[96];
+        if (strspn(sc->text, " \t\r\n") == len) {
+            sim_fail(err, NULL, "the file is empty: a scenario is a JSON object");
+            off = 0;
+        } else if (off >= len) {
+            sim_fail(err, NULL, "invalid JSON: the text ends too soon");
+        } else if (nesting_at(sc->text, off) >= CJSON_NESTING_LIMIT) {
+            sim_fail(err, NULL, "arrays and objects nest deeper than %d levels",
+                     CJSON_NESTING_LIMIT);
+        } else {
+            sim_fail(
+                err, NULL, "invalid JSON near \"%s\"",
+                printable(sc->text + off, len - off < 20 ? len - off : 20, shown, sizeof shown));
+        }
+        return text_error(sc, file, off, set_paths, err);
     }
-    char dup[PATHLEN];
-    int dup_line;
-    if (jsonloc_find_duplicate(sc->text, len, dup, sizeof dup, &dup_line)) {
+    char where[PATHLEN], why[128];
+    int where_line;
+    if (jsonloc_find_duplicate(sc->text, len, where, sizeof where, &where_line)) {
         /* The path names both copies; the line is the second one's. */
-        sim_fail(err, dup, "this field appears twice in the same object");
-        snprintf(err->file, sizeof err->file, "%s", file);
-        err->line = dup_line;
-        free(set_paths);
-        scenario_free(sc);
-        return -1;
+        sim_fail(err, where, "this field appears twice in the same object");
+        return text_error_line(sc, file, where_line, set_paths, err);
+    }
+    if (jsonloc_find_bad_string(sc->text, len, where, sizeof where, &where_line, why, sizeof why)) {
+        sim_fail(err, where, "%s", why);
+        return text_error_line(sc, file, where_line, set_paths, err);
     }
     for (size_t i = 0; i < nsets; i++)
         if (apply_set(sc->root, sets[i], set_paths[i], PATHLEN, err)) {
@@ -1265,19 +1474,17 @@ int scenario_load(const char *file, const char *const *sets, size_t nsets,
 {
     *out = NULL;
     struct stat st;
-    FILE *f = fopen(file, "rb");
-    if (!f || fstat(fileno(f), &st) != 0) {
+    FILE *f = open_regular(file, &st);
+    if (!f) {
         snprintf(err->file, sizeof err->file, "%s", file);
-        sim_fail(err, NULL, "cannot read the scenario: %s", strerror(errno));
-        if (f)
-            fclose(f);
-        return -1;
+        return sim_fail(err, NULL, "cannot read the scenario: %s",
+                        errno == EINVAL ? "not a regular file" : strerror(errno));
     }
-    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SCN_MAX_FILE) {
+    if ((uint64_t)st.st_size > SCN_MAX_FILE) {
         fclose(f);
         snprintf(err->file, sizeof err->file, "%s", file);
-        return sim_fail(err, NULL, S_ISREG(st.st_mode) ? "the file is larger than 64 MiB"
-                                                        : "not a regular file");
+        return sim_fail(err, NULL, "the file is larger than 64 MiB (%llu bytes)",
+                        (unsigned long long)st.st_size);
     }
     size_t len = (size_t)st.st_size;
     char *text = sim_xmalloc(len + 1);

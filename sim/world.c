@@ -781,17 +781,27 @@ int world_run(struct world *w, volatile int *stop,
     plan_next_arrival(w, 0);
 
     double start = wall_now(), last = start;
-    /* Run in slices of simulated time so that progress and interruption are noticed. */
-    double slice = sc->duration / 200;
+    /* Run in slices of simulated time so that progress and interruption are noticed: at most
+     * 1/200 of the run, starting small and doubled while a slice takes under 10 ms of wall
+     * time, halved while one takes over 50 ms, so that Ctrl-C stops even a very busy run
+     * promptly. Where slices end does not change the results. The floor keeps t + slice above
+     * t (the clock's resolution is 2^-52 of the duration). */
+    double most = sc->duration / 200, least = sc->duration * 1e-12;
+    double slice = fmax(least, most / 4096);
     double t = 0;
     while (t < sc->duration && !sim->stop) {
         t = fmin(sc->duration, t + slice);
+        double began = wall_now();
         sim_run(sim, t);
         if (stop && *stop) {
             w->interrupted = 1;
             break;
         }
         double now = wall_now();
+        if (now - began > 0.05)
+            slice = fmax(least, slice / 2);
+        else if (now - began < 0.01)
+            slice = fmin(most, slice * 2);
         if (progress && now - last >= 0.5) {
             progress(ctx, w, now - start);
             last = now;

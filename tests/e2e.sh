@@ -132,5 +132,102 @@ fi
 # An unwritable output folder: exit 1 and a message.
 status_is 1 "unwritable output" "$BIN" run scenarios/mm1.json --quiet --set duration=200s --out /proc/clustersim-cannot
 
+# Every flag's bad value is a usage error (exit 2) and runs nothing: not a number, negative,
+# past its range, empty, and the flag without a value at the end of the line.
+N="$T/never"
+for v in x -1 99999999999999999999999 "" " 5" +5 1.5; do
+    for f in --seed --replications --jobs; do
+        status_is 2 "run $f '$v'" "$BIN" run scenarios/mm1.json $f "$v" --out "$N"
+        status_is 2 "sweep $f '$v'" "$BIN" sweep scenarios/mm1.json --param workload.rate=50 $f "$v" --out "$N"
+        status_is 2 "capacity $f '$v'" "$BIN" capacity scenarios/mm1.json --slo p99=1s --vary workload.rate $f "$v" --out "$N"
+    done
+    status_is 2 "estimate --seed '$v'" "$BIN" estimate scenarios/mm1.json --seed "$v"
+    for f in --nodes --add --remove --vnodes --keys --replication --table-size --load-bound; do
+        [ "$f" = --load-bound ] && [ "$v" = 1.5 ] && continue # a valid factor
+        status_is 2 "keymove $f '$v'" "$BIN" keymove --scheme ring --nodes 4 --add 1 --keys 100 $f "$v"
+    done
+done
+for v in x -1 1e999 nan inf "" " 5" 0; do
+    for f in --from --to --tolerance --errors; do
+        [ "$f" = --errors ] && [ "$v" = 0 ] && continue # no errors allowed at all is fine
+        status_is 2 "capacity $f '$v'" "$BIN" capacity scenarios/mm1.json --slo p99=1s --vary workload.rate $f "$v" --out "$N"
+    done
+done
+for v in 0 1e23 nan 0.5; do
+    status_is 2 "keymove --load-bound '$v'" "$BIN" keymove --scheme bounded --nodes 4 --add 1 --load-bound "$v"
+done
+for f in --out --seed --set --replications --jobs; do
+    status_is 2 "run $f without a value" "$BIN" run scenarios/mm1.json $f
+done
+status_is 2 "run --out followed by a flag" "$BIN" run scenarios/mm1.json --out --quiet
+for f in --param --out --seed --set --replications --jobs; do
+    status_is 2 "sweep $f without a value" "$BIN" sweep scenarios/mm1.json --param workload.rate=50 $f
+done
+for f in --slo --vary --errors --from --to --tolerance --replications --jobs --seed --set --out; do
+    status_is 2 "capacity $f without a value" "$BIN" capacity scenarios/mm1.json --slo p99=1s --vary workload.rate $f
+done
+for f in --set --seed; do
+    status_is 2 "estimate $f without a value" "$BIN" estimate scenarios/mm1.json $f
+done
+for f in --scheme --nodes --add --remove --vnodes --keys --keys-file --node-names --load-bound --replication --table-size; do
+    status_is 2 "keymove $f without a value" "$BIN" keymove --scheme ring --nodes 4 --add 1 $f
+done
+status_is 2 "run --set without '='" "$BIN" run scenarios/mm1.json --set duration --out "$N"
+status_is 2 "sweep --param without values" "$BIN" sweep scenarios/mm1.json --param workload.rate= --out "$N"
+status_is 2 "keymove --keys-file missing" "$BIN" keymove --scheme ring --nodes 4 --add 1 --keys-file "$T/none"
+status_is 2 "keymove too much memory" "$BIN" keymove --scheme ring --nodes 100000 --add 1 --keys 100000000 --vnodes 100000 --replication 64 --assignments
+check "keymove memory names the limit" grep -q "CLUSTERSIM_MEMORY_LIMIT" "$T/err"
+status_is 2 "validate unknown option" "$BIN" validate --frob scenarios/mm1.json
+status_is 2 "validate nothing" "$BIN" validate
+status_is 2 "types unknown type" "$BIN" types nosuch
+status_is 2 "schema extra argument" "$BIN" schema extra
+check "bad flags ran nothing" test ! -e "$N"
+
+# A scenario too big for memory is refused with the estimate and the limit, nothing run.
+status_is 2 "memory limit" env CLUSTERSIM_MEMORY_LIMIT=100KiB "$BIN" run scenarios/mm1.json --out "$N"
+check "memory limit message" grep -q "more than the limit of 100 KiB (set CLUSTERSIM_MEMORY_LIMIT" "$T/err"
+status_is 2 "malformed memory limit" env CLUSTERSIM_MEMORY_LIMIT=lots "$BIN" validate scenarios/mm1.json
+
+# A trace's malformed line is reported with its file and line number.
+printf 't_s,op,key,client\n0.5,read,1,2\n0.7,read,x,2\n' > "$T/bad.csv"
+printf '{"duration": 10, "workload": {"trace": "bad.csv", "entry": "s"},\n "components": [{"id": "s", "type": "service"}]}\n' > "$T/trace.json"
+status_is 2 "malformed trace line" "$BIN" validate "$T/trace.json"
+check "trace error names file and line" grep -q "trace.json:1: workload.trace: $T/bad.csv:3: expected t_s,op,key,client" "$T/err"
+
+# Output failures: exit 1 with a message and no result left behind, whether the disk is full
+# (a temporary name that is a symlink to /dev/full: exec keeps the shell's pid, which names
+# it) or stdout cannot be written.
+mkdir -p "$T/full"
+status_is 1 "full disk (/dev/full)" sh -c "ln -s /dev/full '$T/full/.summary.json.tmp'\$\$ && exec '$BIN' run scenarios/mm1.json --quiet --no-plots --set duration=200s --out '$T/full'"
+check "full disk message" grep -q "cannot write the results in $T/full: No space left on device" "$T/err"
+check "full disk left nothing" sh -c "[ -z \"\$(ls -A '$T/full')\" ]"
+status_is 1 "stdout on a full disk" sh -c "'$BIN' validate scenarios/mm1.json > /dev/full"
+check "stdout failure message" grep -q "validate: cannot write the output: No space left on device" "$T/err"
+# As root, a real full file system and a read-only one (small tmpfs mounts, removed after).
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$T/mnt" && mount -t tmpfs -o size=64k tmpfs "$T/mnt" 2>/dev/null; then
+    dd if=/dev/zero of="$T/mnt/filler" bs=4k 2>/dev/null
+    mkdir -p "$T/mnt/out" 2>/dev/null
+    status_is 1 "full tmpfs" "$BIN" run scenarios/mm1.json --quiet --no-plots --set duration=200s --out "$T/mnt/out"
+    check "full tmpfs left no summary" sh -c "! ls -A '$T/mnt/out' 2>/dev/null | grep -q ."
+    rm -f "$T/mnt/filler"
+    mount -o remount,ro "$T/mnt"
+    status_is 1 "read-only tmpfs" "$BIN" run scenarios/mm1.json --quiet --no-plots --set duration=200s --out "$T/mnt/out"
+    check "read-only message" grep -q "Read-only file system" "$T/err"
+    umount "$T/mnt"
+fi
+
+# SIGINT during a long run stops it soon, with the summary so far marked "interrupted" (exit
+# 130). A background job starts with SIGINT ignored until clustersim installs its handler, so
+# the signal is repeated until the run ends.
+"$BIN" run scenarios/mm1.json --set duration=1e8s --set metrics.interval=1000s --out "$T/int" --quiet --no-plots 2>"$T/interr" &
+pid=$!
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 40 ]; do sleep 0.25; kill -INT $pid 2>/dev/null; i=$((i + 1)); done
+wait $pid; st=$?
+if [ "$st" -eq 130 ]; then ok; else bad "SIGINT: exit $st, expected 130"; fi
+check "SIGINT stops within 2 s" test "$i" -le 8
+check "interrupted summary" grep -q '"interrupted":	true' "$T/int/summary.json"
+check "interrupted run ends early" sh -c "! grep -q '\"simulated_s\":	1e+08' '$T/int/summary.json'"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
