@@ -7,21 +7,12 @@
 #include "sim/scenario.h"
 #include "sim/world.h"
 
+#include "tests/testutil.h"
+
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("as.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
 
 static void load_fails(const char *text, const char *path, const char *msg)
 {
@@ -32,15 +23,6 @@ static void load_fails(const char *text, const char *path, const char *msg)
     ck_assert_msg(strcmp(err.path, path) == 0, "path %s, expected %s (%s)", err.path, path,
                   err.msg);
     ck_assert_msg(strstr(err.msg, msg) != NULL, "message \"%s\" lacks \"%s\"", err.msg, msg);
-}
-
-static struct world *run(const struct scenario *sc, uint64_t seed)
-{
-    struct sim_error err = {0};
-    struct world *w;
-    ck_assert_int_eq(world_create(sc, seed, &w, &err), 0);
-    ck_assert_int_eq(world_run(w, NULL, NULL, NULL, &err), 0);
-    return w;
 }
 
 /* The timeseries.csv column of that name, or -1. */
@@ -98,13 +80,13 @@ START_TEST(test_load_errors)
                "above 0");
     load_fails(POOL("\"autoscale\":[1]"), "components[0].autoscale", "must be an object");
     /* Defaults are enough; a pool without autoscale has no nodes column. */
-    struct scenario *sc = load(POOL("\"autoscale\":{}"));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(POOL("\"autoscale\":{}"));
+    struct world *w = tu_run(sc, 1);
     ck_assert_int_ge(column(w, "web.nodes"), 0);
     world_free(w);
     scenario_free(sc);
-    sc = load(POOL("\"nodes\":2"));
-    w = run(sc, 1);
+    sc = tu_load(POOL("\"nodes\":2"));
+    w = tu_run(sc, 1);
     ck_assert_int_eq(column(w, "web.nodes"), -1);
     world_free(w);
     scenario_free(sc);
@@ -128,8 +110,8 @@ START_TEST(test_step_restores_p99)
 {
     char text[2048];
     snprintf(text, sizeof text, STEP_SCENARIO, "", "");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 3);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 3);
     cJSON *s = report_summary(w);
     const cJSON *steps = scaling(s, "web");
     ck_assert_int_ge(cJSON_GetArraySize(steps), 2);
@@ -178,10 +160,10 @@ START_TEST(test_warmup_keeps_decisions)
 {
     char text[2048];
     snprintf(text, sizeof text, STEP_SCENARIO, "", "");
-    struct scenario *a = load(text);
+    struct scenario *a = tu_load(text);
     snprintf(text, sizeof text, STEP_SCENARIO, ",\"warmup\":\"75s\"", "");
-    struct scenario *b = load(text);
-    struct world *wa = run(a, 3), *wb = run(b, 3);
+    struct scenario *b = tu_load(text);
+    struct world *wa = tu_run(a, 3), *wb = tu_run(b, 3);
     cJSON *sa = report_summary(wa), *sb = report_summary(wb);
     const cJSON *la = scaling(sa, "web"), *lb = scaling(sb, "web");
     ck_assert_int_eq(cJSON_GetArraySize(la), cJSON_GetArraySize(lb));
@@ -207,13 +189,13 @@ END_TEST
 START_TEST(test_scale_in_min_cooldown_max)
 {
     struct scenario *sc =
-        load("{\"duration\":\"200s\",\"metrics\":{\"interval\":\"5s\"},"
+        tu_load("{\"duration\":\"200s\",\"metrics\":{\"interval\":\"5s\"},"
              "\"workload\":{\"rate\":[[\"0s\",100],[\"40s\",500]],\"ramp\":\"step\","
              "\"entry\":\"web\"},\"components\":[{\"id\":\"web\",\"type\":\"service\",\"nodes\":4,"
              "\"workers\":1,\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"},"
              "\"autoscale\":{\"target_utilization\":0.6,\"min\":3,\"max\":4,\"interval\":\"30s\","
              "\"cooldown\":\"2m\",\"provisioning\":\"10.5s\"}}]}");
-    struct world *w = run(sc, 4);
+    struct world *w = tu_run(sc, 4);
     cJSON *s = report_summary(w);
     const cJSON *steps = scaling(s, "web");
     ck_assert_int_eq(cJSON_GetArraySize(steps), 2);
@@ -246,8 +228,8 @@ START_TEST(test_scale_event_cancels_provisioning)
     char text[2048];
     snprintf(text, sizeof text, STEP_SCENARIO, "",
              "{\"at\":\"100s\",\"action\":\"scale\",\"target\":\"web\",\"nodes\":3}");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 3);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 3);
     cJSON *s = report_summary(w);
     const cJSON *steps = scaling(s, "web");
     ck_assert_double_eq(num(steps, 0, "at_s"), 90);

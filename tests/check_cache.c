@@ -21,53 +21,6 @@
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc =
-        scenario_load_text("cache.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
-
-static void load_bad(const char *text, const char *needle)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc =
-        scenario_load_text("cache.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    ck_assert_int_ne(rc, 0);
-    ck_assert_ptr_null(sc);
-    ck_assert_msg(strstr(err.msg, needle) || strstr(err.path, needle),
-                  "error \"%s: %s\" lacks \"%s\"", err.path, err.msg, needle);
-}
-
-static struct world *run(const struct scenario *sc, uint64_t seed)
-{
-    struct sim_error err = {0};
-    struct world *w;
-    ck_assert_int_eq(world_create(sc, seed, &w, &err), 0);
-    ck_assert_int_eq(world_run(w, NULL, NULL, NULL, &err), 0);
-    return w;
-}
-
-static const cJSON *comp_summary(const cJSON *s, const char *id)
-{
-    const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "components"), id);
-    ck_assert_ptr_nonnull(c);
-    return c;
-}
-
-static double num(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, name);
-    ck_assert_msg(cJSON_IsNumber(v), "no number \"%s\"", name);
-    return v->valuedouble;
-}
-
 /* A trace file (t_s,op,key,client lines) whose path stays valid until freed. */
 static char *trace_file(const char *rows)
 {
@@ -103,20 +56,20 @@ static struct outcome run_trace(const char *rows, const char *duration, const ch
 {
     char *trace = trace_file(rows);
     char *text = trace_scenario(trace, duration, "cache", cache, db_fields, "");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
+    const cJSON *c = tu_comp(s, "cache");
     struct outcome o = {
-        .hits = num(c, "hits"),
-        .misses = num(c, "misses"),
-        .expirations = num(c, "expirations"),
-        .evictions = num(c, "evictions"),
-        .coalesced = num(c, "coalesced"),
-        .backend_calls = num(c, "backend_calls"),
-        .flushes = num(c, "flushes"),
-        .lost = num(c, "lost_writes"),
-        .db_requests = num(comp_summary(s, "db"), "requests"),
+        .hits = tu_num(c, "hits"),
+        .misses = tu_num(c, "misses"),
+        .expirations = tu_num(c, "expirations"),
+        .evictions = tu_num(c, "evictions"),
+        .coalesced = tu_num(c, "coalesced"),
+        .backend_calls = tu_num(c, "backend_calls"),
+        .flushes = tu_num(c, "flushes"),
+        .lost = tu_num(c, "lost_writes"),
+        .db_requests = tu_num(tu_comp(s, "db"), "requests"),
         .completed = w->completed,
         .failed = w->failed,
         .rejected = w->rejected,
@@ -341,11 +294,11 @@ static struct world *run_with_events(const char *rows, const char *duration, con
     char *text = trace_scenario(trace, duration, "cache", cache, db_fields, "");
     char *end = strrchr(text, ']');
     snprintf(end, 8192 - (size_t)(end - text), "],\"events\":[%s]}", events);
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     free(text);
     *sc_out = sc;
     *trace_out = trace;
-    return run(sc, 1);
+    return tu_run(sc, 1);
 }
 
 static void done_with(struct world *w, struct scenario *sc, char *trace)
@@ -374,11 +327,11 @@ START_TEST(test_write_back_loss)
         "{\"at\":\"6s\",\"action\":\"recover\",\"target\":\"cache\",\"node\":0}",
         &sc, &trace);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "lost_writes"), 3);
-    ck_assert_double_eq(num(c, "flushes"), 0);
-    ck_assert_double_eq(num(c, "misses"), 1);
-    ck_assert_double_eq(num(c, "backend_calls"), 1);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_eq(tu_num(c, "lost_writes"), 3);
+    ck_assert_double_eq(tu_num(c, "flushes"), 0);
+    ck_assert_double_eq(tu_num(c, "misses"), 1);
+    ck_assert_double_eq(tu_num(c, "backend_calls"), 1);
     ck_assert_uint_eq(w->failed, 1);
     ck_assert_uint_eq(w->completed, 5);
     cJSON_Delete(s);
@@ -399,10 +352,10 @@ START_TEST(test_write_back_replicas_survive)
         "\"write_policy\":\"write_back\",\"flush_after\":\"100s\"",
         "", "{\"at\":\"5s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0}", &sc, &trace);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "lost_writes"), 0);
-    ck_assert_double_eq(num(c, "flushes"), 3);
-    ck_assert_double_eq(num(comp_summary(s, "db"), "requests"), 3);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_eq(tu_num(c, "lost_writes"), 0);
+    ck_assert_double_eq(tu_num(c, "flushes"), 3);
+    ck_assert_double_eq(tu_num(tu_comp(s, "db"), "requests"), 3);
     cJSON_Delete(s);
     done_with(w, sc, trace);
 }
@@ -422,15 +375,15 @@ START_TEST(test_fail_with_waiters)
                         "{\"at\":\"0.6s\",\"action\":\"recover\",\"target\":\"cache\",\"node\":0}",
                         &sc, &trace);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
+    const cJSON *c = tu_comp(s, "cache");
     ck_assert_uint_eq(w->failed, 3);
     ck_assert_uint_eq(w->completed, 1);
     ck_assert_uint_eq(w->in_flight, 0);
-    ck_assert_double_eq(num(c, "failed"), 3); /* each failed request counted once */
-    ck_assert_double_eq(num(c, "misses"), 4);
-    ck_assert_double_eq(num(c, "coalesced"), 2);
-    ck_assert_double_eq(num(c, "backend_calls"), 2);
-    ck_assert_double_eq(num(c, "keys"), 1);
+    ck_assert_double_eq(tu_num(c, "failed"), 3); /* each failed request counted once */
+    ck_assert_double_eq(tu_num(c, "misses"), 4);
+    ck_assert_double_eq(tu_num(c, "coalesced"), 2);
+    ck_assert_double_eq(tu_num(c, "backend_calls"), 2);
+    ck_assert_double_eq(tu_num(c, "keys"), 1);
     cJSON_Delete(s);
     done_with(w, sc, trace);
 }
@@ -445,16 +398,16 @@ START_TEST(test_caller_timeout_still_fills)
     char *text = trace_scenario(trace, "5s", "cache",
                                 "\"capacity\":10,\"backend\":\"db\",\"timeout\":\"0.5s\"",
                                 "\"service\":\"1s\"", "");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
+    const cJSON *c = tu_comp(s, "cache");
     ck_assert_uint_eq(w->timed_out, 2);
     ck_assert_uint_eq(w->completed, 1);
     ck_assert_uint_eq(w->in_flight, 0);
-    ck_assert_double_eq(num(c, "hits"), 1);
-    ck_assert_double_eq(num(c, "coalesced"), 1);
-    ck_assert_double_eq(num(c, "backend_calls"), 1);
+    ck_assert_double_eq(tu_num(c, "hits"), 1);
+    ck_assert_double_eq(tu_num(c, "coalesced"), 1);
+    ck_assert_double_eq(tu_num(c, "backend_calls"), 1);
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -506,11 +459,11 @@ START_TEST(test_scale_flushes_moved_dirty)
         "\"flush_after\":\"100s\"",
         "", "{\"at\":\"15s\",\"action\":\"scale\",\"target\":\"cache\",\"nodes\":2}", &sc, &trace);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "flushes"), moved);
-    ck_assert_double_eq(num(comp_summary(s, "db"), "requests"), moved);
-    ck_assert_double_eq(num(c, "keys"), 10 - moved);
-    ck_assert_double_eq(num(c, "lost_writes"), 0);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_eq(tu_num(c, "flushes"), moved);
+    ck_assert_double_eq(tu_num(tu_comp(s, "db"), "requests"), moved);
+    ck_assert_double_eq(tu_num(c, "keys"), 10 - moved);
+    ck_assert_double_eq(tu_num(c, "lost_writes"), 0);
     cJSON_Delete(s);
     done_with(w, sc, trace);
 }
@@ -531,21 +484,21 @@ static void sidecar_case(const char *placement, double hits, double misses, doub
     char *text = trace_scenario(trace, "10s", "web", cache, "",
                                 ",{\"id\":\"web\",\"type\":\"service\",\"nodes\":3,"
                                 "\"calls\":{\"*\":[\"cache\"]}}");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "hits"), hits);
-    ck_assert_double_eq(num(c, "misses"), misses);
-    ck_assert_double_eq(num(c, "nodes"), instances);
-    ck_assert_double_eq(num(comp_summary(s, "db"), "requests"), misses);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_eq(tu_num(c, "hits"), hits);
+    ck_assert_double_eq(tu_num(c, "misses"), misses);
+    ck_assert_double_eq(tu_num(c, "nodes"), instances);
+    ck_assert_double_eq(tu_num(tu_comp(s, "db"), "requests"), misses);
     struct comp *cc = &w->comps[scenario_find(sc, "cache")];
     const cJSON *inst = cJSON_GetObjectItem(c, "instances");
     ck_assert_int_eq(cJSON_GetArraySize(inst), strcmp(placement, "sidecar") ? 0 : 3);
     for (int i = 0; i < cJSON_GetArraySize(inst); i++) {
         const cJSON *o = cJSON_GetArrayItem(inst, i);
         ck_assert_str_eq(cJSON_GetObjectItem(o, "caller")->valuestring, "web");
-        ck_assert_double_eq(num(o, "caller_node"), i); /* web nodes take turns */
+        ck_assert_double_eq(tu_num(o, "caller_node"), i); /* web nodes take turns */
     }
     for (uint32_t i = 0; i < (uint32_t)instances; i++) {
         struct node_stats ns = {0};
@@ -584,15 +537,15 @@ static void sidecar_writes(const char *policy, double calls, double flushes)
     char *text = trace_scenario(trace, "10s", "web", cache, "",
                                 ",{\"id\":\"web\",\"type\":\"service\",\"nodes\":2,"
                                 "\"calls\":{\"*\":[\"cache\"]}}");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "hits"), 2);
-    ck_assert_double_eq(num(c, "misses"), 1);
-    ck_assert_double_eq(num(c, "backend_calls"), calls);
-    ck_assert_double_eq(num(c, "flushes"), flushes);
-    ck_assert_double_eq(num(c, "nodes"), 2);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_eq(tu_num(c, "hits"), 2);
+    ck_assert_double_eq(tu_num(c, "misses"), 1);
+    ck_assert_double_eq(tu_num(c, "backend_calls"), calls);
+    ck_assert_double_eq(tu_num(c, "flushes"), flushes);
+    ck_assert_double_eq(tu_num(c, "nodes"), 2);
     ck_assert_uint_eq(w->completed, 4);
     cJSON_Delete(s);
     world_free(w);
@@ -684,10 +637,10 @@ static const char *irm_scenario(char *text, size_t len, const char *eviction)
 static double sim_hit_ratio(const char *eviction, double *se)
 {
     char text[2048];
-    struct scenario *sc = load(irm_scenario(text, sizeof text, eviction));
-    struct world *w = run(sc, 7);
+    struct scenario *sc = tu_load(irm_scenario(text, sizeof text, eviction));
+    struct world *w = tu_run(sc, 7);
     cJSON *s = report_summary(w);
-    double h = num(comp_summary(s, "cache"), "hit_ratio");
+    double h = tu_num(tu_comp(s, "cache"), "hit_ratio");
     size_t col = 0;
     while (col < w->series.ncols && strcmp(w->series.names[col], "cache.hit_ratio") != 0)
         col++;
@@ -725,7 +678,7 @@ START_TEST(test_che)
     free(p);
     /* The estimate command uses the same approximation (exact over 10^4 keys). */
     char text[2048];
-    struct scenario *sc = load(irm_scenario(text, sizeof text, "lru"));
+    struct scenario *sc = tu_load(irm_scenario(text, sizeof text, "lru"));
     struct estimate est;
     estimate_at(sc, IRM_RATE, 0, &est);
     ck_assert_double_eq_tol(est.comps[0].hit_ratio, che_lru, 1e-9);
@@ -761,14 +714,14 @@ START_TEST(test_ttl_theory)
                        "\"ops\":{\"read\":1},\"keys\":{\"count\":1000}},"
                        "\"components\":[{\"id\":\"cache\",\"type\":\"cache\",\"capacity\":2000,"
                        "\"ttl\":\"2s\"}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     struct estimate est;
     estimate_at(sc, 1000, 0, &est);
     ck_assert_double_eq_tol(est.comps[0].hit_ratio, 2.0 / 3, 1e-12);
     estimate_free(&est);
-    struct world *w = run(sc, 5);
+    struct world *w = tu_run(sc, 5);
     cJSON *s = report_summary(w);
-    double h = num(comp_summary(s, "cache"), "hit_ratio");
+    double h = tu_num(tu_comp(s, "cache"), "hit_ratio");
     fprintf(stderr, "cache: ttl hit ratio %.4f (theory %.4f)\n", h, 2.0 / 3);
     ck_assert_msg(fabs(h - 2.0 / 3) < 0.0035, "ttl hit ratio %.4f", h);
     cJSON_Delete(s);
@@ -815,21 +768,21 @@ static const char *scale_scenario(char *buf, size_t len, const char *scheme)
 static void scale_case(const char *scheme, double expect_moved, double dip)
 {
     char text[2048];
-    struct scenario *sc = load(scale_scenario(text, sizeof text, scheme));
-    struct world *w = run(sc, 3);
+    struct scenario *sc = tu_load(scale_scenario(text, sizeof text, scheme));
+    struct world *w = tu_run(sc, 3);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cache");
-    ck_assert_double_eq(num(c, "nodes"), 5);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_eq(tu_num(c, "nodes"), 5);
     const cJSON *moves = cJSON_GetObjectItem(c, "key_moves");
     ck_assert_int_eq(cJSON_GetArraySize(moves), 1);
     const cJSON *m = cJSON_GetArrayItem(moves, 0);
-    ck_assert_double_eq(num(m, "at_s"), SCALE_AT);
-    ck_assert_double_eq(num(m, "nodes_before"), 4);
-    ck_assert_double_eq(num(m, "nodes_after"), 5);
-    ck_assert_double_eq(num(m, "keys"), 100000);
-    ck_assert_double_eq(num(m, "ideal_fraction"), 0.2);
-    double frac = num(m, "moved_fraction");
-    ck_assert_double_eq(frac, num(m, "moved") / 100000);
+    ck_assert_double_eq(tu_num(m, "at_s"), SCALE_AT);
+    ck_assert_double_eq(tu_num(m, "nodes_before"), 4);
+    ck_assert_double_eq(tu_num(m, "nodes_after"), 5);
+    ck_assert_double_eq(tu_num(m, "keys"), 100000);
+    ck_assert_double_eq(tu_num(m, "ideal_fraction"), 0.2);
+    double frac = tu_num(m, "moved_fraction");
+    ck_assert_double_eq(frac, tu_num(m, "moved") / 100000);
     fprintf(stderr, "cache: %s 4 -> 5 moved %.4f (expected %.4f)\n", scheme, frac, expect_moved);
     ck_assert_msg(fabs(frac - expect_moved) < 0.007, "%s moved %.4f, expected %.4f", scheme, frac,
                   expect_moved);
@@ -850,7 +803,7 @@ static void scale_case(const char *scheme, double expect_moved, double dip)
         ck_assert_uint_le(ns.keys, 10000);
         total += ns.keys;
     }
-    ck_assert_double_eq(num(c, "keys"), (double)total);
+    ck_assert_double_eq(tu_num(c, "keys"), (double)total);
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -878,8 +831,8 @@ END_TEST
 START_TEST(test_outputs)
 {
     char text[2048];
-    struct scenario *sc = load(scale_scenario(text, sizeof text, "modulo"));
-    struct world *w = run(sc, 3);
+    struct scenario *sc = tu_load(scale_scenario(text, sizeof text, "modulo"));
+    struct world *w = tu_run(sc, 3);
     cJSON *s = report_summary(w);
     char *dir = tu_temp_dir();
     struct sim_error err = {0};
@@ -893,10 +846,10 @@ START_TEST(test_outputs)
         "at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction\n";
     ck_assert_int_eq(strncmp(csv, header, strlen(header)), 0);
     const cJSON *m =
-        cJSON_GetArrayItem(cJSON_GetObjectItem(comp_summary(s, "cache"), "key_moves"), 0);
+        cJSON_GetArrayItem(cJSON_GetObjectItem(tu_comp(s, "cache"), "key_moves"), 0);
     char row[256];
-    snprintf(row, sizeof row, "1.5,cache,4,5,100000,%.9g,%.9g,0.2\n", num(m, "moved"),
-             num(m, "moved_fraction"));
+    snprintf(row, sizeof row, "1.5,cache,4,5,100000,%.9g,%.9g,0.2\n", tu_num(m, "moved"),
+             tu_num(m, "moved_fraction"));
     ck_assert_str_eq(csv + strlen(header), row);
     free(csv);
     snprintf(path, sizeof path, "%s/timeseries.csv", dir);
@@ -918,8 +871,8 @@ START_TEST(test_interval_hit_ratio)
     char *trace = trace_file("0.5,read,1,0\n0.6,read,1,0\n0.7,read,1,0\n0.8,read,2,0\n"
                              "2.5,write,1,0\n");
     char *text = trace_scenario(trace, "3s", "cache", "\"capacity\":10", "", "");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
     size_t col = 0;
     while (strcmp(w->series.names[col], "cache.hit_ratio") != 0)
         col++;
@@ -944,14 +897,14 @@ END_TEST
 
 START_TEST(test_validation)
 {
-    load_bad(BAD("\"capacity\":10,\"write_policy\":\"write_back\""), "needs a \"backend\"");
-    load_bad(BAD("\"capacity\":10,\"backend\":\"dbx\""), "unknown component \"dbx\"");
-    load_bad(BAD("\"capacity\":10,\"placement\":\"sidecar\",\"nodes\":2"), "drop \"nodes\"");
-    load_bad(BAD("\"capacity\":10,\"placement\":\"sidecar\",\"sharding\":{}"), "no sharding");
-    load_bad(BAD("\"capacity\":10,\"eviction\":\"lfru\""), "lfu");
-    load_bad(BAD("\"capacity\":-1"), "capacity");
-    load_bad(BAD("\"backend\":\"db\""), "capacity");
-    load_bad(BAD("\"capacity\":10,\"sharding\":{\"scheme\":\"rings\"}"), "modulo, ring");
+    tu_load_bad(BAD("\"capacity\":10,\"write_policy\":\"write_back\""), "needs a \"backend\"");
+    tu_load_bad(BAD("\"capacity\":10,\"backend\":\"dbx\""), "unknown component \"dbx\"");
+    tu_load_bad(BAD("\"capacity\":10,\"placement\":\"sidecar\",\"nodes\":2"), "drop \"nodes\"");
+    tu_load_bad(BAD("\"capacity\":10,\"placement\":\"sidecar\",\"sharding\":{}"), "no sharding");
+    tu_load_bad(BAD("\"capacity\":10,\"eviction\":\"lfru\""), "lfu");
+    tu_load_bad(BAD("\"capacity\":-1"), "capacity");
+    tu_load_bad(BAD("\"backend\":\"db\""), "capacity");
+    tu_load_bad(BAD("\"capacity\":10,\"sharding\":{\"scheme\":\"rings\"}"), "modulo, ring");
 }
 END_TEST
 

@@ -20,51 +20,6 @@
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("cdn.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
-
-static void load_bad(const char *text, const char *needle)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("cdn.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    ck_assert_int_ne(rc, 0);
-    ck_assert_ptr_null(sc);
-    ck_assert_msg(strstr(err.msg, needle) || strstr(err.path, needle),
-                  "error \"%s: %s\" lacks \"%s\"", err.path, err.msg, needle);
-}
-
-static struct world *run(const struct scenario *sc, uint64_t seed)
-{
-    struct sim_error err = {0};
-    struct world *w;
-    ck_assert_int_eq(world_create(sc, seed, &w, &err), 0);
-    ck_assert_int_eq(world_run(w, NULL, NULL, NULL, &err), 0);
-    return w;
-}
-
-static const cJSON *comp_summary(const cJSON *s, const char *id)
-{
-    const cJSON *c = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "components"), id);
-    ck_assert_ptr_nonnull(c);
-    return c;
-}
-
-static double num(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, name);
-    ck_assert_msg(cJSON_IsNumber(v), "no number \"%s\"", name);
-    return v->valuedouble;
-}
-
 /* The first client id at or above `from` whose edge among n is `edge` (the model's routing:
  * jump consistent hashing of the client id's hash). */
 static unsigned client_on(int32_t edge, int32_t n, unsigned from)
@@ -111,21 +66,21 @@ static struct outcome run_trace(const char *rows, const char *duration, const ch
 {
     char *trace;
     char *text = trace_scenario(rows, duration, "", "", cdn, web, events, &trace);
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cdn");
+    const cJSON *c = tu_comp(s, "cdn");
     struct outcome o = {
-        .hits = num(c, "hits"),
-        .misses = num(c, "misses"),
-        .coalesced = num(c, "coalesced"),
-        .origin_requests = num(c, "origin_requests"),
-        .offload = num(c, "origin_offload"),
-        .bypassed = num(c, "bypassed"),
-        .passed = num(c, "passed"),
-        .expirations = num(c, "expirations"),
-        .requests = num(c, "requests"),
-        .web_requests = num(comp_summary(s, "web"), "requests"),
+        .hits = tu_num(c, "hits"),
+        .misses = tu_num(c, "misses"),
+        .coalesced = tu_num(c, "coalesced"),
+        .origin_requests = tu_num(c, "origin_requests"),
+        .offload = tu_num(c, "origin_offload"),
+        .bypassed = tu_num(c, "bypassed"),
+        .passed = tu_num(c, "passed"),
+        .expirations = tu_num(c, "expirations"),
+        .requests = tu_num(c, "requests"),
+        .web_requests = tu_num(tu_comp(s, "web"), "requests"),
         .arrived = w->arrived,
         .completed = w->completed,
         .failed = w->failed,
@@ -140,11 +95,11 @@ static struct outcome run_trace(const char *rows, const char *duration, const ch
     o.nedges = cJSON_GetArraySize(edges);
     for (int i = 0; i < o.nedges && i < 4; i++) {
         const cJSON *e = cJSON_GetArrayItem(edges, i);
-        o.edge_hits[i] = num(e, "hits");
-        o.edge_misses[i] = num(e, "misses");
-        o.edge_bypassed[i] = num(e, "bypassed");
-        o.edge_keys[i] = num(e, "keys");
-        o.edge_requests[i] = num(e, "requests");
+        o.edge_hits[i] = tu_num(e, "hits");
+        o.edge_misses[i] = tu_num(e, "misses");
+        o.edge_bypassed[i] = tu_num(e, "bypassed");
+        o.edge_keys[i] = tu_num(e, "keys");
+        o.edge_requests[i] = tu_num(e, "requests");
     }
     cJSON_Delete(s);
     world_free(w);
@@ -444,10 +399,10 @@ START_TEST(test_capacity_size)
                  "\"components\":[{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":%s,"
                  "\"origin\":\"web\"},{\"id\":\"web\",\"type\":\"service\"}]}",
                  caps[i][0]);
-        struct scenario *sc = load(text);
-        struct world *w = run(sc, 1);
+        struct scenario *sc = tu_load(text);
+        struct world *w = tu_run(sc, 1);
         cJSON *s = report_summary(w);
-        ck_assert_double_eq(num(comp_summary(s, "cdn"), "capacity"), atof(caps[i][1]));
+        ck_assert_double_eq(tu_num(tu_comp(s, "cdn"), "capacity"), atof(caps[i][1]));
         cJSON_Delete(s);
         world_free(w);
         scenario_free(sc);
@@ -472,21 +427,21 @@ static struct outcome run_regions(const char *where)
         "\"capacity\":10,\"regions\":[\"us\",\"eu\"],\"latency\":\"10ms\",\"origin_latency\":"
         "\"5ms\"",
         "\"region\":\"us\",\"latency\":\"1ms\"", "", &trace);
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cdn");
+    const cJSON *c = tu_comp(s, "cdn");
     const cJSON *edges = cJSON_GetObjectItem(c, "edges");
     struct outcome o = {
-        .hits = num(c, "hits"),
-        .misses = num(c, "misses"),
+        .hits = tu_num(c, "hits"),
+        .misses = tu_num(c, "misses"),
         .completed = w->completed,
         .lat_min = hist_min(&w->latency),
         .lat_max = hist_max(&w->latency),
         .nedges = cJSON_GetArraySize(edges),
     };
     for (int i = 0; i < o.nedges && i < 4; i++)
-        o.edge_requests[i] = num(cJSON_GetArrayItem(edges, i), "requests");
+        o.edge_requests[i] = tu_num(cJSON_GetArrayItem(edges, i), "requests");
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -536,7 +491,7 @@ START_TEST(test_regions_estimate)
         "\"regions\":{\"us\":3,\"eu\":1}},\"components\":[{\"id\":\"cdn\",\"type\":\"cdn\","
         "\"regions\":[\"us\",\"eu\",\"ap\"],\"capacity\":1000,\"ttl\":\"1s\","
         "\"origin\":\"web\"},{\"id\":\"web\",\"type\":\"service\"}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     struct estimate est;
     estimate_at(sc, 400, 0, &est);
     ck_assert_double_eq_tol(est.comps[0].hit_ratio, 0.75 * 0.75 + 0.25 * 0.5, 1e-12);
@@ -560,67 +515,67 @@ END_TEST
 
 START_TEST(test_validation)
 {
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"nope\"}" WEB "}",
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"nope\"}" WEB "}",
              "unknown component \"nope\"");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10}" WEB "}",
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10}" WEB "}",
              "missing required field \"origin\"");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"origin\":\"web\"}" WEB "}",
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"origin\":\"web\"}" WEB "}",
              "missing required field \"capacity\"");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"nodes\":3}" WEB "}",
              "components[0].nodes");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"edges\":2,\"regions\":[\"eu\",\"us\"]}" WEB "}",
              "not both");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"edges\":0}" WEB "}",
              "components[0].edges");
-    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                    "\"regions\":[\"eu\",\"eu\"]}" WEB "}",
              "listed twice");
-    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                    "\"regions\":[]}" WEB "}",
              "non-empty list");
-    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                    "\"regions\":[\"eu\",\"mars\"]}" WEB "}",
              "components[0].regions[1]");
-    load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                    "\"regions\":[\"eu\"],\"region\":\"eu\"}" WEB "}",
              "no \"region\" of its own");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"regions\":[\"eu\"]}" WEB "}",
              "declares none");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":\"10GB\",\"origin\":\"web\"}" WEB
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":\"10GB\",\"origin\":\"web\"}" WEB
                   "}",
              "workload.object_size");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":2.5,\"origin\":\"web\"}" WEB "}",
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":2.5,\"origin\":\"web\"}" WEB "}",
              "whole number");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":true,\"origin\":\"web\"}" WEB "}",
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":true,\"origin\":\"web\"}" WEB "}",
              "number of keys or a size");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"ops\":[\"statik\"]}" WEB "}",
              "did you mean \"static\"");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"ops\":\"static\"}" WEB "}",
              "must be a list of op names");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"cdn\"}" WEB "}",
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"cdn\"}" WEB "}",
              "cycle");
-    load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
+    tu_load_bad(HEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,\"origin\":\"web\","
                   "\"edges\":2}" WEB ",\"events\":[{\"at\":\"0.5s\",\"action\":\"fail\","
                   "\"target\":\"cdn\",\"node\":2}]}",
              "has nodes 0..1");
     /* One edge per region, in the order listed. */
     struct scenario *sc =
-        load(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,"
+        tu_load(RHEAD "{\"id\":\"cdn\",\"type\":\"cdn\",\"capacity\":10,"
                    "\"origin\":\"web\",\"regions\":[\"eu\",\"us\",\"ap\"]}" WEB "}");
     ck_assert_int_eq(sc->comps[0].nodes, 3);
-    struct world *w = run(sc, 1);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *edges = cJSON_GetObjectItem(comp_summary(s, "cdn"), "edges");
+    const cJSON *edges = cJSON_GetObjectItem(tu_comp(s, "cdn"), "edges");
     ck_assert_int_eq(cJSON_GetArraySize(edges), 3);
     ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(edges, 2), "region")->valuestring,
                      "ap");
-    ck_assert_str_eq(cJSON_GetObjectItem(comp_summary(s, "cdn"), "routing")->valuestring, "region");
+    ck_assert_str_eq(cJSON_GetObjectItem(tu_comp(s, "cdn"), "routing")->valuestring, "region");
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -706,14 +661,14 @@ static const char *irm_scenario(char *text, size_t len, int edges)
 static double sim_hit_ratio(int edges, double *se)
 {
     char text[2048];
-    struct scenario *sc = load(irm_scenario(text, sizeof text, edges));
-    struct world *w = run(sc, 11);
+    struct scenario *sc = tu_load(irm_scenario(text, sizeof text, edges));
+    struct world *w = tu_run(sc, 11);
     cJSON *s = report_summary(w);
-    const cJSON *c = comp_summary(s, "cdn");
-    double h = num(c, "hit_ratio");
+    const cJSON *c = tu_comp(s, "cdn");
+    double h = tu_num(c, "hit_ratio");
     /* Counted after the warm-up only, and every static request is a hit or a miss. */
-    ck_assert_double_eq(num(c, "hits") + num(c, "misses"), num(c, "requests"));
-    ck_assert_double_eq_tol(num(c, "origin_offload"), h, 1e-12);
+    ck_assert_double_eq(tu_num(c, "hits") + tu_num(c, "misses"), tu_num(c, "requests"));
+    ck_assert_double_eq_tol(tu_num(c, "origin_offload"), h, 1e-12);
     size_t col = 0;
     while (col < w->series.ncols && strcmp(w->series.names[col], "cdn.hit_ratio") != 0)
         col++;
@@ -741,7 +696,7 @@ START_TEST(test_che)
     double che = che_lru(IRM_KEYS, IRM_S, IRM_CAP);
     /* The estimate command's figure is the same approximation (exact over 10^4 keys). */
     char text[2048];
-    struct scenario *sc = load(irm_scenario(text, sizeof text, 4));
+    struct scenario *sc = tu_load(irm_scenario(text, sizeof text, 4));
     struct estimate est;
     estimate_at(sc, IRM_RATE, 0, &est);
     ck_assert_double_eq_tol(est.comps[0].hit_ratio, che, 1e-9);
@@ -775,7 +730,7 @@ START_TEST(test_estimate)
         "\"capacity\":1000,\"latency\":\"10ms\",\"origin_latency\":\"40ms\","
         "\"origin\":\"web\"},{\"id\":\"web\",\"type\":\"service\",\"workers\":\"unlimited\","
         "\"latency\":\"1ms\",\"service\":\"5ms\"}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     struct estimate est;
     estimate_at(sc, 1000, 0, &est);
     double h = che_lru(10000, 0.9, 1000);

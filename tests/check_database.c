@@ -12,6 +12,8 @@
 #include "sim/world.h"
 #include "testutil.h"
 
+#include "tests/testutil.h"
+
 #include <check.h>
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -20,17 +22,6 @@
 #include <string.h>
 
 #define REPS 8
-
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("db.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
 
 /* The scenario must be refused with an error at `path` whose message contains `msg`. */
 static void load_fails(const char *text, const char *path, const char *msg)
@@ -101,7 +92,7 @@ static struct scenario *trace_scenario(const char *trace, const char *duration, 
              "\"keys\":{\"count\":100,\"dist\":\"uniform\"},\"trace\":\"%s\"},"
              "\"components\":[{\"id\":\"db\",\"type\":\"database\",%s}],\"events\":[%s]}",
              duration, path, db, events);
-    return load(text);
+    return tu_load(text);
 }
 
 /* Mean and 99.9% half-width of R replication estimates. */
@@ -185,10 +176,10 @@ START_TEST(test_load_forms)
     /* One distribution for both ops, the split form, and scale events that raise the replica
      * count a shard can reach (a later node index is then valid). */
     struct scenario *sc =
-        load("{\"name\":\"db\",\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"db\"},"
+        tu_load("{\"name\":\"db\",\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"db\"},"
              "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"service\":\"2ms\"}]}");
     scenario_free(sc);
-    sc = load("{\"name\":\"db\",\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"db\"},"
+    sc = tu_load("{\"name\":\"db\",\"duration\":\"10s\",\"workload\":{\"rate\":1,\"entry\":\"db\"},"
               "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"replicas\":1,"
               "\"service\":{\"read\":\"1ms\",\"write\":{\"dist\":\"exp\",\"mean\":\"3ms\"}},"
               "\"replication\":{\"mode\":\"sync\",\"lag\":\"2ms\"},"
@@ -383,7 +374,7 @@ static void stale_probability(const char *lag, double theory)
              "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"replicas\":1,"
              "\"read_from\":\"replicas\",\"replication\":{\"mode\":\"async\",\"lag\":%s}}]}",
              lag);
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     double x[REPS];
     for (int i = 0; i < REPS; i++) {
         struct run r = run_scenario(sc, (uint64_t)i + 1);
@@ -549,7 +540,7 @@ static struct scenario *cycle_scenario(const char *db, int cycles, double rate)
             "{\"at\":%d,\"action\":\"recover\",\"target\":\"db\",\"node\":\"primary\"}",
             i ? "," : "", 10 + 5 * i, 12 + 5 * i);
     snprintf(text + len, sizeof text - len, "]}");
-    return load(text);
+    return tu_load(text);
 }
 
 START_TEST(test_lost_writes_little)
@@ -665,7 +656,7 @@ static void check_key_move(const char *scheme, double expect)
              "\"events\":[{\"at\":\"1s\",\"action\":\"scale\",\"target\":\"db\",\"shards\":5},"
              "{\"at\":\"3s\",\"action\":\"scale\",\"target\":\"db\",\"shards\":4}]}",
              scheme);
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     struct run r = run_scenario(sc, 1);
     const cJSON *moves = cJSON_GetObjectItem(r.db, "key_moves");
     ck_assert_int_eq(cJSON_GetArraySize(moves), 2);
@@ -703,7 +694,7 @@ START_TEST(test_scale_under_load)
     /* Shards and replicas change while requests wait and run on every node, and primaries
      * fail and recover: every arrival still ends exactly once (the memory checker watches
      * node records being moved while requests are resident on them). */
-    struct scenario *sc = load(
+    struct scenario *sc = tu_load(
         "{\"name\":\"db\",\"duration\":\"20s\",\"metrics\":{\"interval\":\"1s\"},"
         "\"workload\":{\"rate\":2000,\"entry\":\"db\",\"ops\":{\"read\":0.7,\"write\":0.3},"
         "\"keys\":{\"count\":5000,\"dist\":\"zipf\",\"s\":0.99}},"
@@ -743,7 +734,7 @@ START_TEST(test_mm1_latency)
      * reads and writes alike (given separately, so each query is served in two phases on the
      * same worker): M/M/1 with mean time in system 1/(mu - lambda) = 1/30 s. */
     struct scenario *sc =
-        load("{\"name\":\"db\",\"duration\":\"1500s\",\"metrics\":{\"interval\":\"50s\","
+        tu_load("{\"name\":\"db\",\"duration\":\"1500s\",\"metrics\":{\"interval\":\"50s\","
              "\"warmup\":\"50s\"},\"workload\":{\"rate\":70,\"entry\":\"db\","
              "\"ops\":{\"read\":0.8,\"write\":0.2}},"
              "\"components\":[{\"id\":\"db\",\"type\":\"database\","

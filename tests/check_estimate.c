@@ -4,20 +4,11 @@
 #include "models/registry.h"
 #include "sim/estimate.h"
 
+#include "tests/testutil.h"
+
 #include <check.h>
 #include <math.h>
 #include <string.h>
-
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("e.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
 
 /* Reference values from standard Erlang tables (e.g. B(5, 4) = 0.19907, C(4, 3) = 0.50943). */
 START_TEST(test_erlang)
@@ -32,7 +23,7 @@ END_TEST
 
 static double entry_response(const char *text, double *util)
 {
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     struct estimate e;
     estimate_at(sc, estimate_average_rate(sc, 0, sc->duration), 0, &e);
     double r = e.end_to_end;
@@ -76,7 +67,7 @@ START_TEST(test_composition)
                        "\"latency\":\"1ms\",\"service\":\"2ms\",\"calls\":{\"*\":[\"db\"]}},"
                        "{\"id\":\"db\",\"type\":\"service\",\"latency\":\"3ms\","
                        "\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"}}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     struct estimate e;
     estimate_at(sc, 50, 0, &e);
     double db = 2 * 0.003 + 1 / (100.0 - 50.0); /* M/M/1 at 50/s plus two legs */
@@ -97,7 +88,7 @@ START_TEST(test_average_and_peak)
         "\"rate_per_user\":0.1,\"entry\":\"s\"},\"components\":[{\"id\":\"s\",\"type\":"
         "\"service\"}],\"events\":[{\"at\":\"50s\",\"action\":\"set\",\"path\":"
         "\"workload.rate_per_user\",\"value\":0.2}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     /* Users ramp 0 -> 1000 (u = 10 t): the rate is 0.1 u = t until 50 s and 0.2 u = 2 t
      * after; its mean is (25 x 50 + 150 x 50) / 100 = 87.5 req/s. */
     ck_assert_double_eq_tol(estimate_average_rate(sc, 0, 100), 87.5, 1e-6);

@@ -9,22 +9,13 @@
 #include "sim/scenario.h"
 #include "sim/world.h"
 
+#include "tests/testutil.h"
+
 #include <check.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("geo.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
 
 /* The scenario must fail to load with this path and a message containing `msg`. */
 static void load_fails(const char *text, const char *path, const char *msg)
@@ -38,15 +29,6 @@ static void load_fails(const char *text, const char *path, const char *msg)
                   err.msg);
     ck_assert_msg(strstr(err.msg, msg) != NULL, "message \"%s\" lacks \"%s\"", err.msg, msg);
     ck_assert_int_gt(err.line, 0);
-}
-
-static struct world *run(const struct scenario *sc, uint64_t seed)
-{
-    struct sim_error err = {0};
-    struct world *w;
-    ck_assert_int_eq(world_create(sc, seed, &w, &err), 0);
-    ck_assert_int_eq(world_run(w, NULL, NULL, NULL, &err), 0);
-    return w;
 }
 
 static const cJSON *path_get(const cJSON *o, const char *a, const char *b, const char *c)
@@ -77,7 +59,7 @@ START_TEST(test_load_errors)
                "regions.eu.us", "the same both ways");
     /* Given both ways, the same: fine. */
     struct scenario *sc =
-        load(HEAD "\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{\"us\":\"80ms\"}},"
+        tu_load(HEAD "\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{\"us\":\"80ms\"}},"
                   "\"workload\":{\"rate\":1,\"entry\":\"web\"},\"components\":[" WEB "}]}");
     ck_assert_uint_eq(sc->regions.n, 2);
     ck_assert_double_eq(sc->regions.latency[1].mean, 0.08);
@@ -129,7 +111,7 @@ START_TEST(test_load_errors)
     snprintf(text, sizeof text, BASE, "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"ue\"}");
     load_fails(text, "events[0].target", "unknown component or region \"ue\" (did you mean");
     snprintf(text, sizeof text, BASE, "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"us\"}");
-    sc = load(text);
+    sc = tu_load(text);
     ck_assert_uint_eq(sc->events[0].region_no, 1);
     ck_assert_uint_eq(sc->comps[0].region_no, 1);
     scenario_free(sc);
@@ -183,8 +165,8 @@ START_TEST(test_exact_cross_region_latency)
     for (size_t i = 0; i < 2; i++) {
         char text[2048];
         snprintf(text, sizeof text, LATENCY_FMT, cases[i].clients);
-        struct scenario *sc = load(text);
-        struct world *w = run(sc, 1);
+        struct scenario *sc = tu_load(text);
+        struct world *w = tu_run(sc, 1);
         ck_assert_uint_gt(w->completed, 900);
         /* The histogram keeps whole nanoseconds: min and max are exact to 1 ns. */
         ck_assert_msg(fabs(hist_min(&w->latency) - cases[i].want) < 1e-9, "%s: min %.9f",
@@ -205,12 +187,12 @@ END_TEST
 START_TEST(test_distribution_latency_mean)
 {
     struct scenario *sc =
-        load("{\"duration\":\"100s\",\"regions\":{\"us\":{\"eu\":{\"dist\":\"uniform\","
+        tu_load("{\"duration\":\"100s\",\"regions\":{\"us\":{\"eu\":{\"dist\":\"uniform\","
              "\"min\":\"70ms\",\"max\":\"90ms\"}},\"eu\":{}},"
              "\"workload\":{\"rate\":100,\"entry\":\"web\",\"regions\":{\"eu\":1}},"
              "\"components\":[{\"id\":\"web\",\"type\":\"service\",\"region\":\"us\","
              "\"workers\":\"unlimited\"}]}");
-    struct world *w = run(sc, 3);
+    struct world *w = tu_run(sc, 3);
     double n = (double)w->completed, tol = 4 * 8.165e-3 / sqrt(n);
     ck_assert_uint_gt(w->completed, 9000);
     ck_assert_msg(fabs(hist_mean(&w->latency) - 0.160) < tol, "mean %.6f, tolerance %.6f",
@@ -219,11 +201,11 @@ START_TEST(test_distribution_latency_mean)
     ck_assert_double_le(hist_max(&w->latency), 0.180 + 1e-9);
     world_free(w);
     scenario_free(sc);
-    sc = load("{\"duration\":\"10s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"
+    sc = tu_load("{\"duration\":\"10s\",\"regions\":{\"us\":{\"eu\":\"80ms\"},\"eu\":{}},"
               "\"workload\":{\"rate\":100,\"entry\":\"web\"},"
               "\"components\":[{\"id\":\"web\",\"type\":\"service\",\"region\":\"us\","
               "\"workers\":\"unlimited\"}]}");
-    w = run(sc, 3);
+    w = tu_run(sc, 3);
     ck_assert_uint_gt(w->completed, 900);
     ck_assert_double_eq(hist_max(&w->latency), 0);
     world_free(w);
@@ -260,7 +242,7 @@ static void region_draws(uint64_t seed, const double *shares, size_t n, uint64_t
  * within 4 binomial standard deviations of the shares. */
 START_TEST(test_routing_by_client_region)
 {
-    struct scenario *sc = load(
+    struct scenario *sc = tu_load(
         "{\"duration\":\"60s\"," THREE_REGIONS
         "\"workload\":{\"rate\":200,\"entry\":\"dns\",\"regions\":{\"us\":0.5,\"eu\":0.3,"
         "\"ap\":0.2}},\"components\":["
@@ -268,7 +250,7 @@ START_TEST(test_routing_by_client_region)
         "{\"id\":\"web-us\",\"type\":\"service\",\"region\":\"us\",\"workers\":\"unlimited\"},"
         "{\"id\":\"web-eu\",\"type\":\"service\",\"region\":\"eu\",\"workers\":\"unlimited\"}"
         "]}");
-    struct world *w = run(sc, 5);
+    struct world *w = tu_run(sc, 5);
     cJSON *s = report_summary(w);
     const cJSON *regions = path_get(s, "components", "dns", "regions");
     uint64_t want[3];
@@ -330,10 +312,10 @@ START_TEST(test_failover_after_check_and_ttl)
 {
     char text[4096];
     struct scenario *sc =
-        load(failover_scenario(text, sizeof text, "5s", "30.005s",
+        tu_load(failover_scenario(text, sizeof text, "5s", "30.005s",
                                "{\"at\":\"42.005s\",\"action\":\"fail\",\"target\":\"us\"},"
                                "{\"at\":\"100.005s\",\"action\":\"recover\",\"target\":\"us\"}"));
-    struct world *w = run(sc, 9);
+    struct world *w = tu_run(sc, 9);
     /* Switch at 45 + 30.005 = 75.005 s: requests 4202..7501 were sent to the failed us. */
     uint64_t in_window[2];
     region_draws(9, half, 2, 4202, 7502, in_window);
@@ -393,9 +375,9 @@ START_TEST(test_failover_ttl_zero)
 {
     char text[4096];
     struct scenario *sc =
-        load(failover_scenario(text, sizeof text, "5.005s", "0s",
+        tu_load(failover_scenario(text, sizeof text, "5.005s", "0s",
                                "{\"at\":\"42.005s\",\"action\":\"fail\",\"target\":\"us\"}"));
-    struct world *w = run(sc, 9);
+    struct world *w = tu_run(sc, 9);
     uint64_t in_window[2];
     region_draws(9, half, 2, 4202, 4506, in_window);
     ck_assert_uint_eq(w->failed, in_window[0]);
@@ -419,10 +401,10 @@ START_TEST(test_blip_between_checks)
 {
     char text[4096];
     struct scenario *sc =
-        load(failover_scenario(text, sizeof text, "5s", "30s",
+        tu_load(failover_scenario(text, sizeof text, "5s", "30s",
                                "{\"at\":\"42.005s\",\"action\":\"fail\",\"target\":\"us\"},"
                                "{\"at\":\"43.005s\",\"action\":\"recover\",\"target\":\"us\"}"));
-    struct world *w = run(sc, 9);
+    struct world *w = tu_run(sc, 9);
     uint64_t in_window[2], c[2];
     region_draws(9, half, 2, 4202, 4302, in_window);
     ck_assert_uint_eq(w->failed, in_window[0]);
@@ -471,8 +453,8 @@ START_TEST(test_cross_region_replication_lag)
     for (size_t i = 0; i < 3; i++) {
         char text[2048];
         snprintf(text, sizeof text, REPLICA_FMT, cases[i].extra);
-        struct scenario *sc = load(text);
-        struct world *w = run(sc, 1);
+        struct scenario *sc = tu_load(text);
+        struct world *w = tu_run(sc, 1);
         ck_assert_uint_eq(w->completed, 100);
         ck_assert_msg(fabs(hist_min(&w->latency) - cases[i].want) < 1e-9 &&
                           fabs(hist_max(&w->latency) - cases[i].want) < 1e-9,

@@ -6,26 +6,16 @@
 #include "sim/scenario.h"
 #include "sim/world.h"
 
+#include "tests/testutil.h"
+
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("hot.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
-
 static cJSON *run_summary(const char *text, uint64_t seed)
 {
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     struct sim_error err = {0};
     struct world *w;
     ck_assert_int_eq(world_create(sc, seed, &w, &err), 0);

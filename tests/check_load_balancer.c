@@ -6,29 +6,11 @@
 #include "sim/scenario.h"
 #include "sim/world.h"
 
+#include "tests/testutil.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
-
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("lb.json", text, strlen(text), NULL, 0, model_registry, &sc, &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
-
-static struct world *run(const struct scenario *sc, uint64_t seed)
-{
-    struct sim_error err = {0};
-    struct world *w;
-    ck_assert_int_eq(world_create(sc, seed, &w, &err), 0);
-    ck_assert_int_eq(world_run(w, NULL, NULL, NULL, &err), 0);
-    return w;
-}
 
 static uint64_t node_requests(struct world *w, const char *id, uint32_t node)
 {
@@ -57,9 +39,9 @@ static const char *lb_scenario(char *buf, size_t len, const char *policy, const 
 START_TEST(test_round_robin_equal_counts)
 {
     char text[2048];
-    struct scenario *sc = load(lb_scenario(text, sizeof text, "round_robin", "", "", 400,
+    struct scenario *sc = tu_load(lb_scenario(text, sizeof text, "round_robin", "", "", 400,
                                            "uniform"));
-    struct world *w = run(sc, 1);
+    struct world *w = tu_run(sc, 1);
     /* Arrivals every 1/400 s up to 300 s, less the float drift of the last step. */
     uint64_t total = w->arrived;
     ck_assert_uint_ge(total, 400 * 300 - 1);
@@ -81,12 +63,12 @@ END_TEST
 START_TEST(test_failed_node_costs_until_health_check)
 {
     char text[2048];
-    struct scenario *sc = load(lb_scenario(
+    struct scenario *sc = tu_load(lb_scenario(
         text, sizeof text, "round_robin", "",
         "{\"at\":\"102s\",\"action\":\"fail\",\"target\":\"web\",\"node\":2},"
         "{\"at\":\"201s\",\"action\":\"recover\",\"target\":\"web\",\"node\":2}",
         400, "uniform"));
-    struct world *w = run(sc, 1);
+    struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
     const cJSON *lb = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "components"), "lb");
     double sent = cJSON_GetObjectItem(lb, "sent_to_failed_nodes")->valuedouble;
@@ -116,10 +98,10 @@ END_TEST
 START_TEST(test_retry_on_another_node)
 {
     char text[2048];
-    struct scenario *sc = load(lb_scenario(
+    struct scenario *sc = tu_load(lb_scenario(
         text, sizeof text, "round_robin", ",\"retries\":{\"max\":1,\"backoff\":\"1ms\"}",
         "{\"at\":\"102s\",\"action\":\"fail\",\"target\":\"web\",\"node\":2}", 400, "uniform"));
-    struct world *w = run(sc, 1);
+    struct world *w = tu_run(sc, 1);
     ck_assert_uint_eq(w->failed, 0);
     /* Every call that reached the failed node was retried once, elsewhere. (A retry takes a
      * turn of the round robin, so the failed node gets a fifth of the picks: 400 in 3 s.) */
@@ -150,8 +132,8 @@ START_TEST(test_hash_and_sticky_affinity)
         memcpy(k, "\"count\":   1", 12);
         char *cl = strstr(text, "\"clients\":50");
         memcpy(cl, "\"clients\": 1", 12);
-        struct scenario *sc = load(text);
-        struct world *w = run(sc, 3);
+        struct scenario *sc = tu_load(text);
+        struct world *w = tu_run(sc, 3);
         int used = 0;
         for (uint32_t n = 0; n < 4; n++)
             used += node_requests(w, "web", n) > 0;
@@ -173,8 +155,8 @@ static double p99_of(const char *policy, uint64_t seed)
              "\"workers\":4,\"speeds\":[1,1,0.5,0.5],"
              "\"service\":{\"dist\":\"exp\",\"mean\":\"20ms\"}}]}",
              policy);
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, seed);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, seed);
     double p99 = hist_quantile(&w->latency, 0.99);
     world_free(w);
     scenario_free(sc);

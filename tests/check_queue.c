@@ -18,27 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("queue.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
-
-static struct world *run(const struct scenario *sc, uint64_t seed)
-{
-    struct sim_error err = {0};
-    struct world *w;
-    ck_assert_int_eq(world_create(sc, seed, &w, &err), 0);
-    ck_assert_int_eq(world_run(w, NULL, NULL, NULL, &err), 0);
-    return w;
-}
-
 /* A figure of a component's summary object: "enqueued", or "wait_ms.mean". */
 static double fig(struct world *w, const char *comp, const char *path)
 {
@@ -113,8 +92,8 @@ START_TEST(test_delivers_everything)
     char text[2048];
     /* Cut at 60 s, in full flow. */
     drain_scenario(text, sizeof text, "60s");
-    struct scenario *sc = load(text);
-    struct world *w = run(sc, 7);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 7);
     uint64_t enq = count(w, "mq", "enqueued"), del = count(w, "mq", "delivered");
     uint64_t depth = count(w, "mq", "depth"), held = count(w, "mq", "in_process");
     ck_assert_uint_gt(enq, 29000);
@@ -130,8 +109,8 @@ START_TEST(test_delivers_everything)
     scenario_free(sc);
 
     drain_scenario(text, sizeof text, "200s");
-    sc = load(text);
-    w = run(sc, 7);
+    sc = tu_load(text);
+    w = tu_run(sc, 7);
     enq = count(w, "mq", "enqueued");
     ck_assert_uint_gt(enq, 49000);
     ck_assert_uint_eq(count(w, "mq", "delivered"), enq);
@@ -167,8 +146,8 @@ START_TEST(test_capacity_exact)
     snprintf(comps, sizeof comps,
              "{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":1,\"capacity\":2,"
              "\"service\":\"10ms\"}");
-    struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "1s", comps, ""));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", comps, ""));
+    struct world *w = tu_run(sc, 1);
     ck_assert_uint_eq(w->arrived, 9);
     ck_assert_uint_eq(count(w, "mq", "enqueued"), 5);
     ck_assert_uint_eq(count(w, "mq", "rejected"), 4);
@@ -187,8 +166,8 @@ START_TEST(test_capacity_exact)
     snprintf(comps, sizeof comps,
              "{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":1,\"capacity\":0,"
              "\"service\":\"10ms\"}");
-    sc = load(trace_scenario(text, sizeof text, trace, "1s", comps, ""));
-    w = run(sc, 1);
+    sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", comps, ""));
+    w = tu_run(sc, 1);
     ck_assert_uint_eq(count(w, "mq", "enqueued"), 3);
     ck_assert_uint_eq(count(w, "mq", "rejected"), 6);
     ck_assert_uint_eq(count(w, "mq", "depth_max"), 0);
@@ -217,8 +196,8 @@ START_TEST(test_failure_redelivers)
         "{\"id\":\"db\",\"type\":\"service\",\"workers\":\"unlimited\",\"service\":\"10ms\"}";
     const char *events = "{\"at\":\"0.025s\",\"action\":\"fail\",\"target\":\"mq\",\"node\":1},"
                          "{\"at\":\"0.05s\",\"action\":\"recover\",\"target\":\"mq\",\"node\":1}";
-    struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
+    struct world *w = tu_run(sc, 1);
     ck_assert_uint_eq(count(w, "mq", "enqueued"), 4);
     ck_assert_uint_eq(count(w, "mq", "delivered"), 4);
     ck_assert_uint_eq(count(w, "mq", "interrupted"), 1);
@@ -258,8 +237,8 @@ START_TEST(test_outage_parks_messages)
     const char *comps = "{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":1,\"service\":\"10ms\"}";
     const char *events = "{\"at\":\"0.005s\",\"action\":\"fail\",\"target\":\"mq\"},"
                          "{\"at\":\"0.008s\",\"action\":\"recover\",\"target\":\"mq\"}";
-    struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
+    struct world *w = tu_run(sc, 1);
     ck_assert_uint_eq(count(w, "mq", "enqueued"), 4);
     ck_assert_uint_eq(count(w, "mq", "delivered"), 4);
     ck_assert_uint_eq(count(w, "mq", "rejected"), 2);
@@ -296,8 +275,8 @@ START_TEST(test_dead_letters)
         "\"retries\":{\"max\":2,\"backoff\":\"1ms\",\"jitter\":\"none\"}}";
     const char *events = "{\"at\":0,\"action\":\"fail\",\"target\":\"db\"},"
                          "{\"at\":\"5.5s\",\"action\":\"recover\",\"target\":\"db\"}";
-    struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "20s", comps, events));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "20s", comps, events));
+    struct world *w = tu_run(sc, 1);
     ck_assert_uint_eq(count(w, "mq", "enqueued"), 10);
     ck_assert_uint_eq(count(w, "mq", "dead_lettered"), 6);
     ck_assert_uint_eq(count(w, "mq", "delivered"), 4);
@@ -332,8 +311,8 @@ START_TEST(test_requeue_at_tail)
         "{\"id\":\"db\",\"type\":\"service\",\"workers\":\"unlimited\"}";
     const char *events = "{\"at\":0,\"action\":\"fail\",\"target\":\"db\"},"
                          "{\"at\":\"0.012s\",\"action\":\"recover\",\"target\":\"db\"}";
-    struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
+    struct world *w = tu_run(sc, 1);
     ck_assert_uint_eq(count(w, "mq", "delivered"), 3);
     ck_assert_uint_eq(count(w, "mq", "dead_lettered"), 0);
     ck_assert_uint_eq(count(w, "mq", "nacked"), 2);
@@ -358,8 +337,8 @@ START_TEST(test_visibility_duplicates)
     char text[2048];
     const char *two = "{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":2,\"service\":\"100ms\","
                       "\"visibility_timeout\":\"60ms\"}";
-    struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "1s", two, ""));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", two, ""));
+    struct world *w = tu_run(sc, 1);
     ck_assert_uint_eq(count(w, "mq", "delivered"), 1);
     ck_assert_uint_eq(count(w, "mq", "deliveries"), 2);
     ck_assert_uint_eq(count(w, "mq", "redelivered"), 1);
@@ -371,8 +350,8 @@ START_TEST(test_visibility_duplicates)
 
     const char *one = "{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":1,\"service\":\"100ms\","
                       "\"visibility_timeout\":\"60ms\"}";
-    sc = load(trace_scenario(text, sizeof text, trace, "1s", one, ""));
-    w = run(sc, 1);
+    sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", one, ""));
+    w = tu_run(sc, 1);
     ck_assert_uint_eq(count(w, "mq", "delivered"), 1);
     ck_assert_uint_eq(count(w, "mq", "deliveries"), 1);
     ck_assert_uint_eq(count(w, "mq", "expired"), 1);
@@ -408,9 +387,9 @@ START_TEST(test_chaos_accounting)
         "{\"at\":\"12s\",\"action\":\"fail\",\"target\":\"mq\"},"
         "{\"at\":\"13s\",\"action\":\"recover\",\"target\":\"mq\"},"
         "{\"at\":\"15s\",\"action\":\"scale\",\"target\":\"mq\",\"nodes\":4}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        struct world *w = run(sc, seed);
+        struct world *w = tu_run(sc, seed);
         uint64_t enq = count(w, "mq", "enqueued");
         ck_assert_uint_gt(enq, 5000);
         ck_assert_uint_eq(count(w, "mq", "delivered") + count(w, "mq", "dead_lettered"), enq);
@@ -461,8 +440,8 @@ START_TEST(test_hash_routing)
                      "{\"at\":0,\"action\":\"fail\",\"target\":\"mq\",\"node\":%d}", down);
         const char *comps = "{\"id\":\"mq\",\"type\":\"queue\",\"nodes\":4,\"routing\":\"hash\","
                             "\"sharding\":{\"scheme\":\"ring\"},\"service\":\"1ms\"}";
-        struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
-        struct world *w = run(sc, 1);
+        struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "1s", comps, events));
+        struct world *w = tu_run(sc, 1);
         struct comp *mq = comp_of(w, "mq");
         for (uint32_t i = 0; i < 4; i++) {
             struct node_stats ns;
@@ -489,8 +468,8 @@ START_TEST(test_timeseries)
     char *trace = trace_file("0,read,0,0\n0,read,1,0\n0,read,2,0\n");
     char text[2048];
     const char *comps = "{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":1,\"service\":\"1s\"}";
-    struct scenario *sc = load(trace_scenario(text, sizeof text, trace, "5s", comps, ""));
-    struct world *w = run(sc, 1);
+    struct scenario *sc = tu_load(trace_scenario(text, sizeof text, trace, "5s", comps, ""));
+    struct world *w = tu_run(sc, 1);
     size_t qcol = SIZE_MAX, ucol = SIZE_MAX;
     for (size_t i = 0; i < w->series.ncols; i++) {
         if (strcmp(w->series.names[i], "mq.queue") == 0)
@@ -540,8 +519,8 @@ START_TEST(test_producer_latency_independent)
     for (int i = 0; i < 2; i++) {
         char text[1024];
         producer_scenario(text, sizeof text, service[i]);
-        struct scenario *sc = load(text);
-        struct world *w = run(sc, 3);
+        struct scenario *sc = tu_load(text);
+        struct world *w = tu_run(sc, 3);
         ck_assert_uint_gt(w->completed, 2500);
         ck_assert_uint_eq(w->completed, w->arrived);
         ck_assert_double_eq_tol(hist_mean(&w->latency), 0.002, 1e-12);
@@ -612,10 +591,10 @@ START_TEST(test_erlang_c_wait)
         "\"warmup\":\"50s\"},\"workload\":{\"rate\":300,\"entry\":\"mq\"},"
         "\"components\":[{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":4,"
         "\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"}}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     double wait[REPS], p99[REPS], delay[REPS], util[REPS];
     for (int i = 0; i < REPS; i++) {
-        struct world *w = run(sc, (uint64_t)i + 1);
+        struct world *w = tu_run(sc, (uint64_t)i + 1);
         wait[i] = fig(w, "mq", "wait_ms.mean") / 1e3;
         p99[i] = fig(w, "mq", "wait_ms.p99") / 1e3;
         delay[i] = fig(w, "mq", "delay_ms.mean") / 1e3;
@@ -644,10 +623,10 @@ START_TEST(test_erlang_b_capacity)
         "\"warmup\":\"20s\"},\"workload\":{\"rate\":400,\"entry\":\"mq\"},"
         "\"components\":[{\"id\":\"mq\",\"type\":\"queue\",\"consumers\":5,\"capacity\":0,"
         "\"service\":{\"dist\":\"exp\",\"mean\":\"10ms\"}}]}";
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     double loss[REPS];
     for (int i = 0; i < REPS; i++) {
-        struct world *w = run(sc, (uint64_t)i + 1);
+        struct world *w = tu_run(sc, (uint64_t)i + 1);
         double rej = fig(w, "mq", "rejected_full"), enq = fig(w, "mq", "enqueued");
         ck_assert_uint_eq((uint64_t)rej, w->rejected);
         loss[i] = rej / (rej + enq);

@@ -13,6 +13,8 @@
 #include "sim/scenario.h"
 #include "sim/world.h"
 
+#include "tests/testutil.h"
+
 #include <check.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sf_gamma.h>
@@ -29,18 +31,6 @@ struct outcome {
     double in_system;       /* time-average number in the server (busy + waiting) */
     uint64_t completed;
 };
-
-static struct scenario *load(const char *text)
-{
-    struct sim_error err = {0};
-    struct scenario *sc = NULL;
-    int rc = scenario_load_text("theory.json", text, strlen(text), NULL, 0, model_registry, &sc,
-                                &err);
-    if (rc)
-        sim_error_print(&err);
-    ck_assert_int_eq(rc, 0);
-    return sc;
-}
 
 static struct outcome run_one(const struct scenario *sc, uint64_t seed)
 {
@@ -120,7 +110,7 @@ static void check_against(const char *what, const struct outcome *runs, int whic
 
 static void replicate(const char *text, struct outcome *runs)
 {
-    struct scenario *sc = load(text);
+    struct scenario *sc = tu_load(text);
     for (int i = 0; i < REPS; i++)
         runs[i] = run_one(sc, (uint64_t)i + 1);
     scenario_free(sc);

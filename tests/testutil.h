@@ -15,3 +15,20 @@ char *tu_read_file(const char *path, size_t *len);
 void tu_remove_tree(const char *path);
 
 #endif
+
+/* Scenario helpers shared by the suites that run whole scenarios. */
+#include "sim/scenario.h"
+#include "sim/world.h"
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+/* Loads scenario text, failing the test (with the error printed) when it is invalid. */
+struct scenario *tu_load(const char *text);
+/* Expects scenario text to be refused with `needle` in the error's message or path. */
+void tu_load_bad(const char *text, const char *needle);
+/* Builds and runs a world to the end, failing the test on any error. */
+struct world *tu_run(const struct scenario *sc, uint64_t seed);
+/* A component's object in a summary, and a number member of an object (both must exist). */
+const cJSON *tu_comp(const cJSON *summary, const char *id);
+double tu_num(const cJSON *obj, const char *name);
