@@ -7,6 +7,11 @@
 
 void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world)
 {
+    sim_init_kind(sim, dispatch, world, evq_default_kind());
+}
+
+void sim_init_kind(struct sim *sim, sim_dispatch_fn dispatch, void *world, enum evq_kind kind)
+{
     sim->now = 0;
     sim->seq = 0;
     sim->dispatched = 0;
@@ -14,7 +19,7 @@ void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world)
     sim->world = world;
     sim->stop = 0;
     sim->now_q = (struct sim_fifo){0};
-    evq_init(&sim->q, 1024);
+    evq_init_kind(&sim->q, 1024, kind);
 }
 
 void sim_free(struct sim *sim)
