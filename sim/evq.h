@@ -101,7 +101,7 @@ struct evq {
     } u;
 };
 
-#define EVQ_DEFAULT EVQ_HEAP4
+#define EVQ_DEFAULT EVQ_LADDER
 
 struct sim_error;
 /* The implementation evq_init picks: $CLUSTERSIM_EVQ ("heap4" or "ladder"), else EVQ_DEFAULT. */

@@ -31,6 +31,18 @@ static inline int key_before(const struct evq_ladder *q, struct evq_key a, struc
     return q->ev[a.slot].seq < q->ev[b.slot].seq;
 }
 
+/* The state of a queue with nothing pending: no rungs, the next push starts Bottom. */
+static void empty(struct evq_ladder *q)
+{
+    q->nrungs = 0;
+    q->top = EVQ_NIL;
+    q->ntop = 0;
+    q->top_start = -INFINITY;
+    q->top_min = INFINITY;
+    q->top_max = -INFINITY;
+    q->bot_limit = LADDER_BOT_MAX;
+}
+
 void evq_ladder_init(struct evq_ladder *q, size_t capacity_hint)
 {
     memset(q, 0, sizeof *q);
@@ -41,10 +53,7 @@ void evq_ladder_init(struct evq_ladder *q, size_t capacity_hint)
     q->free = sim_xmalloc(q->cap * sizeof *q->free);
     q->botcap = 2 * LADDER_BOT_MAX;
     q->bot = sim_xmalloc(q->botcap * sizeof *q->bot);
-    q->top = EVQ_NIL;
-    q->top_start = -INFINITY;
-    q->top_min = INFINITY;
-    q->top_max = -INFINITY;
+    empty(q);
 }
 
 void evq_ladder_free(struct evq_ladder *q)
@@ -236,6 +245,9 @@ static void refill(struct evq_ladder *q)
     }
     sort_bottom(q);
     q->bot_limit = 2 * q->nbot > LADDER_BOT_MAX ? 2 * q->nbot : LADDER_BOT_MAX;
+    /* The engine reads the least event next: in a large queue its slot is rarely in cache. */
+    if (q->nbot)
+        __builtin_prefetch(&q->ev[q->bot[q->nbot - 1].slot]);
 }
 
 /* Inserts into sorted Bottom an event earlier than everything in the rungs. A Bottom grown to
@@ -268,36 +280,11 @@ static void bottom_insert(struct evq_ladder *q, uint32_t slot, double t)
     }
 }
 
-void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev)
+/* Places an event that the small path did not take: into Top, a rung or Bottom. */
+__attribute__((noinline)) static void place(struct evq_ladder *q, uint32_t slot, double t)
 {
-    uint32_t slot = q->nfree ? q->free[--q->nfree] : new_slot(q);
-    const double t = ev->t;
-    q->ev[slot] = *ev;
     struct evq_link *l = &q->link[slot];
     l->t = t;
-    if (q->n++ == 0) {
-        /* An empty queue starts over: this event is Bottom, later ones go to Top. */
-        q->nrungs = 0;
-        q->top_start = t;
-        q->bot[0] = (struct evq_key){.tkey = evq_time_key(t), .slot = slot};
-        q->nbot = 1;
-        q->bot_limit = LADDER_BOT_MAX;
-        return;
-    }
-    if (q->nrungs == 0 && q->ntop == 0 && q->nbot < LADDER_SMALL) {
-        /* A small queue is Bottom alone, a sorted array, and Top starts after its end. An
-         * insertion step from the least end costs less than a search and a memmove call. */
-        const struct evq_key k = {.tkey = evq_time_key(t), .slot = slot};
-        struct evq_key *b = q->bot;
-        size_t j = q->nbot++;
-        while (j > 0 && key_before(q, b[j - 1], k)) {
-            b[j] = b[j - 1];
-            j--;
-        }
-        b[j] = k;
-        q->top_start = t > q->top_start ? t : q->top_start;
-        return;
-    }
     if (t > q->top_start) {
         l->next = q->top;
         q->top = slot;
@@ -317,6 +304,30 @@ void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev)
     bottom_insert(q, slot, t);
 }
 
+void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev)
+{
+    uint32_t slot = q->nfree ? q->free[--q->nfree] : new_slot(q);
+    const double t = ev->t;
+    q->ev[slot] = *ev;
+    q->n++;
+    if (q->nbot < LADDER_SMALL && q->nrungs == 0 && q->ntop == 0) {
+        /* A small queue is Bottom alone, a sorted array, and Top starts after its end. An
+         * insertion step from the least end costs less than a search and a memmove call. */
+        const struct evq_key k = {.tkey = evq_time_key(t), .slot = slot};
+        struct evq_key *b = q->bot;
+        size_t j = q->nbot++;
+        while (j > 0 && key_before(q, b[j - 1], k)) {
+            b[j] = b[j - 1];
+            j--;
+        }
+        b[j] = k;
+        q->link[slot].t = t;
+        q->top_start = t > q->top_start ? t : q->top_start;
+        return;
+    }
+    place(q, slot, t);
+}
+
 int evq_ladder_pop(struct evq_ladder *q, struct sim_event *out)
 {
     if (q->n == 0)
@@ -324,7 +335,9 @@ int evq_ladder_pop(struct evq_ladder *q, struct sim_event *out)
     uint32_t slot = q->bot[--q->nbot].slot;
     *out = q->ev[slot];
     q->free[q->nfree++] = slot;
-    if (--q->n && q->nbot == 0)
+    if (--q->n == 0)
+        empty(q);
+    else if (q->nbot == 0)
         refill(q);
     return 1;
 }

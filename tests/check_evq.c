@@ -1,12 +1,14 @@
 /* Tests for the event queue front (sim/evq.c) and both implementations behind it: every popped
  * event must be exactly the pending event that is least in (t, seq), payload included, through
  * slot reuse, growth and ties. Each test runs once per kind (the loop index). */
+#include "sim/error.h"
 #include "sim/evq.h"
 
 #include <check.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAXPEND 600
 
@@ -153,6 +155,37 @@ START_TEST(test_reinit)
 }
 END_TEST
 
+/* CLUSTERSIM_EVQ picks the kind; an unknown name is refused by evq_check_env and, should a
+ * queue be built anyway, falls back to the default. */
+START_TEST(test_kind_from_environment)
+{
+    struct sim_error err = {0};
+    unsetenv("CLUSTERSIM_EVQ");
+    ck_assert_int_eq(evq_default_kind(), EVQ_DEFAULT);
+    ck_assert_int_eq(evq_check_env(&err), 0);
+    setenv("CLUSTERSIM_EVQ", "heap4", 1);
+    ck_assert_int_eq(evq_default_kind(), EVQ_HEAP4);
+    struct evq q;
+    evq_init(&q, 0);
+    ck_assert_int_eq(q.kind, EVQ_HEAP4);
+    evq_free(&q);
+    setenv("CLUSTERSIM_EVQ", "ladder", 1);
+    ck_assert_int_eq(evq_default_kind(), EVQ_LADDER);
+    ck_assert_int_eq(evq_check_env(&err), 0);
+    setenv("CLUSTERSIM_EVQ", "splay", 1);
+    ck_assert_int_eq(evq_default_kind(), EVQ_DEFAULT);
+    ck_assert_int_eq(evq_check_env(&err), -1);
+    ck_assert_int_eq(err.code, SIM_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "splay"));
+    unsetenv("CLUSTERSIM_EVQ");
+    enum evq_kind k;
+    ck_assert_int_eq(evq_kind_parse("ladder", &k), 0);
+    ck_assert_int_eq(k, EVQ_LADDER);
+    ck_assert_str_eq(evq_kind_name(EVQ_HEAP4), "heap4");
+    ck_assert_int_eq(evq_kind_parse("", &k), -1);
+}
+END_TEST
+
 Suite *evq_suite(void)
 {
     Suite *s = suite_create("evq");
@@ -161,6 +194,7 @@ Suite *evq_suite(void)
     tcase_add_loop_test(tc, test_payloads_with_distinct_times, EVQ_HEAP4, EVQ_LADDER + 1);
     tcase_add_loop_test(tc, test_negative_times_and_signed_zeros, EVQ_HEAP4, EVQ_LADDER + 1);
     tcase_add_loop_test(tc, test_reinit, EVQ_HEAP4, EVQ_LADDER + 1);
+    tcase_add_test(tc, test_kind_from_environment);
     suite_add_tcase(s, tc);
     return s;
 }
