@@ -135,23 +135,35 @@ static inline void evq_push(struct evq *q, const struct sim_event *ev)
         evq_heap4_push(&q->u.heap4, ev);
 }
 
-/* Removes the earliest event into *out; returns 0 when the queue is empty. */
-static inline int evq_pop(struct evq *q, struct sim_event *out)
+/* Pop and peek for a queue known to be of `kind`: with a constant kind (the engine's loop is
+ * compiled once per kind) the switch folds away. */
+static inline int evq_pop_as(struct evq *q, enum evq_kind kind, struct sim_event *out)
 {
-    if (q->kind == EVQ_LADDER)
+    if (kind == EVQ_LADDER)
         return evq_ladder_pop(&q->u.ladder, out);
     return evq_heap4_pop(&q->u.heap4, out);
 }
 
-/* The earliest event without removing it, or NULL when empty. */
-static inline const struct sim_event *evq_peek(const struct evq *q)
+static inline const struct sim_event *evq_peek_as(const struct evq *q, enum evq_kind kind)
 {
-    if (q->kind == EVQ_LADDER) {
+    if (kind == EVQ_LADDER) {
         const struct evq_ladder *l = &q->u.ladder;
         return l->n ? &l->ev[l->bot[l->nbot - 1].slot] : NULL;
     }
     const struct evq_heap4 *h = &q->u.heap4;
     return h->n ? &h->ev[h->key[EVQ_ROOT].slot] : NULL;
+}
+
+/* Removes the earliest event into *out; returns 0 when the queue is empty. */
+static inline int evq_pop(struct evq *q, struct sim_event *out)
+{
+    return evq_pop_as(q, q->kind, out);
+}
+
+/* The earliest event without removing it, or NULL when empty. */
+static inline const struct sim_event *evq_peek(const struct evq *q)
+{
+    return evq_peek_as(q, q->kind);
 }
 
 static inline size_t evq_size(const struct evq *q)
