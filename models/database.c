@@ -307,25 +307,6 @@ static void km_clear(struct db_keymap *m)
 
 /* ---- parsing --------------------------------------------------------------------------- */
 
-static int only_members(const cJSON *obj, const char *const *allowed, const char *path,
-                        const char *what, struct sim_error *err)
-{
-    char sub[300];
-    for (const cJSON *m = obj->child; m; m = m->next) {
-        int ok = 0;
-        for (size_t i = 0; allowed[i]; i++)
-            ok |= strcmp(allowed[i], m->string) == 0;
-        if (!ok) {
-            const char *near = suggest_word(m->string, allowed);
-            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
-                            "unknown field \"%s\"%s%s%s (%s)", m->string,
-                            near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "",
-                            what);
-        }
-    }
-    return 0;
-}
-
 static int parse_service(struct database_cfg *cfg, const char *cpath, struct sim_error *err)
 {
     static const char *const allowed[] = {"read", "write", NULL};
@@ -338,7 +319,7 @@ static int parse_service(struct database_cfg *cfg, const char *cpath, struct sim
     if (!j)
         return 0;
     if (cJSON_IsObject(j) && !cJSON_GetObjectItemCaseSensitive(j, "dist")) {
-        if (only_members(j, allowed, path,
+        if (params_only_members(j, allowed, path,
                          "service is a distribution, or {\"read\": dist, \"write\": dist}", err))
             return -1;
         cfg->same_service = 0;
@@ -373,7 +354,7 @@ static int parse_replication(struct database_cfg *cfg, const char *cpath, struct
         return sim_fail(err, path,
                         "must be an object such as {\"mode\": \"async\", \"lag\": "
                         "\"50ms\"}");
-    if (only_members(j, allowed, path, "replication has \"mode\" and \"lag\"", err))
+    if (params_only_members(j, allowed, path, "replication has \"mode\" and \"lag\"", err))
         return -1;
     const cJSON *mode = cJSON_GetObjectItemCaseSensitive(j, "mode");
     if (mode) {
@@ -401,7 +382,7 @@ static int parse_failover(struct database_cfg *cfg, const char *cpath, struct si
         return 0;
     if (!cJSON_IsObject(j))
         return sim_fail(err, path, "must be an object such as {\"detect\": \"10s\"}");
-    if (only_members(j, allowed, path, "failover has \"detect\"", err))
+    if (params_only_members(j, allowed, path, "failover has \"detect\"", err))
         return -1;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "detect");
     if (!d)

@@ -301,9 +301,15 @@ static void write_nodes(struct world *w, FILE *f)
 /* One row per key movement that any component recorded in its summary's "key_moves". */
 static void write_keymoves(const cJSON *summary, FILE *f)
 {
-    static const char *const cols[] = {"nodes_before", "nodes_after", "keys", "moved",
-                                       "moved_fraction", "ideal_fraction", NULL};
-    fputs("at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction\n",
+    static const char *const cols[] = {"nodes_before",      "nodes_after",       "keys",
+                                       "moved",             "moved_fraction",    "ideal_fraction",
+                                       "migration_planned", "migrated_keys",     "migrated_bytes",
+                                       "migration_dropped", "migration_start_s", "migration_end_s",
+                                       "migration_s",       NULL};
+    /* The migration columns are empty for a move without a copy stream. */
+    fputs("at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction,"
+          "migration_planned,migrated_keys,migrated_bytes,migration_dropped,migration_start_s,"
+          "migration_end_s,migration_s\n",
           f);
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(summary, "components");
     for (const cJSON *c = comps ? comps->child : NULL; c; c = c->next) {
@@ -313,7 +319,10 @@ static void write_keymoves(const cJSON *summary, FILE *f)
             fprintf(f, "%.9g,%s", cJSON_IsNumber(at) ? at->valuedouble : NAN, c->string);
             for (size_t i = 0; cols[i]; i++) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, cols[i]);
-                fprintf(f, ",%.9g", cJSON_IsNumber(v) ? v->valuedouble : NAN);
+                if (i >= 6 && !cJSON_IsNumber(v))
+                    fputc(',', f);
+                else
+                    fprintf(f, ",%.9g", cJSON_IsNumber(v) ? v->valuedouble : NAN);
             }
             fputc('\n', f);
         }
@@ -412,5 +421,12 @@ void report_print(const cJSON *s, FILE *out)
                          "%.4f)\n",
                     c->string, num(m, "at_s"), num(m, "nodes_before"), num(m, "nodes_after"),
                     num(m, "moved_fraction"), num(m, "keys"), num(m, "ideal_fraction"));
+        for (const cJSON *m = cJSON_IsArray(moves) ? moves->child : NULL; m; m = m->next)
+            if (cJSON_GetObjectItemCaseSensitive(m, "migrated_keys"))
+                fprintf(out, "%-16s at %.6gs: migrated %.0f of %.0f keys (%.4g MB) in %.6gs, "
+                             "dropped %.0f\n",
+                        c->string, num(m, "at_s"), num(m, "migrated_keys"),
+                        num(m, "migration_planned"), num(m, "migrated_bytes") / 1e6,
+                        num(m, "migration_s"), num(m, "migration_dropped"));
     }
 }

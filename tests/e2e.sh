@@ -51,7 +51,7 @@ check "timeseries header" sh -c "head -1 '$T/a/timeseries.csv' | grep -q '^t_s,u
 check "timeseries rows" sh -c "[ \$(wc -l < '$T/a/timeseries.csv') -eq 31 ]"
 check "latency header" sh -c "head -1 '$T/a/latency.csv' | grep -q '^ms,count,cumulative$'"
 check "nodes header" sh -c "head -1 '$T/a/nodes.csv' | grep -q '^component,node,requests,utilization,keys$'"
-check "keymoves header" sh -c "head -1 '$T/a/keymoves.csv' | grep -q '^at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction$'"
+check "keymoves header" sh -c "head -1 '$T/a/keymoves.csv' | grep -q '^at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction,migration_planned,migrated_keys,migrated_bytes,migration_dropped,migration_start_s,migration_end_s,migration_s$'"
 check "no temporary files left" sh -c "! ls -a '$T/a' | grep -q tmp"
 check "report.html written" test -s "$T/a/report.html"
 if command -v gnuplot >/dev/null 2>&1; then
