@@ -104,6 +104,7 @@ struct cache {
     size_t batch_from, batch_to;
     uint32_t batch_src, batch_tgt, src_epoch, tgt_epoch;
     uint32_t batch_keys;
+    double item_size;  /* bytes per key in the stream */
     int batch_on;      /* a batch waits for its workers or is being sent */
     int src_held, tgt_held; /* it has the worker (or the node failed: no wait for it) */
     int batch_stale;   /* a scale replaced the plan the batch belongs to */
@@ -154,9 +155,10 @@ static const struct param_spec cache_params[] = {
     {"migration", PT_JSON, offsetof(struct cache_cfg, migration_json), 0, 0, NULL,
      "{\"bandwidth\": \"100MB/s\", \"item_size\": \"1KiB\", \"batch\": 10}: at a scale, the "
      "keys that change owner are copied to their new node by one stream of batches at this "
-     "total bandwidth (item_size bytes per key, batch keys per transfer), served by their old "
-     "node until copied; each batch holds a worker on its source and its target for its "
-     "transfer time (default: none: moved keys are dropped, cold misses)",
+     "total bandwidth (item_size bytes per key, default workload.object_size or 1KiB; batch "
+     "keys per transfer, default 10), served by their old node until copied; each batch "
+     "holds a worker on its source and its target for its transfer time (default: none: "
+     "moved keys are dropped, cold misses)",
      NULL, 0},
     PARAM_END,
 };
@@ -225,10 +227,10 @@ static int cache_parse(struct comp_spec *cs, const cJSON *obj, const struct scen
                        &cfg->sharding, err))
         return -1;
     path_member(path, sizeof path, cs->path, "migration");
-    if (cfg->placement == CP_SIDECAR && cfg->migration_json)
-        return sim_fail(err, path, "a sidecar cache is never scaled: it has nothing to migrate");
     if (migration_parse(cfg->migration_json, path, &cfg->migration, err))
         return -1;
+    if (cfg->placement == CP_SIDECAR && cfg->migration.on)
+        return sim_fail(err, path, "a sidecar cache is never scaled: it has nothing to migrate");
     return parse_hot(cfg, cs->path, err);
 }
 
@@ -666,6 +668,7 @@ static int cache_start(struct comp *c, struct sim *sim)
     k->backend = cfg->backend >= 0 ? &w->comps[cfg->backend] : NULL;
     k->rf = cfg->sharding.replication_factor;
     k->cfg = cfg;
+    k->item_size = migration_item_size(&cfg->migration, w->sc->wl.object_size);
     k->instant = cfg->st.workers < 0 && cfg->service.kind == DIST_CONST && cfg->service.p[0] == 0;
     station_init(&k->st, c, &cfg->st, &cfg->service, 0, EV_CACHE_DONE, sim->now);
     if (cfg->placement == CP_SIDECAR) {
@@ -978,7 +981,7 @@ static void batch_send(struct comp *c, struct sim *sim)
     double dt = 0;
     if (batch_node_alive(k, k->batch_src, k->src_epoch) &&
         batch_node_alive(k, k->batch_tgt, k->tgt_epoch) && !k->batch_stale) {
-        double bytes = (double)k->batch_keys * mc->item_size;
+        double bytes = (double)k->batch_keys * k->item_size;
         mig_record(k)->bytes += bytes;
         dt = bytes / mc->bandwidth;
     }

@@ -38,8 +38,8 @@ int migration_parse(const cJSON *obj, const char *path, struct migration_cfg *ou
 {
     static const char *const allowed[] = {"bandwidth", "item_size", "batch", NULL};
     char sub[300];
-    *out = (struct migration_cfg){.item_size = 1024, .batch_keys = 10};
-    if (!obj)
+    *out = (struct migration_cfg){.batch_keys = 10};
+    if (!obj || cJSON_IsNull(obj)) /* null: off, e.g. --set components.cache.migration=null */
         return 0;
     if (!cJSON_IsObject(obj))
         return sim_fail(err, path, "must be an object such as {\"bandwidth\": \"100MB/s\", "
@@ -68,6 +68,13 @@ int migration_parse(const cJSON *obj, const char *path, struct migration_cfg *ou
     }
     out->on = 1;
     return 0;
+}
+
+double migration_item_size(const struct migration_cfg *cfg, double object_size)
+{
+    if (cfg->item_size > 0)
+        return cfg->item_size;
+    return object_size > 0 ? object_size : 1024;
 }
 
 static int cmp_key(const void *a, const void *b)

@@ -14,14 +14,17 @@ struct sim_error;
 struct migration_cfg {
     int on;              /* 0: moved keys are dropped at the scale (cold misses) */
     double bandwidth;    /* bytes/s of the cluster's one copy stream */
-    double item_size;    /* bytes per key copied */
+    double item_size;    /* bytes per key copied; 0: not given (migration_item_size) */
     uint32_t batch_keys; /* keys per transfer batch */
 };
 
-/* Parses obj (NULL: off) at path, e.g. {"bandwidth": "100MB/s", "item_size": "4KiB",
- * "batch": 10}; errors name the field's path. */
+/* Parses obj (NULL or JSON null: off) at path, e.g. {"bandwidth": "100MB/s", "item_size":
+ * "4KiB", "batch": 10}; errors name the field's path. */
 int migration_parse(const cJSON *obj, const char *path, struct migration_cfg *out,
                     struct sim_error *err);
+/* Bytes per key: item_size, else the workload's object size (bytes, 0 when unknown), else
+ * 1 KiB. */
+double migration_item_size(const struct migration_cfg *cfg, double object_size);
 
 /* One key to copy: its old node (which serves it until the copy lands) and its new owner. */
 struct mig_item {

@@ -63,8 +63,8 @@ END_TEST
 /* A trace-driven cache of 2 nodes (modulo, room for every key) scaled to 3 at t = 1 s; each of
  * keys 0..99 is read at 0.1 s + key ms, at 1.001 s + key x 10 us (during the copy) and at
  * 2 s + key ms. `migration` is the cache's migration member (or "") and `extra_events` more
- * events. */
-static char *trace_case(const char *migration, const char *extra_events)
+ * events; `object_size` the workload's (0: none). */
+static char *trace_case_sized(const char *migration, const char *extra_events, int object_size)
 {
     static char rows[3 * 100 * 40];
     size_t len = 0;
@@ -83,13 +83,19 @@ static char *trace_case(const char *migration, const char *extra_events)
              "{\"name\":\"t\",\"duration\":\"3s\",\"metrics\":{\"interval\":\"0.5s\","
              "\"key_sample\":100},"
              "\"workload\":{\"trace\":\"%s\",\"entry\":\"cache\",\"ops\":{\"read\":1},"
-             "\"keys\":{\"count\":100}},"
+             "\"keys\":{\"count\":100}%s},"
              "\"components\":[{\"id\":\"cache\",\"type\":\"cache\",\"nodes\":2,"
              "\"capacity\":1000%s%s}],"
              "\"events\":[{\"at\":\"1s\",\"action\":\"scale\",\"target\":\"cache\","
              "\"nodes\":3}%s]}",
-             trace, migration[0] ? "," : "", migration, extra_events);
+             trace, object_size ? ",\"object_size\":2000" : "", migration[0] ? "," : "",
+             migration, extra_events);
     return text;
+}
+
+static char *trace_case(const char *migration, const char *extra_events)
+{
+    return trace_case_sized(migration, extra_events, 0);
 }
 
 /* The node that owns a key under modulo over n nodes. */
@@ -330,15 +336,15 @@ START_TEST(test_no_dip_and_load)
 END_TEST
 
 /* keymoves.csv carries the migration columns, and the timeseries the keys in transit, which
- * are all copied by the end. */
+ * are all copied by the end. Without an item_size, a key weighs the workload's object_size. */
 START_TEST(test_outputs)
 {
-    char *text =
-        trace_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":4}", "");
+    char *text = trace_case_sized("\"migration\":{\"bandwidth\":\"1MB/s\",\"batch\":4}", "", 1);
     struct scenario *sc = tu_load(text);
     struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
     const cJSON *m = only_move(s);
+    ck_assert_double_eq(tu_num(m, "migrated_bytes"), 2000 * tu_num(m, "migrated_keys"));
     char *dir = tu_temp_dir();
     struct sim_error err = {0};
     ck_assert_int_eq(report_write(w, s, dir, &err), 0);
