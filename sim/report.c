@@ -422,11 +422,15 @@ void report_print(const cJSON *s, FILE *out)
                     c->string, num(m, "at_s"), num(m, "nodes_before"), num(m, "nodes_after"),
                     num(m, "moved_fraction"), num(m, "keys"), num(m, "ideal_fraction"));
         for (const cJSON *m = cJSON_IsArray(moves) ? moves->child : NULL; m; m = m->next)
-            if (cJSON_GetObjectItemCaseSensitive(m, "migrated_keys"))
-                fprintf(out, "%-16s at %.6gs: migrated %.0f of %.0f keys (%.4g MB) in %.6gs, "
+            if (cJSON_GetObjectItemCaseSensitive(m, "migrated_keys")) {
+                char took[64] = "still copying at the end";
+                if (isfinite(num(m, "migration_s")))
+                    snprintf(took, sizeof took, "in %.6gs", num(m, "migration_s"));
+                fprintf(out, "%-16s at %.6gs: migrated %.0f of %.0f keys (%.4g MB) %s, "
                              "dropped %.0f\n",
                         c->string, num(m, "at_s"), num(m, "migrated_keys"),
-                        num(m, "migration_planned"), num(m, "migrated_bytes") / 1e6,
-                        num(m, "migration_s"), num(m, "migration_dropped"));
+                        num(m, "migration_planned"), num(m, "migrated_bytes") / 1e6, took,
+                        num(m, "migration_dropped"));
+            }
     }
 }
