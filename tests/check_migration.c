@@ -60,17 +60,26 @@ END_TEST
 
 /* ---- scenarios ------------------------------------------------------------------------- */
 
-/* A trace-driven cache of 2 nodes (modulo, room for every key) scaled to 3 at t = 1 s; each of
- * keys 0..99 is read at 0.1 s + key ms, at 1.001 s + key x 10 us (during the copy) and at
- * 2 s + key ms. `migration` is the cache's migration member (or "") and `extra_events` more
- * events; `object_size` the workload's (0: none). */
-static char *trace_case_sized(const char *migration, const char *extra_events, int object_size)
+/* A trace-driven cache of 2 nodes (modulo, room for every key) scaled at t = 1 s; each of
+ * keys 0..99 is read (or written) at 0.1 s + key ms, read at 1.001 s + key x 10 us (during
+ * the copy) and at 2 s + key ms. */
+struct trace_opts {
+    const char *migration; /* the cache's migration member, or "" */
+    const char *events;    /* more events, each preceded by a comma, or "" */
+    const char *cache;     /* more cache members, each preceded by a comma, or "" */
+    const char *comps;     /* more components, each preceded by a comma, or "" */
+    int object_size;       /* the workload's, 0: none */
+    int nodes_to;          /* the scale's node count; 0: 3 */
+    int write_first;       /* the first pass writes */
+};
+
+static char *trace_build(const struct trace_opts *o)
 {
     static char rows[3 * 100 * 40];
     size_t len = 0;
     for (int k = 0; k < 100; k++)
-        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,read,%d,0\n",
-                                0.1 + k * 1e-3, k);
+        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,%s,%d,0\n",
+                                0.1 + k * 1e-3, o->write_first ? "write" : "read", k);
     for (int k = 0; k < 100; k++)
         len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,read,%d,0\n",
                                 1.001 + k * 1e-5, k);
@@ -82,20 +91,21 @@ static char *trace_case_sized(const char *migration, const char *extra_events, i
     snprintf(text, 4096,
              "{\"name\":\"t\",\"duration\":\"3s\",\"metrics\":{\"interval\":\"0.5s\","
              "\"key_sample\":100},"
-             "\"workload\":{\"trace\":\"%s\",\"entry\":\"cache\",\"ops\":{\"read\":1},"
-             "\"keys\":{\"count\":100}%s},"
+             "\"workload\":{\"trace\":\"%s\",\"entry\":\"cache\",\"ops\":{\"read\":1,"
+             "\"write\":1},\"keys\":{\"count\":100}%s},"
              "\"components\":[{\"id\":\"cache\",\"type\":\"cache\",\"nodes\":2,"
-             "\"capacity\":1000%s%s}],"
+             "\"capacity\":1000%s%s%s}%s],"
              "\"events\":[{\"at\":\"1s\",\"action\":\"scale\",\"target\":\"cache\","
-             "\"nodes\":3}%s]}",
-             trace, object_size ? ",\"object_size\":2000" : "", migration[0] ? "," : "",
-             migration, extra_events);
+             "\"nodes\":%d}%s]}",
+             trace, o->object_size ? ",\"object_size\":2000" : "", o->migration[0] ? "," : "",
+             o->migration, o->cache, o->comps, o->nodes_to ? o->nodes_to : 3, o->events);
     return text;
 }
 
 static char *trace_case(const char *migration, const char *extra_events)
 {
-    return trace_case_sized(migration, extra_events, 0);
+    struct trace_opts o = {migration, extra_events, "", "", 0, 0, 0};
+    return trace_build(&o);
 }
 
 /* The node that owns a key under modulo over n nodes. */
@@ -205,6 +215,100 @@ START_TEST(test_source_fails)
     struct node_stats ns = {0};
     cc->ops->node_stats(cc, &w->sim, 0, &ns);
     ck_assert_uint_eq(ns.keys, 0);
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+}
+END_TEST
+
+/* Node 1 fails 2.5 ms into the copy while the stream sends node 0's keys bound for node 1
+ * (the first pair in copy order, 1 key per batch at 1 ms): two have landed, the batch in
+ * flight is lost at its end (its bytes and time count), the rest of the pair is dropped at
+ * once when its batches find the target down, node 1's own keys in transit go with it, and
+ * the pair (0, 2) is copied in full. */
+START_TEST(test_target_fails)
+{
+    uint32_t n01 = 0, n02 = 0, n1 = 0;
+    for (uint64_t k = 0; k < 100; k++) {
+        uint32_t a = owner_of(2, k), b = owner_of(3, k);
+        n01 += a == 0 && b == 1;
+        n02 += a == 0 && b == 2;
+        n1 += a == 1 && b != 1;
+    }
+    ck_assert_uint_ge(n01, 3);
+    char *text =
+        trace_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
+                   ",{\"at\":\"1.0025s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":1}");
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
+    cJSON *s = report_summary(w);
+    const cJSON *m = only_move(s);
+    ck_assert_double_eq(tu_num(m, "migration_planned"), n01 + n02 + n1);
+    ck_assert_double_eq(tu_num(m, "migrated_keys"), 2 + n02);
+    ck_assert_double_eq(tu_num(m, "migration_dropped"), n01 - 2 + n1);
+    ck_assert_double_eq(tu_num(m, "migrated_bytes"), (3 + n02) * 1000.0);
+    ck_assert_double_eq_tol(tu_num(m, "migration_s"), (3 + n02) * 1e-3, 1e-12);
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+}
+END_TEST
+
+/* Scaling in from 2 nodes to 1: node 1, out of the placement, keeps serving its keys until
+ * they are copied, so every read hits after the first pass; then node 0 holds all 100. */
+START_TEST(test_scale_in)
+{
+    uint32_t on1 = 0;
+    for (uint64_t k = 0; k < 100; k++)
+        on1 += owner_of(2, k) == 1;
+    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "", "",
+                           "", 0, 1, 0};
+    char *text = trace_build(&o);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
+    cJSON *s = report_summary(w);
+    const cJSON *m = only_move(s);
+    ck_assert_double_eq(tu_num(m, "migrated_keys"), on1);
+    ck_assert_double_eq(tu_num(tu_comp(s, "cache"), "misses"), 100);
+    ck_assert_double_eq(tu_num(tu_comp(s, "cache"), "hits"), 200);
+    struct comp *cc = &w->comps[0];
+    for (uint32_t i = 0; i < 2; i++) {
+        struct node_stats ns = {0};
+        cc->ops->node_stats(cc, &w->sim, i, &ns);
+        ck_assert_uint_eq(ns.keys, i == 0 ? 100 : 0);
+    }
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+}
+END_TEST
+
+/* Write-back: the 100 keys are written (dirty, flushed only after 10 s, past the run's end).
+ * A dirty key that migrates is flushed from its old node as it lands, so the flushes are
+ * exactly the migrated keys, and nothing is lost; the keys that stay are still dirty. */
+START_TEST(test_write_back)
+{
+    uint32_t moved = 0;
+    for (uint64_t k = 0; k < 100; k++)
+        moved += owner_of(2, k) != owner_of(3, k);
+    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "",
+                           ",\"backend\":\"db\",\"write_policy\":\"write_back\","
+                           "\"flush_after\":\"10s\"",
+                           ",{\"id\":\"db\",\"type\":\"service\",\"workers\":\"unlimited\"}", 0, 0,
+                           1};
+    char *text = trace_build(&o);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
+    cJSON *s = report_summary(w);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_eq(tu_num(only_move(s), "migrated_keys"), moved);
+    ck_assert_double_eq(tu_num(c, "flushes"), moved);
+    ck_assert_double_eq(tu_num(c, "lost_writes"), 0);
+    ck_assert_double_eq(tu_num(c, "hits"), 200);
+    ck_assert_double_eq(tu_num(tu_comp(s, "db"), "requests"), moved);
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -339,7 +443,9 @@ END_TEST
  * are all copied by the end. Without an item_size, a key weighs the workload's object_size. */
 START_TEST(test_outputs)
 {
-    char *text = trace_case_sized("\"migration\":{\"bandwidth\":\"1MB/s\",\"batch\":4}", "", 1);
+    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"batch\":4}", "", "", "", 1,
+                           0, 0};
+    char *text = trace_build(&o);
     struct scenario *sc = tu_load(text);
     struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
@@ -434,6 +540,9 @@ Suite *migration_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_keys_land);
     tcase_add_test(tc, test_source_fails);
+    tcase_add_test(tc, test_target_fails);
+    tcase_add_test(tc, test_scale_in);
+    tcase_add_test(tc, test_write_back);
     tcase_add_test(tc, test_scale_during_copy);
     tcase_add_test(tc, test_no_dip_and_load);
     tcase_add_test(tc, test_outputs);
