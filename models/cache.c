@@ -938,8 +938,9 @@ static int batch_node_alive(const struct cache *k, uint32_t node, uint32_t epoch
     return node_is_up(k, node) && k->st.nodes[node].epoch == epoch;
 }
 
-/* A key of the plan leaves its old node without a copy: written back first when dirty
- * (unless another copy still owes the flush), as a scale without migration does. */
+/* A key of the plan is not copied: it leaves its old node (unless that node still owns it,
+ * as a replica), written back first when dirty unless another copy still owes the flush, as a
+ * scale without migration does. */
 static void drop_item(struct comp *c, struct sim *sim, uint32_t idx)
 {
     struct cache *k = c->state;
@@ -947,7 +948,8 @@ static void drop_item(struct comp *c, struct sim *sim, uint32_t idx)
     int dirty = 0;
     migration_settle(&k->mig, idx);
     mig_record(k)->dropped++;
-    if (!node_is_up(k, it->src) || !evict_remove(&k->nodes[it->src].store, it->key, &dirty))
+    if (!node_is_up(k, it->src) || (it->src < k->active && is_owner(k, it->src, it->key)) ||
+        !evict_remove(&k->nodes[it->src].store, it->key, &dirty))
         return;
     if (dirty && !dirty_elsewhere(k, UINT32_MAX, it->key)) {
         uint32_t own[16];
@@ -956,17 +958,20 @@ static void drop_item(struct comp *c, struct sim *sim, uint32_t idx)
     }
 }
 
-/* A key lands on its new owner: a dirty entry is flushed from its old node first (it arrives
- * clean), and a copy the new owner already has (written there meanwhile) is kept. */
+/* A key lands on its new owner: it leaves its old node (unless that node still owns it, as a
+ * replica), a dirty entry flushed first (it arrives clean); a copy the new owner already has
+ * (written there meanwhile) is kept. */
 static void land_item(struct comp *c, struct sim *sim, uint32_t idx)
 {
     struct cache *k = c->state;
     const struct mig_item *it = &k->mig.item[idx];
     struct evict_item e;
-    if (evict_lookup(&k->nodes[it->src].store, it->key, &e) && e.dirty)
+    int stays = it->src < k->active && is_owner(k, it->src, it->key);
+    if (!stays && evict_lookup(&k->nodes[it->src].store, it->key, &e) && e.dirty)
         flush_key(c, sim, it->src, it->key);
     migration_settle(&k->mig, idx);
-    evict_remove(&k->nodes[it->src].store, it->key, NULL);
+    if (!stays)
+        evict_remove(&k->nodes[it->src].store, it->key, NULL);
     if (!evict_contains(&k->nodes[it->tgt].store, it->key, sim->now))
         fill(c, sim, it->tgt, it->key);
     mig_record(k)->migrated++;
@@ -1093,48 +1098,63 @@ static void migration_interrupt(struct cache *k, struct sim *sim)
     mig_record(k)->end = sim->now;
 }
 
-/* A key held on a node that no longer owns it. */
-struct leaving {
+/* A key held on a node at a scale, and whether the node still owns it. */
+struct held_copy {
     uint64_t key;
     uint32_t node;
     int dirty;
+    int owned;
 };
 
-static int cmp_leaving(const void *a, const void *b)
+static int cmp_held(const void *a, const void *b)
 {
-    const struct leaving *x = a, *y = b;
+    const struct held_copy *x = a, *y = b;
     if (x->key != y->key)
         return x->key < y->key ? -1 : 1;
     return (x->node > y->node) - (x->node < y->node);
 }
 
-/* Plans the copy of the keys that left their nodes (the scale already installed the new
- * placement): each key goes once, from the lowest-numbered node that held it, to its first
- * new owner that does not hold it; other held copies, and keys every owner already holds,
- * are removed as without migration. Then the stream starts. */
-static void migration_begin(struct comp *c, struct sim *sim, struct leaving *lv, size_t n)
+/* A copy that a node no longer owns leaves it: a dirty one is written back first unless
+ * another copy still owes the flush. */
+static void remove_copy(struct comp *c, struct sim *sim, const struct held_copy *h)
+{
+    struct cache *k = c->state;
+    evict_remove(&k->nodes[h->node].store, h->key, NULL);
+    if (h->dirty && !dirty_elsewhere(k, UINT32_MAX, h->key)) {
+        uint32_t own[16];
+        owners(k, h->key, own);
+        spawn_flush(c, sim, own[0], h->key);
+    }
+}
+
+/* Plans the copies (the scale already installed the new placement; hv holds every key held
+ * anywhere). A key whose new primary owner, which serves its reads, lacks it is copied there
+ * once: from the lowest-numbered node that no longer owns it, else from the lowest-numbered
+ * owner that holds it. Every other copy on a node that no longer owns the key is removed as
+ * without migration. Then the stream starts. */
+static void migration_begin(struct comp *c, struct sim *sim, struct held_copy *hv, size_t n)
 {
     struct cache *k = c->state;
     struct mig_item *items = sim_xmalloc((n ? n : 1) * sizeof *items);
     size_t m = 0;
-    qsort(lv, n, sizeof *lv, cmp_leaving);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t own[16], tgt = UINT32_MAX;
-        if (i == 0 || lv[i - 1].key != lv[i].key) {
-            uint32_t no = owners(k, lv[i].key, own);
-            for (uint32_t j = 0; j < no && tgt == UINT32_MAX; j++)
-                if (!evict_contains(&k->nodes[own[j]].store, lv[i].key, sim->now))
-                    tgt = own[j];
+    qsort(hv, n, sizeof *hv, cmp_held);
+    for (size_t g = 0, e; g < n; g = e) {
+        uint32_t own[16];
+        owners(k, hv[g].key, own);
+        size_t src = g;
+        int primary_holds = 0, leaving = 0;
+        for (e = g; e < n && hv[e].key == hv[g].key; e++) {
+            primary_holds |= hv[e].node == own[0];
+            if (!hv[e].owned && !leaving) {
+                leaving = 1;
+                src = e;
+            }
         }
-        if (tgt != UINT32_MAX) {
-            items[m++] = (struct mig_item){lv[i].key, lv[i].node, tgt};
-            continue;
-        }
-        evict_remove(&k->nodes[lv[i].node].store, lv[i].key, NULL);
-        if (lv[i].dirty && !dirty_elsewhere(k, UINT32_MAX, lv[i].key)) {
-            owners(k, lv[i].key, own);
-            spawn_flush(c, sim, own[0], lv[i].key);
-        }
+        if (!primary_holds)
+            items[m++] = (struct mig_item){hv[g].key, hv[src].node, own[0]};
+        for (size_t i = g; i < e; i++)
+            if (!hv[i].owned && (primary_holds || i != src))
+                remove_copy(c, sim, &hv[i]);
     }
     migration_plan(&k->mig, items, m);
     struct key_move *rec = mig_record(k);
@@ -1161,7 +1181,7 @@ static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
     record_move(c, sim, np, n_new);
     grow_nodes(c, sim, n_new);
     struct key_list gone_dirty = {0};
-    struct leaving *lv = NULL;
+    struct held_copy *lv = NULL;
     size_t nlv = 0, lv_cap = 0;
     /* Keys still in transit sit on nodes past the old count after a scale-in. */
     uint32_t scan = migrate ? k->nnodes : k->active;
@@ -1173,16 +1193,16 @@ static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
             uint32_t n = owners_in(np, n_new, key_rf(k, held.key[i]), held.key[i], own), m = 0;
             while (m < n && own[m] != j)
                 m++;
-            if (m < n)
-                continue;
             if (migrate) {
                 if (nlv == lv_cap) {
                     lv_cap = lv_cap ? 2 * lv_cap : 1024;
                     lv = sim_xrealloc(lv, lv_cap * sizeof *lv);
                 }
-                lv[nlv++] = (struct leaving){held.key[i], j, held.dirty[i]};
+                lv[nlv++] = (struct held_copy){held.key[i], j, held.dirty[i], m < n};
                 continue;
             }
+            if (m < n)
+                continue;
             evict_remove(&k->nodes[j].store, held.key[i], NULL);
             if (held.dirty[i]) {
                 struct evict_item it = {.key = held.key[i], .dirty = 1};

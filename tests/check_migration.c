@@ -316,6 +316,48 @@ START_TEST(test_write_back)
 }
 END_TEST
 
+/* Ring placement, replication factor 2, on 2 nodes then 3. Reads fill only the node that
+ * serves them (the primary), so each key is held once. A key whose new primary lacks it is
+ * copied there once, also when its holder stays an owner (a replica, which keeps it); other
+ * copies on nodes that no longer own the key are removed. Every read after the first pass
+ * hits, and no node holds more keys than it owns. */
+START_TEST(test_replicated)
+{
+    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "",
+                           ",\"sharding\":{\"scheme\":\"ring\",\"replication_factor\":2}", "", 0,
+                           0, 0};
+    char *text = trace_build(&o);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
+    cJSON *s = report_summary(w);
+    ck_assert_double_eq(tu_num(tu_comp(s, "cache"), "hits"), 200);
+    ck_assert_double_eq(tu_num(only_move(s), "migration_dropped"), 0);
+    struct placement *p;
+    ck_assert_int_eq(placement_create(PLACEMENT_RING, NULL, 3, NULL, &p, NULL), 0);
+    uint64_t owned[3] = {0}, held = 0;
+    for (uint64_t k = 0; k < 100; k++) {
+        uint32_t own[2];
+        size_t n = placement_lookup_n(p, placement_hash_id(p, k), own, 2);
+        for (size_t j = 0; j < n; j++)
+            owned[own[j]]++;
+    }
+    placement_free(p);
+    struct comp *cc = &w->comps[0];
+    for (uint32_t i = 0; i < 3; i++) {
+        struct node_stats ns = {0};
+        cc->ops->node_stats(cc, &w->sim, i, &ns);
+        ck_assert_uint_le(ns.keys, owned[i]);
+        held += ns.keys;
+    }
+    /* Each key is on at least its primary. */
+    ck_assert_uint_ge(held, 100);
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+}
+END_TEST
+
 /* A second scale 2.5 ms into the copy ends the first migration there; the keys not yet copied
  * are planned again under the new placement, and in the end every node holds exactly the
  * keys it owns over 4 nodes: no key is lost or left behind. */
@@ -543,6 +585,7 @@ Suite *migration_suite(void)
     tcase_add_test(tc, test_target_fails);
     tcase_add_test(tc, test_scale_in);
     tcase_add_test(tc, test_write_back);
+    tcase_add_test(tc, test_replicated);
     tcase_add_test(tc, test_scale_during_copy);
     tcase_add_test(tc, test_no_dip_and_load);
     tcase_add_test(tc, test_outputs);
