@@ -97,17 +97,12 @@ struct cache {
                     arrival, without a service event */
     struct key_move *moves;
     size_t nmoves;
-    /* The copy stream of the last scale (migration on): its plan, and the batch in flight
-     * (positions [batch_from, batch_to) of the plan's order) with the lives of its source
-     * and target nodes when it asked for their workers. */
+    /* The copy stream of the last scale (migration on): its plan, and the batch in flight,
+     * positions [batch_from, batch_to) of the plan's order. */
     struct migration mig;
+    struct mig_batch batch;
     size_t batch_from, batch_to;
-    uint32_t batch_src, batch_tgt, src_epoch, tgt_epoch;
-    uint32_t batch_keys;
-    double item_size;  /* bytes per key in the stream */
-    int batch_on;      /* a batch waits for its workers or is being sent */
-    int src_held, tgt_held; /* it has the worker (or the node failed: no wait for it) */
-    int batch_stale;   /* a scale replaced the plan the batch belongs to */
+    double item_size; /* bytes per key in the stream */
 };
 
 static const struct param_spec cache_params[] = {
@@ -294,6 +289,10 @@ static double cache_memory(const struct comp_spec *cs, const struct scenario *sc
     double bytes = cache_instances(cs, sc) * per;
     if (cfg->placement != CP_SIDECAR)
         bytes += sharding_memory(&cfg->sharding, limits_peak_nodes(sc, cs->index));
+    /* A migration plans over every stored key: a held copy (24 bytes), a plan item (16), its
+     * place in the copy order (4, and 24 while sorted) and its flag (1). */
+    if (cfg->migration.on)
+        bytes += cache_instances(cs, sc) * (double)cfg->capacity * 69.0;
     return bytes;
 }
 
@@ -933,11 +932,6 @@ static struct key_move *mig_record(struct cache *k)
     return &k->moves[k->nmoves - 1];
 }
 
-static int batch_node_alive(const struct cache *k, uint32_t node, uint32_t epoch)
-{
-    return node_is_up(k, node) && k->st.nodes[node].epoch == epoch;
-}
-
 /* A key of the plan is not copied: it leaves its old node (unless that node still owns it,
  * as a replica), written back first when dirty unless another copy still owes the flush, as a
  * scale without migration does. */
@@ -982,22 +976,20 @@ static void land_item(struct comp *c, struct sim *sim, uint32_t idx)
 static void batch_send(struct comp *c, struct sim *sim)
 {
     struct cache *k = c->state;
-    const struct migration_cfg *mc = &k->cfg->migration;
     double dt = 0;
-    if (batch_node_alive(k, k->batch_src, k->src_epoch) &&
-        batch_node_alive(k, k->batch_tgt, k->tgt_epoch) && !k->batch_stale) {
-        double bytes = (double)k->batch_keys * k->item_size;
+    if (mig_batch_intact(&k->batch, &k->st) && !k->batch.stale) {
+        double bytes = (double)k->batch.keys * k->item_size;
         mig_record(k)->bytes += bytes;
-        dt = bytes / mc->bandwidth;
+        dt = bytes / k->cfg->migration.bandwidth;
     }
     struct sim_event ev = {.target = c->index, .kind = EV_CACHE_MIGRATED};
     sim_schedule(sim, dt, &ev);
 }
 
 /* Starts the next batch of the stream: the waiting keys of one source and target that the
- * source still holds (the others are dropped). It asks both nodes for a worker, in line with
- * their requests, and is sent once it has both. A batch towards a failed target is dropped at
- * once (the connection is refused). With nothing left, the migration ends. */
+ * source still holds (the others are dropped), sent once it has a worker on both. A batch
+ * towards a failed target is dropped at once (the connection is refused). With nothing left,
+ * the migration ends. */
 static void batch_start(struct comp *c, struct sim *sim)
 {
     struct cache *k = c->state;
@@ -1019,46 +1011,20 @@ static void batch_start(struct comp *c, struct sim *sim)
             continue;
         k->batch_from = from;
         k->batch_to = to;
-        k->batch_src = src;
-        k->batch_tgt = tgt;
-        k->batch_keys = keys;
-        k->src_epoch = k->st.nodes[src].epoch;
-        k->tgt_epoch = k->st.nodes[tgt].epoch;
-        k->batch_on = 1;
-        k->src_held = station_hold(&k->st, sim, src, EV_CACHE_HOLD);
-        k->tgt_held = station_hold(&k->st, sim, tgt, EV_CACHE_HOLD);
-        if (k->src_held && k->tgt_held)
+        if (mig_batch_begin(&k->batch, &k->st, sim, src, tgt, keys, EV_CACHE_HOLD))
             batch_send(c, sim);
         return;
     }
-    k->batch_on = 0;
     mig_record(k)->end = sim->now;
 }
 
-/* A worker the batch waited for: the batch is sent once it has both. */
+/* A worker the batch waited for came, or its node failed: the batch is sent once it has
+ * both. */
 static void batch_held(struct comp *c, struct sim *sim, uint32_t node)
 {
     struct cache *k = c->state;
-    if (!k->batch_on)
-        return;
-    if (node == k->batch_src && !k->src_held)
-        k->src_held = 1;
-    else if (node == k->batch_tgt && !k->tgt_held)
-        k->tgt_held = 1;
-    if (k->src_held && k->tgt_held)
+    if (mig_batch_held(&k->batch, node))
         batch_send(c, sim);
-}
-
-/* A node of the batch failed: its worker is no longer waited for (the batch is lost). */
-static void batch_node_failed(struct comp *c, struct sim *sim, uint32_t node)
-{
-    struct cache *k = c->state;
-    if (!k->batch_on || (k->src_held && k->tgt_held))
-        return;
-    if (node == k->batch_src && !k->src_held)
-        batch_held(c, sim, node);
-    else if (node == k->batch_tgt && !k->tgt_held)
-        batch_held(c, sim, node);
 }
 
 /* The batch has been sent: its keys that the source still holds land on the target, unless
@@ -1067,23 +1033,18 @@ static void batch_node_failed(struct comp *c, struct sim *sim, uint32_t node)
 static void batch_done(struct comp *c, struct sim *sim)
 {
     struct cache *k = c->state;
-    if (batch_node_alive(k, k->batch_src, k->src_epoch))
-        station_unhold(&k->st, sim, k->batch_src);
-    if (batch_node_alive(k, k->batch_tgt, k->tgt_epoch))
-        station_unhold(&k->st, sim, k->batch_tgt);
-    int intact = batch_node_alive(k, k->batch_src, k->src_epoch) &&
-                 batch_node_alive(k, k->batch_tgt, k->tgt_epoch);
-    for (size_t i = k->batch_from; i < k->batch_to && !k->batch_stale; i++) {
+    int intact = mig_batch_end(&k->batch, &k->st, sim);
+    for (size_t i = k->batch_from; i < k->batch_to && !k->batch.stale; i++) {
         uint32_t idx = k->mig.order[i];
         if (!k->mig.waiting[idx])
             continue;
-        if (intact && evict_contains(&k->nodes[k->batch_src].store, k->mig.item[idx].key,
+        if (intact && evict_contains(&k->nodes[k->batch.src].store, k->mig.item[idx].key,
                                      sim->now))
             land_item(c, sim, idx);
         else
             drop_item(c, sim, idx);
     }
-    k->batch_stale = 0;
+    k->batch.stale = 0;
     batch_start(c, sim);
 }
 
@@ -1092,9 +1053,9 @@ static void batch_done(struct comp *c, struct sim *sim)
  * (its workers are taken) without landing anything, and the new plan's stream follows it. */
 static void migration_interrupt(struct cache *k, struct sim *sim)
 {
-    if (!k->batch_on)
+    if (!k->batch.on)
         return;
-    k->batch_stale = 1;
+    k->batch.stale = 1;
     mig_record(k)->end = sim->now;
 }
 
@@ -1162,7 +1123,7 @@ static void migration_begin(struct comp *c, struct sim *sim, struct held_copy *h
     rec->planned = m;
     rec->start = sim->now;
     rec->end = NAN;
-    if (!k->batch_on)
+    if (!k->batch.on)
         batch_start(c, sim);
 }
 
@@ -1265,7 +1226,7 @@ static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
     if (k->mig.in_transit)
         mig_record(k)->dropped += migration_drop_source(&k->mig, node);
     station_fail(&k->st, sim, node);
-    batch_node_failed(c, sim, node);
+    batch_held(c, sim, node); /* its worker is no longer waited for */
     /* The waiters were abandoned towards their callers by station_fail; the orphans left
      * here are discarded. */
     pending_resolve_node(&k->pend, sim, node, REQ_FAILED, 1);

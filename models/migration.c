@@ -3,6 +3,7 @@
 #include "models/migration.h"
 #include "sim/error.h"
 #include "sim/params.h"
+#include "sim/station.h"
 #include "sim/units.h"
 
 #include <math.h>
@@ -181,6 +182,54 @@ size_t migration_drop_source(struct migration *m, uint32_t node)
             dropped++;
         }
     return dropped;
+}
+
+int mig_batch_begin(struct mig_batch *b, struct station *st, struct sim *sim, uint32_t src,
+                    uint32_t tgt, uint64_t keys, uint16_t hold_kind)
+{
+    b->src = src;
+    b->tgt = tgt;
+    b->keys = keys;
+    b->src_epoch = st->nodes[src].epoch;
+    b->tgt_epoch = st->nodes[tgt].epoch;
+    b->on = 1;
+    b->src_held = station_hold(st, sim, src, hold_kind);
+    b->tgt_held = station_hold(st, sim, tgt, hold_kind);
+    return b->src_held && b->tgt_held;
+}
+
+int mig_batch_held(struct mig_batch *b, uint32_t node)
+{
+    if (!b->on || (b->src_held && b->tgt_held))
+        return 0;
+    if (node == b->src && !b->src_held)
+        b->src_held = 1;
+    else if (node == b->tgt && !b->tgt_held)
+        b->tgt_held = 1;
+    else
+        return 0;
+    return b->src_held && b->tgt_held;
+}
+
+static int alive(const struct station *st, uint32_t node, uint32_t epoch)
+{
+    return st->nodes[node].up && st->nodes[node].epoch == epoch;
+}
+
+int mig_batch_intact(const struct mig_batch *b, const struct station *st)
+{
+    return alive(st, b->src, b->src_epoch) && alive(st, b->tgt, b->tgt_epoch);
+}
+
+int mig_batch_end(struct mig_batch *b, struct station *st, struct sim *sim)
+{
+    int intact = mig_batch_intact(b, st);
+    if (alive(st, b->src, b->src_epoch))
+        station_unhold(st, sim, b->src);
+    if (alive(st, b->tgt, b->tgt_epoch))
+        station_unhold(st, sim, b->tgt);
+    b->on = 0;
+    return intact;
 }
 
 void migration_free(struct migration *m)

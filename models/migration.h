@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sim;
 struct sim_error;
+struct station;
 
 struct migration_cfg {
     int on;              /* 0: moved keys are dropped at the scale (cold misses) */
@@ -55,5 +57,29 @@ void migration_settle(struct migration *m, uint32_t idx);
  * how many. */
 size_t migration_drop_source(struct migration *m, uint32_t node);
 void migration_free(struct migration *m);
+
+/* A transfer batch of the stream: it asks its source and target nodes for a worker each, in
+ * line with their requests, is sent once it has both, and holds them until it ends. */
+struct mig_batch {
+    uint32_t src, tgt;             /* station nodes */
+    uint32_t src_epoch, tgt_epoch; /* their lives when the batch began */
+    uint64_t keys;
+    int on;                 /* waiting for its workers or being sent */
+    int src_held, tgt_held; /* has the worker (or the node failed: no wait for it) */
+    int stale;              /* a scale replaced the plan it belongs to */
+};
+
+/* Begins a batch of `keys` keys; the model receives an event of hold_kind for a node whose
+ * worker comes later. Returns 1 when it has both workers at once (send it). */
+int mig_batch_begin(struct mig_batch *b, struct station *st, struct sim *sim, uint32_t src,
+                    uint32_t tgt, uint64_t keys, uint16_t hold_kind);
+/* A worker came (the hold event), or the node failed and is no longer waited for; returns 1
+ * when the batch has just got its last one (send it). */
+int mig_batch_held(struct mig_batch *b, uint32_t node);
+/* Both nodes are still in the lives they had when the batch began. */
+int mig_batch_intact(const struct mig_batch *b, const struct station *st);
+/* Ends the batch: the nodes still in those lives get their workers back. Returns whether it
+ * was intact. */
+int mig_batch_end(struct mig_batch *b, struct station *st, struct sim *sim);
 
 #endif

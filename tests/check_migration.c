@@ -1,7 +1,9 @@
-/* The migration of a sharded cache's moved keys at a scale: the copy plan's order and lookup,
- * the stream's exact duration, no cold-miss dip, the workers it takes on source and target,
- * keys landing on their new owners, a failure in mid-copy, a scale in mid-copy, the outputs,
- * and the errors for bad fields. */
+/* The migration of moved keys at a scale: for a sharded cache the copy plan's order and
+ * lookup, the stream's exact duration, no cold-miss dip, the workers it takes on source and
+ * target, keys landing on their new owners, failures and a scale in mid-copy, scale-in,
+ * write-back, replicas and the outputs; for a sharded database the copy's duration and load,
+ * where keys are served meanwhile, the key sample and a primary failing; and the errors for
+ * bad fields. */
 #include "models/migration.h"
 #include "models/placement.h"
 #include "models/registry.h"
@@ -222,12 +224,12 @@ START_TEST(test_source_fails)
 }
 END_TEST
 
-/* Node 1 fails 2.5 ms into the copy while the stream sends node 0's keys bound for node 1
- * (the first pair in copy order, 1 key per batch at 1 ms): two have landed, the batch in
- * flight is lost at its end (its bytes and time count), the rest of the pair is dropped at
- * once when its batches find the target down, node 1's own keys in transit go with it, and
- * the pair (0, 2) is copied in full. */
-START_TEST(test_target_fails)
+/* The figures when node 1 fails 2.5 ms into a copy of 1 key per batch at 1 ms per key, from
+ * 2 nodes (or shards) to 3 under modulo. Pairs go (0,1), (0,2), (1,0), (1,2): two keys of
+ * (0,1) have landed, the batch in flight is lost at its end (its bytes and time count), the
+ * rest of the pair is dropped at once when its next batch finds the target down, node 1's own
+ * keys go with it, and the pair (0,2) is copied in full. */
+static void assert_node1_failed(const cJSON *m)
 {
     uint32_t n01 = 0, n02 = 0, n1 = 0;
     for (uint64_t k = 0; k < 100; k++) {
@@ -237,18 +239,23 @@ START_TEST(test_target_fails)
         n1 += a == 1 && b != 1;
     }
     ck_assert_uint_ge(n01, 3);
+    ck_assert_double_eq(tu_num(m, "migration_planned"), n01 + n02 + n1);
+    ck_assert_double_eq(tu_num(m, "migrated_keys"), 2 + n02);
+    ck_assert_double_eq(tu_num(m, "migration_dropped"), n01 - 2 + n1);
+    ck_assert_double_eq(tu_num(m, "migrated_bytes"), (3 + n02) * 1000.0);
+    ck_assert_double_eq_tol(tu_num(m, "migration_s"), (3 + n02) * 1e-3, 1e-12);
+}
+
+/* A cache's node 1 fails: a target of node 0's first keys, and a source. */
+START_TEST(test_target_fails)
+{
     char *text =
         trace_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
                    ",{\"at\":\"1.0025s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":1}");
     struct scenario *sc = tu_load(text);
     struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
-    const cJSON *m = only_move(s);
-    ck_assert_double_eq(tu_num(m, "migration_planned"), n01 + n02 + n1);
-    ck_assert_double_eq(tu_num(m, "migrated_keys"), 2 + n02);
-    ck_assert_double_eq(tu_num(m, "migration_dropped"), n01 - 2 + n1);
-    ck_assert_double_eq(tu_num(m, "migrated_bytes"), (3 + n02) * 1000.0);
-    ck_assert_double_eq_tol(tu_num(m, "migration_s"), (3 + n02) * 1e-3, 1e-12);
+    assert_node1_failed(only_move(s));
     cJSON_Delete(s);
     world_free(w);
     scenario_free(sc);
@@ -519,6 +526,134 @@ START_TEST(test_outputs)
 }
 END_TEST
 
+/* ---- databases ------------------------------------------------------------------------- */
+
+/* A database of 2 shards (no replicas, one worker, no service time) scaled to 3 at 0.9995 s,
+ * whose 100 evenly spaced keys (of `count`) are read at 0.1 s + i ms, at 1 s + i us (before
+ * the first batch lands) and at 2 s + i ms; `extra` more events. */
+static char *db_case(const char *migration, const char *extra, int count)
+{
+    static char buf[3 * 100 * 40];
+    size_t len = 0;
+    for (int pass = 0; pass < 3; pass++)
+        for (int k = 0; k < 100; k++)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%.6f,read,%d,0\n",
+                                    pass == 0 ? 0.1 + k * 1e-3
+                                    : pass == 1 ? 1 + k * 1e-6
+                                                : 2 + k * 1e-3,
+                                    k * (count / 100));
+    const char *path = tu_write_temp(buf, ".csv");
+    char *text = malloc(4096);
+    snprintf(text, 4096,
+             "{\"name\":\"t\",\"duration\":\"3s\",\"metrics\":{\"interval\":\"0.5s\","
+             "\"key_sample\":100},"
+             "\"workload\":{\"trace\":\"%s\",\"entry\":\"db\",\"ops\":{\"read\":1,\"write\":1},"
+             "\"keys\":{\"count\":%d}},"
+             "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"shards\":2,\"workers\":1%s%s}],"
+             "\"events\":[{\"at\":\"0.9995s\",\"action\":\"scale\",\"target\":\"db\","
+             "\"shards\":3}%s]}",
+             path, count, migration[0] ? "," : "", migration, extra);
+    return text;
+}
+
+static const cJSON *db_move(const cJSON *summary)
+{
+    const cJSON *moves = cJSON_GetObjectItem(tu_comp(summary, "db"), "key_moves");
+    ck_assert_int_eq(cJSON_GetArraySize(moves), 1);
+    return cJSON_GetArrayItem(moves, 0);
+}
+
+/* The moved keys (all 100 are known: no more than key_sample) are copied in 1 ms each; the
+ * busy time over the primaries is exactly twice that (each batch holds both ends), and the
+ * new shard (node 2) serves its keys only once they are copied: the reads at 1 s, before the
+ * first batch lands, go to the old shards, where without migration they go to node 2. */
+START_TEST(test_db_copy)
+{
+    uint32_t moved = 0, to2 = 0;
+    for (uint64_t k = 0; k < 100; k++) {
+        moved += owner_of(2, k) != owner_of(3, k);
+        to2 += owner_of(3, k) == 2;
+    }
+    for (int migrate = 0; migrate < 2; migrate++) {
+        char *text =
+            db_case(migrate ? "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,"
+                              "\"batch\":1}"
+                            : "",
+                    "", 100);
+        struct scenario *sc = tu_load(text);
+        struct world *w = tu_run(sc, 1);
+        cJSON *s = report_summary(w);
+        const cJSON *m = db_move(s);
+        struct comp *cc = &w->comps[0];
+        double busy = 0;
+        uint64_t node2 = 0;
+        for (uint32_t i = 0; i < 3; i++) {
+            struct node_stats ns = {0};
+            cc->ops->node_stats(cc, &w->sim, i, &ns);
+            busy += ns.util * (i < 2 ? 3.0 : 3.0 - 0.9995);
+            if (i == 2)
+                node2 = ns.requests;
+        }
+        if (migrate) {
+            ck_assert_double_eq(tu_num(m, "migration_planned"), moved);
+            ck_assert_double_eq(tu_num(m, "migrated_keys"), moved);
+            ck_assert_double_eq(tu_num(m, "migrated_bytes"), moved * 1000.0);
+            ck_assert_double_eq_tol(tu_num(m, "migration_s"), moved * 1e-3, 1e-12);
+            ck_assert_double_eq_tol(busy, 2 * moved * 1e-3, 1e-9);
+            ck_assert_uint_eq(node2, to2);
+        } else {
+            ck_assert_ptr_null(cJSON_GetObjectItem(m, "migrated_keys"));
+            ck_assert_double_eq(busy, 0);
+            ck_assert_uint_eq(node2, 2 * to2);
+        }
+        cJSON_Delete(s);
+        world_free(w);
+        scenario_free(sc);
+        free(text);
+    }
+}
+END_TEST
+
+/* With 1000 keys and a sample of 100 (every tenth key), each sampled key stands for 10: the
+ * plan is 10 x the sampled keys that move. */
+START_TEST(test_db_sampled)
+{
+    uint32_t moved = 0;
+    for (uint64_t i = 0; i < 100; i++)
+        moved += owner_of(2, 10 * i) != owner_of(3, 10 * i);
+    char *text = db_case("\"migration\":{\"bandwidth\":\"10MB/s\",\"item_size\":1000}", "", 1000);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
+    cJSON *s = report_summary(w);
+    const cJSON *m = db_move(s);
+    ck_assert_double_eq(tu_num(m, "migration_planned"), 10 * moved);
+    ck_assert_double_eq(tu_num(m, "migrated_keys"), 10 * moved);
+    ck_assert_double_eq_tol(tu_num(m, "migration_s"), 10 * moved * 1e-4, 1e-12);
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+}
+END_TEST
+
+/* Shard 1's primary (node 1) fails as the cache's node 1 does in test_target_fails (the
+ * database scales at 0.9995 s: 2.5 ms in is 1.002 s); its keys move without their data. */
+START_TEST(test_db_primary_fails)
+{
+    char *text =
+        db_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
+                ",{\"at\":\"1.002s\",\"action\":\"fail\",\"target\":\"db\",\"node\":1}", 100);
+    struct scenario *sc = tu_load(text);
+    struct world *w = tu_run(sc, 1);
+    cJSON *s = report_summary(w);
+    assert_node1_failed(db_move(s));
+    cJSON_Delete(s);
+    world_free(w);
+    scenario_free(sc);
+    free(text);
+}
+END_TEST
+
 /* ---- errors ---------------------------------------------------------------------------- */
 
 /* A bad migration field is reported at its own line and path. */
@@ -568,6 +703,23 @@ START_TEST(test_errors)
         "components[0].migration.batch", "whole number");
     bad("\"placement\": \"sidecar\",\n\"migration\": {\"bandwidth\": \"1MB/s\"}", 8, m,
         "sidecar");
+    /* A database's migration is the same object. */
+    const char *db = "{\n"
+                     "  \"name\": \"t\",\n"
+                     "  \"duration\": \"10s\",\n"
+                     "  \"workload\": {\"rate\": 10, \"entry\": \"db\"},\n"
+                     "  \"components\": [\n"
+                     "    {\"id\": \"db\", \"type\": \"database\", \"shards\": 2,\n"
+                     "     \"migration\": {\"bandwidth\": \"1MB/s\",\n"
+                     "                   \"batch\": -1}}\n"
+                     "  ]\n"
+                     "}\n";
+    struct sim_error err = {0};
+    struct scenario *sc = NULL;
+    ck_assert_int_eq(
+        scenario_load_text("t.json", db, strlen(db), NULL, 0, model_registry, &sc, &err), -1);
+    ck_assert_str_eq(err.path, "components[0].migration.batch");
+    ck_assert_int_eq(err.line, 8);
 }
 END_TEST
 
@@ -586,6 +738,9 @@ Suite *migration_suite(void)
     tcase_add_test(tc, test_scale_in);
     tcase_add_test(tc, test_write_back);
     tcase_add_test(tc, test_replicated);
+    tcase_add_test(tc, test_db_copy);
+    tcase_add_test(tc, test_db_sampled);
+    tcase_add_test(tc, test_db_primary_fails);
     tcase_add_test(tc, test_scale_during_copy);
     tcase_add_test(tc, test_no_dip_and_load);
     tcase_add_test(tc, test_outputs);
