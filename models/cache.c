@@ -769,7 +769,7 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
     const struct cache_cfg *cfg = c->config;
     struct frame *f = req_top(req);
     /* The key decides the node, whatever node the caller named. */
-    f->node = cfg->placement == CP_SIDECAR             ? sidecar_instance(c, sim, req)
+    f->node = cfg->placement == CP_SIDECAR           ? sidecar_instance(c, sim, req)
               : k->active == 1 && !k->mig.in_transit ? 0
                                                      : route(k, req->key, req->op == k->op_read);
     enum station_result r = k->instant ? station_enter(&k->st, f->node, req)
@@ -1038,8 +1038,7 @@ static void batch_done(struct comp *c, struct sim *sim)
         uint32_t idx = k->mig.order[i];
         if (!k->mig.waiting[idx])
             continue;
-        if (intact && evict_contains(&k->nodes[k->batch.src].store, k->mig.item[idx].key,
-                                     sim->now))
+        if (intact && evict_contains(&k->nodes[k->batch.src].store, k->mig.item[idx].key, sim->now))
             land_item(c, sim, idx);
         else
             drop_item(c, sim, idx);

@@ -356,7 +356,8 @@ static int parse_service(struct database_cfg *cfg, const char *cpath, struct sim
         return 0;
     if (cJSON_IsObject(j) && !cJSON_GetObjectItemCaseSensitive(j, "dist")) {
         if (params_only_members(j, allowed, path,
-                         "service is a distribution, or {\"read\": dist, \"write\": dist}", err))
+                                "service is a distribution, or {\"read\": dist, \"write\": dist}",
+                                err))
             return -1;
         cfg->same_service = 0;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "read");
@@ -547,9 +548,8 @@ static int database_parse(struct comp_spec *cs, const cJSON *obj, const struct s
         return sim_fail(err, path,
                         "a database keeps copies with \"replicas\"; its "
                         "replication_factor must be 1");
-    if (migration_parse(cfg->migration_json,
-                        path_member(path, sizeof path, cs->path, "migration"), &cfg->migration,
-                        err))
+    if (migration_parse(cfg->migration_json, path_member(path, sizeof path, cs->path, "migration"),
+                        &cfg->migration, err))
         return -1;
     if (check_events(cs, cfg, sc, err))
         return -1;
@@ -739,10 +739,10 @@ static double database_memory(const struct comp_spec *cs, const struct scenario 
     double per_shard =
         sizeof(struct db_shard) + cfg->max_slots * (LIMITS_NODE_BYTES + LIMITS_RNG_BYTES + 32.0);
     /* A migration keeps the moved keys of the sample. */
-    double sample = cfg->migration.on ? 8.0 * (double)(sc->wl.key_count < sc->key_sample
-                                                           ? sc->wl.key_count
-                                                           : sc->key_sample)
-                                      : 0;
+    double sample =
+        cfg->migration.on
+            ? 8.0 * (double)(sc->wl.key_count < sc->key_sample ? sc->wl.key_count : sc->key_sample)
+            : 0;
     return shards * per_shard + sample +
            sharding_memory(&cfg->sharding, limits_peak(sc, cs->index, "shards", cfg->shards));
 }
@@ -1059,7 +1059,8 @@ static void db_migration_begin(struct comp *c, struct sim *sim, struct placement
     double step = (double)count / (double)n;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t key = (uint64_t)((double)i * step);
-        uint32_t a = placement_lookup(before, placement_hash_id(before, key)), b = key_shard(s, key);
+        uint32_t a = placement_lookup(before, placement_hash_id(before, key)),
+                 b = key_shard(s, key);
         if (a == b)
             continue;
         uint32_t j = 0;

@@ -43,8 +43,9 @@ int migration_parse(const cJSON *obj, const char *path, struct migration_cfg *ou
     if (!obj || cJSON_IsNull(obj)) /* null: off, e.g. --set components.cache.migration=null */
         return 0;
     if (!cJSON_IsObject(obj))
-        return sim_fail(err, path, "must be an object such as {\"bandwidth\": \"100MB/s\", "
-                                   "\"item_size\": \"1KiB\"}");
+        return sim_fail(err, path,
+                        "must be an object such as {\"bandwidth\": \"100MB/s\", "
+                        "\"item_size\": \"1KiB\"}");
     if (params_only_members(obj, allowed, path, NULL, err))
         return -1;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "bandwidth");
@@ -62,8 +63,8 @@ int migration_parse(const cJSON *obj, const char *path, struct migration_cfg *ou
     }
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "batch"))) {
         path_member(sub, sizeof sub, path, "batch");
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-            v->valuedouble < 1 || v->valuedouble > 1e6)
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 1 ||
+            v->valuedouble > 1e6)
             return sim_fail(err, sub, "must be a whole number of keys from 1 to 1000000");
         out->batch_keys = (uint32_t)v->valuedouble;
     }

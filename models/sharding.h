@@ -20,11 +20,11 @@ struct key_move {
     uint64_t keys, moved;   /* keys examined, and those whose owner changed */
     /* With a migration (copy stream) configured: */
     int migrating;
-    uint64_t planned;       /* keys held on a node that lost them, to be copied */
-    uint64_t migrated;      /* copied to their new owner */
-    uint64_t dropped;       /* in transit but not copied (evicted, invalidated, a failure) */
-    double bytes;           /* bytes the stream sent */
-    double start, end;      /* s; end is NaN while the copy runs */
+    uint64_t planned;  /* keys held on a node that lost them, to be copied */
+    uint64_t migrated; /* copied to their new owner */
+    uint64_t dropped;  /* in transit but not copied (evicted, invalidated, a failure) */
+    double bytes;      /* bytes the stream sent */
+    double start, end; /* s; end is NaN while the copy runs */
 };
 
 /* Adds "key_moves": [{at_s, nodes_before, nodes_after, keys, moved, moved_fraction,

@@ -202,9 +202,8 @@ int params_only_members(const cJSON *obj, const char *const *allowed, const char
             const char *near = suggest_word(m->string, allowed);
             return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
                             "unknown field \"%s\"%s%s%s%s%s%s", m->string,
-                            near ? " (did you mean \"" : "", near ? near : "",
-                            near ? "\"?)" : "", what ? " (" : "", what ? what : "",
-                            what ? ")" : "");
+                            near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "",
+                            what ? " (" : "", what ? what : "", what ? ")" : "");
         }
     }
     return 0;

@@ -301,12 +301,12 @@ static void write_nodes(struct world *w, FILE *f)
 /* One row per key movement that any component recorded in its summary's "key_moves". */
 static void write_keymoves(const cJSON *summary, FILE *f)
 {
-    static const char *const cols[] = {"nodes_before",      "nodes_after",       "keys",
-                                       "moved",             "moved_fraction",    "ideal_fraction",
-                                       "migration_planned", "migrated_keys",     "migrated_bytes",
-                                       "migration_dropped", "migration_start_s", "migration_end_s",
-                                       "migration_s",       NULL};
-    /* The migration columns are empty for a move without a copy stream. */
+    static const char *const cols[] = {"nodes_before", "nodes_after", "keys", "moved",
+                                       "moved_fraction", "ideal_fraction", NULL};
+    /* Empty for a move without a copy stream. */
+    static const char *const mig_cols[] = {
+        "migration_planned", "migrated_keys",   "migrated_bytes", "migration_dropped",
+        "migration_start_s", "migration_end_s", "migration_s",    NULL};
     fputs("at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction,"
           "migration_planned,migrated_keys,migrated_bytes,migration_dropped,migration_start_s,"
           "migration_end_s,migration_s\n",
@@ -319,10 +319,14 @@ static void write_keymoves(const cJSON *summary, FILE *f)
             fprintf(f, "%.9g,%s", cJSON_IsNumber(at) ? at->valuedouble : NAN, c->string);
             for (size_t i = 0; cols[i]; i++) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, cols[i]);
-                if (i >= 6 && !cJSON_IsNumber(v))
-                    fputc(',', f);
+                fprintf(f, ",%.9g", cJSON_IsNumber(v) ? v->valuedouble : NAN);
+            }
+            for (size_t i = 0; mig_cols[i]; i++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, mig_cols[i]);
+                if (cJSON_IsNumber(v))
+                    fprintf(f, ",%.9g", v->valuedouble);
                 else
-                    fprintf(f, ",%.9g", cJSON_IsNumber(v) ? v->valuedouble : NAN);
+                    fputc(',', f);
             }
             fputc('\n', f);
         }
@@ -426,8 +430,9 @@ void report_print(const cJSON *s, FILE *out)
                 char took[64] = "still copying at the end";
                 if (isfinite(num(m, "migration_s")))
                     snprintf(took, sizeof took, "in %.6gs", num(m, "migration_s"));
-                fprintf(out, "%-16s at %.6gs: migrated %.0f of %.0f keys (%.4g MB) %s, "
-                             "dropped %.0f\n",
+                fprintf(out,
+                        "%-16s at %.6gs: migrated %.0f of %.0f keys (%.4g MB) %s, "
+                        "dropped %.0f\n",
                         c->string, num(m, "at_s"), num(m, "migrated_keys"),
                         num(m, "migration_planned"), num(m, "migrated_bytes") / 1e6, took,
                         num(m, "migration_dropped"));

@@ -38,7 +38,7 @@ struct station {
     const struct dist *by_op; /* service time per op (indexed by req->op), or NULL: service */
     uint32_t nspeed;
     const struct comp *owner;
-    uint16_t hold_kind;       /* event kind for a waiting hold that gets its worker */
+    uint16_t hold_kind; /* event kind for a waiting hold that gets its worker */
 };
 
 enum station_result { STATION_STARTED, STATION_QUEUED, STATION_REJECTED, STATION_DOWN };

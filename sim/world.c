@@ -313,8 +313,8 @@ static void setup_series(struct world *w)
         series_add_column(&w->series, name);
         if (w->comps[i].ops->sample) {
             struct comp_sample probe = {0, 0, NAN, NAN, NAN};
-            /* Only components that have a hit ratio (a node count) get the column: asked
-             * once, at t = 0. */
+            /* Only components that have a hit ratio (a node count, keys in transit) get the
+             * column: asked once, at t = 0. */
             w->comps[i].ops->sample(&w->comps[i], &w->sim, &probe);
             w->comps[i].has_hit_ratio = !isnan(probe.hit_ratio);
             w->comps[i].has_nodes = !isnan(probe.nodes);

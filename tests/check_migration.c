@@ -80,14 +80,13 @@ static char *trace_build(const struct trace_opts *o)
     static char rows[3 * 100 * 40];
     size_t len = 0;
     for (int k = 0; k < 100; k++)
-        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,%s,%d,0\n",
-                                0.1 + k * 1e-3, o->write_first ? "write" : "read", k);
+        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,%s,%d,0\n", 0.1 + k * 1e-3,
+                                o->write_first ? "write" : "read", k);
     for (int k = 0; k < 100; k++)
-        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,read,%d,0\n",
-                                1.001 + k * 1e-5, k);
+        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,read,%d,0\n", 1.001 + k * 1e-5,
+                                k);
     for (int k = 0; k < 100; k++)
-        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,read,%d,0\n",
-                                2 + k * 1e-3, k);
+        len += (size_t)snprintf(rows + len, sizeof rows - len, "%.6f,read,%d,0\n", 2 + k * 1e-3, k);
     const char *trace = tu_write_temp(rows, ".csv");
     char *text = malloc(4096);
     snprintf(text, 4096,
@@ -153,8 +152,7 @@ START_TEST(test_keys_land)
     ck_assert_uint_gt(moved, 0);
     for (int migrate = 0; migrate < 2; migrate++) {
         char *text = trace_case(
-            migrate ? "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":4}"
-                    : "",
+            migrate ? "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":4}" : "",
             "");
         struct scenario *sc = tu_load(text);
         struct world *w = tu_run(sc, 1);
@@ -270,8 +268,8 @@ START_TEST(test_scale_in)
     uint32_t on1 = 0;
     for (uint64_t k = 0; k < 100; k++)
         on1 += owner_of(2, k) == 1;
-    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "", "",
-                           "", 0, 1, 0};
+    struct trace_opts o = {
+        "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "", "", "", 0, 1, 0};
     char *text = trace_build(&o);
     struct scenario *sc = tu_load(text);
     struct world *w = tu_run(sc, 1);
@@ -301,10 +299,13 @@ START_TEST(test_write_back)
     uint32_t moved = 0;
     for (uint64_t k = 0; k < 100; k++)
         moved += owner_of(2, k) != owner_of(3, k);
-    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "",
+    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}",
+                           "",
                            ",\"backend\":\"db\",\"write_policy\":\"write_back\","
                            "\"flush_after\":\"10s\"",
-                           ",{\"id\":\"db\",\"type\":\"service\",\"workers\":\"unlimited\"}", 0, 0,
+                           ",{\"id\":\"db\",\"type\":\"service\",\"workers\":\"unlimited\"}",
+                           0,
+                           0,
                            1};
     char *text = trace_build(&o);
     struct scenario *sc = tu_load(text);
@@ -330,9 +331,13 @@ END_TEST
  * hits, and no node holds more keys than it owns. */
 START_TEST(test_replicated)
 {
-    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "",
-                           ",\"sharding\":{\"scheme\":\"ring\",\"replication_factor\":2}", "", 0,
-                           0, 0};
+    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}",
+                           "",
+                           ",\"sharding\":{\"scheme\":\"ring\",\"replication_factor\":2}",
+                           "",
+                           0,
+                           0,
+                           0};
     char *text = trace_build(&o);
     struct scenario *sc = tu_load(text);
     struct world *w = tu_run(sc, 1);
@@ -370,9 +375,9 @@ END_TEST
  * keys it owns over 4 nodes: no key is lost or left behind. */
 START_TEST(test_scale_during_copy)
 {
-    char *text = trace_case(
-        "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
-        ",{\"at\":\"1.0025s\",\"action\":\"scale\",\"target\":\"cache\",\"nodes\":4}");
+    char *text =
+        trace_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
+                   ",{\"at\":\"1.0025s\",\"action\":\"scale\",\"target\":\"cache\",\"nodes\":4}");
     struct scenario *sc = tu_load(text);
     struct world *w = tu_run(sc, 1);
     cJSON *s = report_summary(w);
@@ -457,8 +462,9 @@ START_TEST(test_no_dip_and_load)
         }
         mean_wait[migrate] = hist_mean(&cc->latency);
         max_wait[migrate] = hist_max(&cc->latency);
-        fprintf(stderr, "migration %d: hit ratio %.4f before, %.4f after; busy %.6f s; "
-                        "cache latency mean %.3g s, max %.3g s\n",
+        fprintf(stderr,
+                "migration %d: hit ratio %.4f before, %.4f after; busy %.6f s; "
+                "cache latency mean %.3g s, max %.3g s\n",
                 migrate, before[migrate], after[migrate], busy[migrate], mean_wait[migrate],
                 max_wait[migrate]);
         if (migrate) {
@@ -492,8 +498,8 @@ END_TEST
  * are all copied by the end. Without an item_size, a key weighs the workload's object_size. */
 START_TEST(test_outputs)
 {
-    struct trace_opts o = {"\"migration\":{\"bandwidth\":\"1MB/s\",\"batch\":4}", "", "", "", 1,
-                           0, 0};
+    struct trace_opts o = {
+        "\"migration\":{\"bandwidth\":\"1MB/s\",\"batch\":4}", "", "", "", 1, 0, 0};
     char *text = trace_build(&o);
     struct scenario *sc = tu_load(text);
     struct world *w = tu_run(sc, 1);
@@ -508,10 +514,11 @@ START_TEST(test_outputs)
     size_t len;
     char *csv = tu_read_file(path, &len);
     ck_assert_ptr_nonnull(csv);
-    snprintf(row, sizeof row, "\n1,cache,2,3,100,%.9g,%.9g,0.333333333,%.9g,%.9g,%.9g,0,1,%.9g,%.9g\n",
+    snprintf(row, sizeof row,
+             "\n1,cache,2,3,100,%.9g,%.9g,0.333333333,%.9g,%.9g,%.9g,0,1,%.9g,%.9g\n",
              tu_num(m, "moved"), tu_num(m, "moved_fraction"), tu_num(m, "migration_planned"),
-             tu_num(m, "migrated_keys"), tu_num(m, "migrated_bytes"),
-             tu_num(m, "migration_end_s"), tu_num(m, "migration_s"));
+             tu_num(m, "migrated_keys"), tu_num(m, "migrated_bytes"), tu_num(m, "migration_end_s"),
+             tu_num(m, "migration_s"));
     ck_assert_msg(strstr(csv, row), "%s lacks %s", csv, row);
     free(csv);
     size_t col = column(w, "cache.in_transit");
@@ -538,21 +545,22 @@ static char *db_case(const char *migration, const char *extra, int count)
     for (int pass = 0; pass < 3; pass++)
         for (int k = 0; k < 100; k++)
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%.6f,read,%d,0\n",
-                                    pass == 0 ? 0.1 + k * 1e-3
+                                    pass == 0   ? 0.1 + k * 1e-3
                                     : pass == 1 ? 1 + k * 1e-6
                                                 : 2 + k * 1e-3,
                                     k * (count / 100));
     const char *path = tu_write_temp(buf, ".csv");
     char *text = malloc(4096);
-    snprintf(text, 4096,
-             "{\"name\":\"t\",\"duration\":\"3s\",\"metrics\":{\"interval\":\"0.5s\","
-             "\"key_sample\":100},"
-             "\"workload\":{\"trace\":\"%s\",\"entry\":\"db\",\"ops\":{\"read\":1,\"write\":1},"
-             "\"keys\":{\"count\":%d}},"
-             "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"shards\":2,\"workers\":1%s%s}],"
-             "\"events\":[{\"at\":\"0.9995s\",\"action\":\"scale\",\"target\":\"db\","
-             "\"shards\":3}%s]}",
-             path, count, migration[0] ? "," : "", migration, extra);
+    snprintf(
+        text, 4096,
+        "{\"name\":\"t\",\"duration\":\"3s\",\"metrics\":{\"interval\":\"0.5s\","
+        "\"key_sample\":100},"
+        "\"workload\":{\"trace\":\"%s\",\"entry\":\"db\",\"ops\":{\"read\":1,\"write\":1},"
+        "\"keys\":{\"count\":%d}},"
+        "\"components\":[{\"id\":\"db\",\"type\":\"database\",\"shards\":2,\"workers\":1%s%s}],"
+        "\"events\":[{\"at\":\"0.9995s\",\"action\":\"scale\",\"target\":\"db\","
+        "\"shards\":3}%s]}",
+        path, count, migration[0] ? "," : "", migration, extra);
     return text;
 }
 
@@ -575,11 +583,10 @@ START_TEST(test_db_copy)
         to2 += owner_of(3, k) == 2;
     }
     for (int migrate = 0; migrate < 2; migrate++) {
-        char *text =
-            db_case(migrate ? "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,"
-                              "\"batch\":1}"
-                            : "",
-                    "", 100);
+        char *text = db_case(migrate ? "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,"
+                                       "\"batch\":1}"
+                                     : "",
+                             "", 100);
         struct scenario *sc = tu_load(text);
         struct world *w = tu_run(sc, 1);
         cJSON *s = report_summary(w);
@@ -701,8 +708,7 @@ START_TEST(test_errors)
         "components[0].migration.item_size", "from 1 byte");
     bad("\"migration\": {\"bandwidth\": \"1MB/s\",\n\"batch\": 0.5}", 8,
         "components[0].migration.batch", "whole number");
-    bad("\"placement\": \"sidecar\",\n\"migration\": {\"bandwidth\": \"1MB/s\"}", 8, m,
-        "sidecar");
+    bad("\"placement\": \"sidecar\",\n\"migration\": {\"bandwidth\": \"1MB/s\"}", 8, m, "sidecar");
     /* A database's migration is the same object. */
     const char *db = "{\n"
                      "  \"name\": \"t\",\n"
