@@ -29,6 +29,7 @@ void station_init(struct station *st, const struct comp *owner, const struct sta
     st->speed = NULL;
     st->nspeed = 0;
     st->by_op = NULL;
+    st->hold_kind = 0;
     station_resize(st, NULL, nodes);
     for (uint32_t i = 0; i < nodes; i++)
         node_init(&st->nodes[i], now);
@@ -173,7 +174,8 @@ void station_fail(struct station *st, struct sim *sim, uint32_t node)
         struct request *req = n->wait[n->head];
         n->head = (n->head + 1) % n->cap;
         n->len--;
-        req_reply_status(sim, req, REQ_FAILED);
+        if (req) /* a waiting hold (NULL) just ends: its model sees the failure */
+            req_reply_status(sim, req, REQ_FAILED);
     }
     set_queue(n, sim->now, 0);
     /* The rest are in service or below: their callers hear of the failure now, and what comes
@@ -199,20 +201,49 @@ void station_recover(struct station *st, struct sim *sim, uint32_t node)
     st->nodes[node].up = 1;
 }
 
-void station_release(struct station *st, struct sim *sim, uint32_t node)
+/* A worker is free: it goes to the head of the queue, if any (a request, or a hold: NULL). */
+static void free_worker(struct station *st, struct sim *sim, uint32_t node)
 {
     struct station_node *n = &st->nodes[node];
     SIM_ASSERT(n->busy > 0);
-    n->served++;
     if (n->len > 0) {
         /* The freed worker goes straight to the head of the queue: busy stays the same. */
         struct request *next = n->wait[n->head];
         n->head = (n->head + 1) % n->cap;
         set_queue(n, sim->now, n->len - 1);
+        if (!next) {
+            struct sim_event ev = {.target = st->comp, .kind = st->hold_kind, .node = node};
+            sim_schedule(sim, 0, &ev);
+            return;
+        }
         schedule_done(st, sim, node, next, st->by_op ? &st->by_op[next->op] : &st->service);
         return;
     }
     set_busy(n, sim->now, n->busy - 1);
+}
+
+void station_release(struct station *st, struct sim *sim, uint32_t node)
+{
+    st->nodes[node].served++;
+    free_worker(st, sim, node);
+}
+
+int station_hold(struct station *st, struct sim *sim, uint32_t node, uint16_t kind)
+{
+    struct station_node *n = &st->nodes[node];
+    SIM_ASSERT(n->up);
+    if (st->cfg.workers < 0 || n->busy < (uint64_t)st->cfg.workers) {
+        set_busy(n, sim->now, n->busy + 1);
+        return 1;
+    }
+    st->hold_kind = kind;
+    push_wait(n, NULL, sim->now);
+    return 0;
+}
+
+void station_unhold(struct station *st, struct sim *sim, uint32_t node)
+{
+    free_worker(st, sim, node);
 }
 
 /* A node record moved to `to`: the first and last resident frames still point at the old

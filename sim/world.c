@@ -312,18 +312,23 @@ static void setup_series(struct world *w)
         snprintf(name, sizeof name, "%s.queue", id);
         series_add_column(&w->series, name);
         if (w->comps[i].ops->sample) {
-            struct comp_sample probe = {0, 0, NAN, NAN};
-            /* Only components that have a hit ratio (a node count) get the column: asked
-             * once, at t = 0. */
+            struct comp_sample probe = {0, 0, NAN, NAN, NAN};
+            /* Only components that have a hit ratio (a node count, keys in transit) get the
+             * column: asked once, at t = 0. */
             w->comps[i].ops->sample(&w->comps[i], &w->sim, &probe);
             w->comps[i].has_hit_ratio = !isnan(probe.hit_ratio);
             w->comps[i].has_nodes = !isnan(probe.nodes);
+            w->comps[i].has_in_transit = !isnan(probe.in_transit);
             if (w->comps[i].has_hit_ratio) {
                 snprintf(name, sizeof name, "%s.hit_ratio", id);
                 series_add_column(&w->series, name);
             }
             if (w->comps[i].has_nodes) {
                 snprintf(name, sizeof name, "%s.nodes", id);
+                series_add_column(&w->series, name);
+            }
+            if (w->comps[i].has_in_transit) {
+                snprintf(name, sizeof name, "%s.in_transit", id);
                 series_add_column(&w->series, name);
             }
         }
@@ -429,7 +434,7 @@ static void on_tick(struct world *w)
     row[k++] = quantile_ms(&w->int_latency, 0.99);
     for (size_t i = 0; i < w->ncomp; i++) {
         struct comp *c = &w->comps[i];
-        struct comp_sample s = {0, 0, NAN, NAN};
+        struct comp_sample s = {0, 0, NAN, NAN, NAN};
         if (c->ops->sample)
             c->ops->sample(c, &w->sim, &s);
         row[k++] = s.util;
@@ -438,6 +443,8 @@ static void on_tick(struct world *w)
             row[k++] = s.hit_ratio;
         if (c->has_nodes)
             row[k++] = s.nodes;
+        if (c->has_in_transit)
+            row[k++] = s.in_transit;
     }
     SIM_ASSERT(k == w->series.ncols);
     series_append(&w->series, row);
