@@ -95,13 +95,13 @@ static void push_wait(struct station_node *n, struct request *req, double now)
         uint32_t cap = n->cap ? 2 * n->cap : 16;
         struct request **w = sim_xmalloc(cap * sizeof *w);
         for (uint32_t i = 0; i < n->len; i++)
-            w[i] = n->wait[(n->head + i) % n->cap];
+            w[i] = n->wait[(n->head + i) & (n->cap - 1)];
         free(n->wait);
         n->wait = w;
         n->head = 0;
         n->cap = cap;
     }
-    n->wait[(n->head + n->len) % n->cap] = req;
+    n->wait[(n->head + n->len) & (n->cap - 1)] = req;
     set_queue(n, now, n->len + 1);
 }
 
@@ -171,7 +171,7 @@ void station_fail(struct station *st, struct sim *sim, uint32_t node)
     /* Waiting requests have no event pending here: they fail at once. */
     while (n->len > 0) {
         struct request *req = n->wait[n->head];
-        n->head = (n->head + 1) % n->cap;
+        n->head = (n->head + 1) & (n->cap - 1);
         n->len--;
         req_reply_status(sim, req, REQ_FAILED);
     }
@@ -207,7 +207,7 @@ void station_release(struct station *st, struct sim *sim, uint32_t node)
     if (n->len > 0) {
         /* The freed worker goes straight to the head of the queue: busy stays the same. */
         struct request *next = n->wait[n->head];
-        n->head = (n->head + 1) % n->cap;
+        n->head = (n->head + 1) & (n->cap - 1);
         set_queue(n, sim->now, n->len - 1);
         schedule_done(st, sim, node, next, st->by_op ? &st->by_op[next->op] : &st->service);
         return;
