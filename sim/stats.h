@@ -59,7 +59,8 @@ void hist_reset(struct hist *h);
 /* Negative values count as 0. Inline: it runs several times per completed request. */
 /* The same with the conversion done by the caller (ns = hist_ns(seconds)), for one value
  * recorded in several histograms. */
-static inline void hist_record_ns(struct hist *h, uint64_t ns, double seconds)
+__attribute__((always_inline)) static inline void hist_record_ns(struct hist *h, uint64_t ns,
+                                                                 double seconds)
 {
     h->counts[hist_index(ns)]++;
     h->total++;
@@ -107,7 +108,6 @@ struct twavg {
     double last_t; /* s */
     double value;
     double area;   /* value x s, accumulated up to last_t */
-    double max;
 };
 void twavg_init(struct twavg *w, double t0, double v);
 /* Inline: stations call it on every worker and queue change. */
@@ -117,8 +117,6 @@ static inline void twavg_set(struct twavg *w, double t, double v)
     w->area += w->value * (t - w->last_t);
     w->last_t = t;
     w->value = v;
-    if (v > w->max)
-        w->max = v;
 }
 static inline void twavg_add(struct twavg *w, double t, double dv)
 {
