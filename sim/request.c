@@ -10,7 +10,7 @@
 
 #define SLAB_REQUESTS 1024
 
-struct request *req_alloc(struct sim *sim)
+SIM_HOT struct request *req_alloc(struct sim *sim)
 {
     struct world *w = sim->world;
     if (!w->free_list) {
@@ -90,7 +90,7 @@ static void move_frame_link(struct frame *from, struct frame *to)
     from->res_prev = from->res_next = NULL;
 }
 
-void req_free(struct sim *sim, struct request *req)
+SIM_HOT void req_free(struct sim *sim, struct request *req)
 {
     struct world *w = sim->world;
     /* Frames keep their serials until overwritten, so mark them: a pending timeout event
@@ -127,9 +127,8 @@ void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node)
 /* Pushes the callee's frame (and arms the caller's timeout); returns the call's one-way
  * latency (s), after which the request must reach the callee. Inlined into both callers: a
  * call of its own costs the first call of every request a second prologue. */
-__attribute__((always_inline)) static inline double push_frame(struct sim *sim,
-                                                              struct request *req, uint32_t to,
-                                                              uint32_t node)
+__attribute__((always_inline)) static inline double push_frame(struct sim *sim, struct request *req,
+                                                               uint32_t to, uint32_t node)
 {
     struct world *w = sim->world;
     struct comp *c = &w->comps[to];

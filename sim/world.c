@@ -253,7 +253,7 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
         deliver(w, &w->comps[entry], req);
 }
 
-void world_client_reply(struct world *w, struct request *req)
+SIM_HOT void world_client_reply(struct world *w, struct request *req)
 {
     double now = w->sim.now;
     switch (req->status) {
