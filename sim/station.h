@@ -18,7 +18,8 @@ struct station_node {
     uint32_t up;            /* 1 while the node works */
     uint32_t epoch;         /* the node's life: a failure starts the next one */
     struct residents residents; /* requests at this node or below it */
-    /* FIFO of waiting requests: a ring buffer that grows when unbounded. */
+    /* FIFO of waiting requests: a ring buffer that grows when unbounded. Its capacity is a
+     * power of two, so that positions wrap with a mask instead of a division. */
     struct request **wait;
     uint32_t head, len, cap;
     uint64_t arrivals, rejected, served;

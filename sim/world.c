@@ -202,6 +202,13 @@ static void plan_next_arrival(struct world *w, double t)
     }
 }
 
+/* A request reaches a component (an EV_ARRIVE event). */
+static inline void deliver(struct world *w, struct comp *c, struct request *req)
+{
+    c->requests += req->counted;
+    c->ops->arrive(c, &w->sim, req);
+}
+
 static void on_arrival(struct world *w, const struct sim_event *ev)
 {
     if (ev->tag != w->arrival_gen)
@@ -237,13 +244,16 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
         w->arrived++;
     if (req->counted && w->hot)
         hotkeys_add(w->hot, req->key);
-    req_call(sim, req, wl->entry[req->op], REQ_ANY_NODE);
+    uint32_t entry = wl->entry[req->op];
+    int direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
     w->uni_next++;
     plan_next_arrival(w, sim->now);
+    /* The arrival event would have run next, after the above: its work comes last. */
+    if (direct)
+        deliver(w, &w->comps[entry], req);
 }
 
-/* The reply reached the client: the request's end-to-end outcome. */
-static void on_client_reply(struct world *w, struct request *req)
+SIM_HOT void world_client_reply(struct world *w, struct request *req)
 {
     double now = w->sim.now;
     switch (req->status) {
@@ -586,32 +596,16 @@ static void on_retry(struct world *w, struct request *req, uint32_t node)
 
 /* ---- dispatch -------------------------------------------------------------------------- */
 
-static void dispatch(struct sim *sim, const struct sim_event *ev)
+/* The kernel's own events. Out of line, so that the component events' path through dispatch
+ * saves no registers for the kernel handlers inlined here. */
+__attribute__((noinline)) static void dispatch_kernel(struct world *w, const struct sim_event *ev)
 {
-    struct world *w = sim->world;
-    if (ev->target != SIM_KERNEL) {
-        struct comp *c = &w->comps[ev->target];
-        switch (ev->kind) {
-        case EV_ARRIVE: {
-            struct request *req = ev->ptr;
-            c->requests += req->counted;
-            c->ops->arrive(c, sim, req);
-            return;
-        }
-        case EV_RESUME:
-            c->ops->resume(c, sim, ev->ptr);
-            return;
-        default:
-            c->ops->handle(c, sim, ev);
-            return;
-        }
-    }
     switch (ev->kind) {
     case EV_RESUME:
         /* A success is never retried: skip the call on the common path. */
         if (((const struct request *)ev->ptr)->status == REQ_OK ||
-            !req_retry(sim, ev->ptr, REQ_ANY_NODE))
-            on_client_reply(w, ev->ptr);
+            !req_retry(&w->sim, ev->ptr, REQ_ANY_NODE))
+            world_client_reply(w, ev->ptr);
         break;
     case KEV_RETRY:
         on_retry(w, ev->ptr, ev->node);
@@ -633,6 +627,27 @@ static void dispatch(struct sim *sim, const struct sim_event *ev)
         break;
     default:
         SIM_ASSERT(!"unknown kernel event");
+    }
+}
+
+static void dispatch(struct sim *sim, const struct sim_event *ev)
+{
+    struct world *w = sim->world;
+    if (ev->target == SIM_KERNEL) {
+        dispatch_kernel(w, ev);
+        return;
+    }
+    struct comp *c = &w->comps[ev->target];
+    switch (ev->kind) {
+    case EV_ARRIVE:
+        deliver(w, c, ev->ptr);
+        return;
+    case EV_RESUME:
+        c->ops->resume(c, sim, ev->ptr);
+        return;
+    default:
+        c->ops->handle(c, sim, ev);
+        return;
     }
 }
 
