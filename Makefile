@@ -3,10 +3,14 @@ CC      ?= cc
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wvla -Werror
 OPT     ?= -O2 -g
+# Link-time optimisation: a request's path crosses files (request, station, the models), and
+# inlining across them saves about an eighth of the instructions of `clustersim run`. `make LTO=`
+# builds without it, as the sanitizer and fuzzing builds do.
+LTO     ?= -flto=auto
 PKGS    := gsl libcjson libxxhash libmd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS  += $(WARN) $(OPT) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP
+CFLAGS  += $(WARN) $(OPT) $(LTO) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lm
 BUILD   ?= build
 # make MPI=1: Open MPI's compiler wrapper, the MPI hand-out in sim/mpi.c, a build tree of its own.
@@ -101,7 +105,7 @@ bench: deps
 
 # The sanitizer build lives in its own tree so that it never mixes with the optimised objects.
 asan: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer \
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan LTO= OPT="-O1 -g -fno-omit-frame-pointer \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" build-asan/tests/check_all
 	$(Q)CK_FORK=no ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-asan/tests/check_all
@@ -112,7 +116,7 @@ FUZZ_SECONDS ?= 120
 FUZZ_PKGS    := clang libclang-rt-dev
 fuzz: deps
 	$(Q)sh scripts/deps.sh $(FUZZ_PKGS)
-	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz OPT="-O1 -g -fno-omit-frame-pointer \
+	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build-fuzz LTO= OPT="-O1 -g -fno-omit-frame-pointer \
 	  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" build-fuzz/fuzz_scenario
 	$(Q)sh tests/fuzz/run.sh build-fuzz/fuzz_scenario $(FUZZ_SECONDS)
 

@@ -1,8 +1,10 @@
 /* The cache tier: event-driven key-value caches (eviction, TTL, write-through, write-around or
  * write-back to a backend), either one cluster sharded by key placement or a private sidecar
- * per caller node; concurrent misses coalesce into one backend call; scaling moves keys. */
+ * per caller node; concurrent misses coalesce into one backend call; scaling moves keys, which
+ * are dropped or, with a migration, copied to their new owners by a stream of batches. */
 #include "models/eviction.h"
 #include "models/hitratio.h"
+#include "models/migration.h"
 #include "models/pending.h"
 #include "models/sharding.h"
 #include "sim/estimate.h"
@@ -15,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_CACHE_DONE = EV_MODEL, EV_CACHE_FLUSH };
+enum { EV_CACHE_DONE = EV_MODEL, EV_CACHE_FLUSH, EV_CACHE_HOLD, EV_CACHE_MIGRATED };
 
 enum cache_write { CW_THROUGH, CW_AROUND, CW_BACK };
 static const char *const write_names[] = {"write_through", "write_around", "write_back", NULL};
@@ -41,11 +43,13 @@ struct cache_cfg {
     const cJSON *hot_json;
     int placement; /* enum cache_placement */
     int coalesce;  /* concurrent misses for a key share one backend call */
+    const cJSON *migration_json;
     /* Resolved by the parse hook. */
     int64_t backend; /* component index, or -1 for none */
     struct sharding_cfg sharding;
     uint64_t hot_keys;     /* keys 0 .. hot_keys-1 are replicated for reads; 0 = none */
     uint32_t hot_replicas; /* nodes that hold each of them */
+    struct migration_cfg migration;
 };
 
 /* A write-back flush that is due: the key and the start of its dirty period. */
@@ -93,6 +97,12 @@ struct cache {
                     arrival, without a service event */
     struct key_move *moves;
     size_t nmoves;
+    /* The copy stream of the last scale (migration on): its plan, and the batch in flight,
+     * positions [batch_from, batch_to) of the plan's order. */
+    struct migration mig;
+    struct mig_batch batch;
+    size_t batch_from, batch_to;
+    double item_size; /* bytes per key in the stream */
 };
 
 static const struct param_spec cache_params[] = {
@@ -137,6 +147,14 @@ static const struct param_spec cache_params[] = {
     {"coalesce", PT_BOOL, offsetof(struct cache_cfg, coalesce), 0, 0, "true",
      "concurrent misses for a key wait for one backend call (false: each calls: a stampede)", NULL,
      0},
+    {"migration", PT_JSON, offsetof(struct cache_cfg, migration_json), 0, 0, NULL,
+     "{\"bandwidth\": \"100MB/s\", \"item_size\": \"1KiB\", \"batch\": 10}: at a scale, the "
+     "keys that change owner are copied to their new node by one stream of batches at this "
+     "total bandwidth (item_size bytes per key, default workload.object_size or 1KiB; batch "
+     "keys per transfer, default 10), served by their old node until copied; each batch "
+     "holds a worker on its source and its target for its transfer time (default: none: "
+     "moved keys are dropped, cold misses)",
+     NULL, 0},
     PARAM_END,
 };
 
@@ -203,6 +221,11 @@ static int cache_parse(struct comp_spec *cs, const cJSON *obj, const struct scen
     if (sharding_parse(cfg->sharding_json, path_member(path, sizeof path, cs->path, "sharding"),
                        &cfg->sharding, err))
         return -1;
+    path_member(path, sizeof path, cs->path, "migration");
+    if (migration_parse(cfg->migration_json, path, &cfg->migration, err))
+        return -1;
+    if (cfg->placement == CP_SIDECAR && cfg->migration.on)
+        return sim_fail(err, path, "a sidecar cache is never scaled: it has nothing to migrate");
     return parse_hot(cfg, cs->path, err);
 }
 
@@ -266,6 +289,10 @@ static double cache_memory(const struct comp_spec *cs, const struct scenario *sc
     double bytes = cache_instances(cs, sc) * per;
     if (cfg->placement != CP_SIDECAR)
         bytes += sharding_memory(&cfg->sharding, limits_peak_nodes(sc, cs->index));
+    /* A migration plans over every stored key: a held copy (24 bytes), a plan item (16), its
+     * place in the copy order (4, and 24 while sorted) and its flag (1). */
+    if (cfg->migration.on)
+        bytes += cache_instances(cs, sc) * (double)cfg->capacity * 69.0;
     return bytes;
 }
 
@@ -433,6 +460,9 @@ static uint32_t copies(const struct cache *k, uint32_t node, uint64_t key, uint3
         out[0] = node;
         return 1;
     }
+    /* A key in transit has one copy, on its old node, until the stream moves it. */
+    if (k->mig.in_transit && (out[0] = migration_source(&k->mig, key)) != UINT32_MAX)
+        return 1;
     return owners(k, key, out);
 }
 
@@ -446,6 +476,8 @@ static int node_is_up(const struct cache *k, uint32_t node)
 static uint32_t route(struct cache *k, uint64_t key, int read)
 {
     uint32_t own[16];
+    if (k->mig.in_transit && (own[0] = migration_source(&k->mig, key)) != UINT32_MAX)
+        return own[0];
     uint32_t n = owners(k, key, own);
     if (read && key < k->cfg->hot_keys && n > 1) {
         uint32_t start = k->hot_rr++ % n;
@@ -635,6 +667,7 @@ static int cache_start(struct comp *c, struct sim *sim)
     k->backend = cfg->backend >= 0 ? &w->comps[cfg->backend] : NULL;
     k->rf = cfg->sharding.replication_factor;
     k->cfg = cfg;
+    k->item_size = migration_item_size(&cfg->migration, w->sc->wl.object_size);
     k->instant = cfg->st.workers < 0 && cfg->service.kind == DIST_CONST && cfg->service.p[0] == 0;
     station_init(&k->st, c, &cfg->st, &cfg->service, 0, EV_CACHE_DONE, sim->now);
     if (cfg->placement == CP_SIDECAR) {
@@ -736,9 +769,9 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
     const struct cache_cfg *cfg = c->config;
     struct frame *f = req_top(req);
     /* The key decides the node, whatever node the caller named. */
-    f->node = cfg->placement == CP_SIDECAR ? sidecar_instance(c, sim, req)
-              : k->active == 1             ? 0
-                                           : route(k, req->key, req->op == k->op_read);
+    f->node = cfg->placement == CP_SIDECAR           ? sidecar_instance(c, sim, req)
+              : k->active == 1 && !k->mig.in_transit ? 0
+                                                     : route(k, req->key, req->op == k->op_read);
     enum station_result r = k->instant ? station_enter(&k->st, f->node, req)
                                        : station_arrive(&k->st, sim, f->node, req);
     switch (r) {
@@ -757,11 +790,22 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
     }
 }
 
+static void batch_held(struct comp *c, struct sim *sim, uint32_t node);
+static void batch_done(struct comp *c, struct sim *sim);
+
 static void cache_handle(struct comp *c, struct sim *sim, const struct sim_event *ev)
 {
     struct cache *k = c->state;
     if (ev->kind == EV_CACHE_FLUSH) {
         on_flush_due(c, sim, ev->node);
+        return;
+    }
+    if (ev->kind == EV_CACHE_HOLD) {
+        batch_held(c, sim, ev->node);
+        return;
+    }
+    if (ev->kind == EV_CACHE_MIGRATED) {
+        batch_done(c, sim);
         return;
     }
     SIM_ASSERT(ev->kind == EV_CACHE_DONE);
@@ -775,12 +819,15 @@ static void cache_handle(struct comp *c, struct sim *sim, const struct sim_event
 }
 
 /* The fill goes to the node that served the read, unless a scale has since given the key
- * to another node (the fill would be unreachable there). */
+ * to another node (the fill would be unreachable there); the old node of a key in transit
+ * still serves it. */
 static int still_owner(const struct cache *k, const struct frame *f, uint64_t key)
 {
-    if (f->aux == k->gen)
+    if (f->aux == k->gen && !k->mig.in_transit)
         return 1;
-    return f->node < k->active && is_owner(k, f->node, key);
+    if (f->node < k->active && is_owner(k, f->node, key))
+        return 1;
+    return migration_source(&k->mig, key) == f->node;
 }
 
 static void cache_resume(struct comp *c, struct sim *sim, struct request *req)
@@ -877,18 +924,228 @@ static void record_move(struct comp *c, struct sim *sim, const struct placement 
         .at = sim->now, .before = k->active, .after = n_new, .keys = keys, .moved = moved};
 }
 
+/* ---- migration ------------------------------------------------------------------------ */
+
+/* The record of the scale whose keys the stream copies: the last one. */
+static struct key_move *mig_record(struct cache *k)
+{
+    return &k->moves[k->nmoves - 1];
+}
+
+/* A key of the plan is not copied: it leaves its old node (unless that node still owns it,
+ * as a replica), written back first when dirty unless another copy still owes the flush, as a
+ * scale without migration does. */
+static void drop_item(struct comp *c, struct sim *sim, uint32_t idx)
+{
+    struct cache *k = c->state;
+    const struct mig_item *it = &k->mig.item[idx];
+    int dirty = 0;
+    migration_settle(&k->mig, idx);
+    mig_record(k)->dropped++;
+    if (!node_is_up(k, it->src) || (it->src < k->active && is_owner(k, it->src, it->key)) ||
+        !evict_remove(&k->nodes[it->src].store, it->key, &dirty))
+        return;
+    if (dirty && !dirty_elsewhere(k, UINT32_MAX, it->key)) {
+        uint32_t own[16];
+        owners(k, it->key, own);
+        spawn_flush(c, sim, own[0], it->key);
+    }
+}
+
+/* A key lands on its new owner: it leaves its old node (unless that node still owns it, as a
+ * replica), a dirty entry flushed first (it arrives clean); a copy the new owner already has
+ * (written there meanwhile) is kept. */
+static void land_item(struct comp *c, struct sim *sim, uint32_t idx)
+{
+    struct cache *k = c->state;
+    const struct mig_item *it = &k->mig.item[idx];
+    struct evict_item e;
+    int stays = it->src < k->active && is_owner(k, it->src, it->key);
+    if (!stays && evict_lookup(&k->nodes[it->src].store, it->key, &e) && e.dirty)
+        flush_key(c, sim, it->src, it->key);
+    migration_settle(&k->mig, idx);
+    if (!stays)
+        evict_remove(&k->nodes[it->src].store, it->key, NULL);
+    if (!evict_contains(&k->nodes[it->tgt].store, it->key, sim->now))
+        fill(c, sim, it->tgt, it->key);
+    mig_record(k)->migrated++;
+}
+
+/* Both workers are there (or a node failed): the batch is sent in bytes / bandwidth; one
+ * whose node failed is lost at once. */
+static void batch_send(struct comp *c, struct sim *sim)
+{
+    struct cache *k = c->state;
+    double dt = 0;
+    if (mig_batch_intact(&k->batch, &k->st) && !k->batch.stale) {
+        double bytes = (double)k->batch.keys * k->item_size;
+        mig_record(k)->bytes += bytes;
+        dt = bytes / k->cfg->migration.bandwidth;
+    }
+    struct sim_event ev = {.target = c->index, .kind = EV_CACHE_MIGRATED};
+    sim_schedule(sim, dt, &ev);
+}
+
+/* Starts the next batch of the stream: the waiting keys of one source and target that the
+ * source still holds (the others are dropped), sent once it has a worker on both. A batch
+ * towards a failed target is dropped at once (the connection is refused). With nothing left,
+ * the migration ends. */
+static void batch_start(struct comp *c, struct sim *sim)
+{
+    struct cache *k = c->state;
+    size_t from, to;
+    while (migration_next_batch(&k->mig, k->cfg->migration.batch_keys, &from, &to)) {
+        const struct mig_item *first = &k->mig.item[k->mig.order[from]];
+        uint32_t src = first->src, tgt = first->tgt, keys = 0;
+        for (size_t i = from; i < to; i++) {
+            uint32_t idx = k->mig.order[i];
+            if (!k->mig.waiting[idx])
+                continue;
+            if (node_is_up(k, src) && node_is_up(k, tgt) &&
+                evict_contains(&k->nodes[src].store, k->mig.item[idx].key, sim->now))
+                keys++;
+            else
+                drop_item(c, sim, idx);
+        }
+        if (!keys)
+            continue;
+        k->batch_from = from;
+        k->batch_to = to;
+        if (mig_batch_begin(&k->batch, &k->st, sim, src, tgt, keys, EV_CACHE_HOLD))
+            batch_send(c, sim);
+        return;
+    }
+    mig_record(k)->end = sim->now;
+}
+
+/* A worker the batch waited for came, or its node failed: the batch is sent once it has
+ * both. */
+static void batch_held(struct comp *c, struct sim *sim, uint32_t node)
+{
+    struct cache *k = c->state;
+    if (mig_batch_held(&k->batch, node))
+        batch_send(c, sim);
+}
+
+/* The batch has been sent: its keys that the source still holds land on the target, unless
+ * either node failed meanwhile (the batch is lost, its keys dropped). The workers go back,
+ * and the next batch starts. A stale batch leaves the keys alone: the new plan has them. */
+static void batch_done(struct comp *c, struct sim *sim)
+{
+    struct cache *k = c->state;
+    int intact = mig_batch_end(&k->batch, &k->st, sim);
+    for (size_t i = k->batch_from; i < k->batch_to && !k->batch.stale; i++) {
+        uint32_t idx = k->mig.order[i];
+        if (!k->mig.waiting[idx])
+            continue;
+        if (intact && evict_contains(&k->nodes[k->batch.src].store, k->mig.item[idx].key, sim->now))
+            land_item(c, sim, idx);
+        else
+            drop_item(c, sim, idx);
+    }
+    k->batch.stale = 0;
+    batch_start(c, sim);
+}
+
+/* A scale while the stream runs ends that migration now; the keys it had not copied yet are
+ * still on their old nodes, so the new scale plans them again. A batch in flight finishes
+ * (its workers are taken) without landing anything, and the new plan's stream follows it. */
+static void migration_interrupt(struct cache *k, struct sim *sim)
+{
+    if (!k->batch.on)
+        return;
+    k->batch.stale = 1;
+    mig_record(k)->end = sim->now;
+}
+
+/* A key held on a node at a scale, and whether the node still owns it. */
+struct held_copy {
+    uint64_t key;
+    uint32_t node;
+    int dirty;
+    int owned;
+};
+
+static int cmp_held(const void *a, const void *b)
+{
+    const struct held_copy *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->node > y->node) - (x->node < y->node);
+}
+
+/* A copy that a node no longer owns leaves it: a dirty one is written back first unless
+ * another copy still owes the flush. */
+static void remove_copy(struct comp *c, struct sim *sim, const struct held_copy *h)
+{
+    struct cache *k = c->state;
+    evict_remove(&k->nodes[h->node].store, h->key, NULL);
+    if (h->dirty && !dirty_elsewhere(k, UINT32_MAX, h->key)) {
+        uint32_t own[16];
+        owners(k, h->key, own);
+        spawn_flush(c, sim, own[0], h->key);
+    }
+}
+
+/* Plans the copies (the scale already installed the new placement; hv holds every key held
+ * anywhere). A key whose new primary owner, which serves its reads, lacks it is copied there
+ * once: from the lowest-numbered node that no longer owns it, else from the lowest-numbered
+ * owner that holds it. Every other copy on a node that no longer owns the key is removed as
+ * without migration. Then the stream starts. */
+static void migration_begin(struct comp *c, struct sim *sim, struct held_copy *hv, size_t n)
+{
+    struct cache *k = c->state;
+    struct mig_item *items = sim_xmalloc((n ? n : 1) * sizeof *items);
+    size_t m = 0;
+    qsort(hv, n, sizeof *hv, cmp_held);
+    for (size_t g = 0, e; g < n; g = e) {
+        uint32_t own[16];
+        owners(k, hv[g].key, own);
+        size_t src = g;
+        int primary_holds = 0, leaving = 0;
+        for (e = g; e < n && hv[e].key == hv[g].key; e++) {
+            primary_holds |= hv[e].node == own[0];
+            if (!hv[e].owned && !leaving) {
+                leaving = 1;
+                src = e;
+            }
+        }
+        if (!primary_holds)
+            items[m++] = (struct mig_item){hv[g].key, hv[src].node, own[0]};
+        for (size_t i = g; i < e; i++)
+            if (!hv[i].owned && (primary_holds || i != src))
+                remove_copy(c, sim, &hv[i]);
+    }
+    migration_plan(&k->mig, items, m);
+    struct key_move *rec = mig_record(k);
+    rec->migrating = 1;
+    rec->planned = m;
+    rec->start = sim->now;
+    rec->end = NAN;
+    if (!k->batch.on)
+        batch_start(c, sim);
+}
+
 /* A new node count: new nodes start cold, and every key a node no longer owns is removed from
  * it (a dirty one is written back, once per key, unless a copy that stays is still dirty), so
- * the keys that moved are misses at their new owners. */
+ * the keys that moved are misses at their new owners; with a migration they are copied
+ * instead (migration_begin). */
 static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
 {
     struct cache *k = c->state;
     const struct cache_cfg *cfg = c->config;
+    int migrate = cfg->migration.on;
+    if (migrate)
+        migration_interrupt(k, sim);
     struct placement *np = make_placement(cfg, n_new);
     record_move(c, sim, np, n_new);
     grow_nodes(c, sim, n_new);
     struct key_list gone_dirty = {0};
-    for (uint32_t j = 0; j < k->active; j++) {
+    struct held_copy *lv = NULL;
+    size_t nlv = 0, lv_cap = 0;
+    /* Keys still in transit sit on nodes past the old count after a scale-in. */
+    uint32_t scan = migrate ? k->nnodes : k->active;
+    for (uint32_t j = 0; j < scan; j++) {
         struct key_list held = {0};
         evict_foreach(&k->nodes[j].store, collect, &held);
         for (size_t i = 0; i < held.n; i++) {
@@ -896,6 +1153,14 @@ static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
             uint32_t n = owners_in(np, n_new, key_rf(k, held.key[i]), held.key[i], own), m = 0;
             while (m < n && own[m] != j)
                 m++;
+            if (migrate) {
+                if (nlv == lv_cap) {
+                    lv_cap = lv_cap ? 2 * lv_cap : 1024;
+                    lv = sim_xrealloc(lv, lv_cap * sizeof *lv);
+                }
+                lv[nlv++] = (struct held_copy){held.key[i], j, held.dirty[i], m < n};
+                continue;
+            }
             if (m < n)
                 continue;
             evict_remove(&k->nodes[j].store, held.key[i], NULL);
@@ -911,6 +1176,11 @@ static void scale(struct comp *c, struct sim *sim, uint32_t n_new)
     k->place = np;
     k->active = n_new;
     k->gen++;
+    if (migrate) {
+        migration_begin(c, sim, lv, nlv);
+        free(lv);
+        return;
+    }
     if (gone_dirty.n)
         qsort(gone_dirty.key, gone_dirty.n, sizeof *gone_dirty.key, cmp_u64);
     for (size_t i = 0; i < gone_dirty.n; i++) {
@@ -951,7 +1221,11 @@ static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
     if (sim->now >= k->warmup)
         k->lost_writes += ls.lost;
     evict_clear(&k->nodes[node].store);
+    /* Keys in transit from it are gone with it: their new owners will miss them. */
+    if (k->mig.in_transit)
+        mig_record(k)->dropped += migration_drop_source(&k->mig, node);
     station_fail(&k->st, sim, node);
+    batch_held(c, sim, node); /* its worker is no longer waited for */
     /* The waiters were abandoned towards their callers by station_fail; the orphans left
      * here are discarded. */
     pending_resolve_node(&k->pend, sim, node, REQ_FAILED, 1);
@@ -1001,6 +1275,8 @@ static void cache_sample(struct comp *c, struct sim *sim, struct comp_sample *ou
 {
     struct cache *k = c->state;
     station_sample(&k->st, sim->now, &out->util, &out->queue);
+    if (k->cfg->migration.on)
+        out->in_transit = (double)k->mig.in_transit;
     /* The kernel's first call, at t = 0, decides whether the column exists. */
     if (!k->probed) {
         k->probed = 1;
@@ -1128,6 +1404,7 @@ static void cache_free_state(struct comp *c)
     free(k->ninst);
     pending_free(&k->pend);
     free(k->moves);
+    migration_free(&k->mig);
 }
 
 const struct model_ops cache_ops = {

@@ -1,6 +1,7 @@
 /* The database: per shard a primary and its read replicas (thread-per-request nodes); reads go
  * where read_from says, writes to the primary, which copies each write to the replicas after a
  * lag; failover promotes the most up-to-date replica. Counts the stale reads and lost writes. */
+#include "models/migration.h"
 #include "models/sharding.h"
 #include "sim/jsonloc.h"
 #include "sim/limits.h"
@@ -28,7 +29,14 @@
  *   When no replica works at the moment of detection, the primary stays down until it recovers.
  * - After a failover, and when a primary returns before it was replaced, the replicas are
  *   treated as caught up with the (new) primary. Data does not move when shards are added or
- *   removed: key_moves reports what would.
+ *   removed (key_moves reports what would), unless a "migration" copies it: then the keys
+ *   that change shard are copied pair of shards after pair, in key order, by one stream of
+ *   batches whose each holds a worker on both shards' primaries for bytes / bandwidth, and a
+ *   key is served by its old shard until copied (keys count by an evenly spaced sample of
+ *   key_sample keys, each standing for count / sample keys). A batch whose primary fails is
+ *   lost and its keys move at once, as do the rest of a pair whose primary is down when its
+ *   batch would start; a second scale during a migration moves the keys not yet copied at
+ *   once.
  * - With "replica_regions", replica i of every shard (slot i, i >= 1) is placed in the i-th
  *   region listed, the first primary (slot 0) and unlisted replicas where the component is: a
  *   copy between two regions takes the lag plus the latency between them. Calls into the
@@ -37,7 +45,7 @@
  *   the primary that failed last), as an index within a shard with "shard" (0 = the node that
  *   started as its primary), or as a node number (per_node's) without "shard". */
 
-enum { EV_DB_DONE = EV_MODEL, EV_DB_APPLY, EV_DB_DETECT };
+enum { EV_DB_DONE = EV_MODEL, EV_DB_APPLY, EV_DB_DETECT, EV_DB_HOLD, EV_DB_MIGRATED };
 
 /* Where a request stands at its node (frame step). */
 enum { STEP_START, STEP_SERVE, STEP_SYNC_WAIT };
@@ -60,6 +68,7 @@ struct database_cfg {
     int64_t shards;
     const cJSON *sharding_json;
     const cJSON *replica_regions_json;
+    const cJSON *migration_json;
     /* Resolved by the parse hook. */
     uint16_t *replica_region; /* region number of replica i + 1 (slot i + 1); see slot_region */
     uint32_t nreplica_regions;
@@ -71,6 +80,24 @@ struct database_cfg {
     double detect; /* s; from a node's failure until clients know of it */
     struct sharding_cfg sharding;
     uint32_t max_slots; /* 1 + the most replicas the scenario ever asks for */
+    struct migration_cfg migration;
+};
+
+/* The keys that move from one shard to another at a scale: the sampled ones, in key order,
+ * each standing for `weight` keys; `total` keys in all, `copied` of them done. */
+struct db_pair {
+    uint32_t src, tgt; /* shards */
+    uint64_t *keys;
+    size_t n;
+    uint64_t total, copied;
+};
+
+/* The copy stream of the last scale (migration on), pair by pair, and its batch in flight. */
+struct db_migration {
+    struct placement *old; /* the placement before the scale; NULL when no copy runs */
+    struct db_pair *pairs; /* by source, then target */
+    uint32_t npairs, pair; /* the pair being copied */
+    struct mig_batch batch;
 };
 
 /* A key whose replication is in flight, in its shard's map. Versions count the key's writes
@@ -154,6 +181,8 @@ struct database {
     size_t nfailovers;
     struct key_move *moves;
     size_t nmoves;
+    struct db_migration mig;
+    double item_size; /* bytes per key in the copy stream */
 };
 
 static const struct param_spec database_params[] = {
@@ -188,6 +217,13 @@ static const struct param_spec database_params[] = {
     {"replica_regions", PT_JSON, offsetof(struct database_cfg, replica_regions_json), 0, 0, NULL,
      "regions of the replicas, e.g. [\"eu\", \"ap\"] (replica i of each shard in the i-th; "
      "unlisted ones where the database is): copies between regions add their latency to the lag",
+     NULL, 0},
+    {"migration", PT_JSON, offsetof(struct database_cfg, migration_json), 0, 0, NULL,
+     "{\"bandwidth\": \"100MB/s\", \"item_size\": \"1KiB\", \"batch\": 10}: at a shards scale, "
+     "the keys that change shard are copied by one stream of batches at this total bandwidth "
+     "(item_size bytes per key, default workload.object_size or 1KiB), served by their old "
+     "shard until copied; each batch holds a worker on both shards' primaries for its "
+     "transfer time (default: none: keys change shard at once)",
      NULL, 0},
     PARAM_END,
 };
@@ -307,25 +343,6 @@ static void km_clear(struct db_keymap *m)
 
 /* ---- parsing --------------------------------------------------------------------------- */
 
-static int only_members(const cJSON *obj, const char *const *allowed, const char *path,
-                        const char *what, struct sim_error *err)
-{
-    char sub[300];
-    for (const cJSON *m = obj->child; m; m = m->next) {
-        int ok = 0;
-        for (size_t i = 0; allowed[i]; i++)
-            ok |= strcmp(allowed[i], m->string) == 0;
-        if (!ok) {
-            const char *near = suggest_word(m->string, allowed);
-            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
-                            "unknown field \"%s\"%s%s%s (%s)", m->string,
-                            near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "",
-                            what);
-        }
-    }
-    return 0;
-}
-
 static int parse_service(struct database_cfg *cfg, const char *cpath, struct sim_error *err)
 {
     static const char *const allowed[] = {"read", "write", NULL};
@@ -338,8 +355,9 @@ static int parse_service(struct database_cfg *cfg, const char *cpath, struct sim
     if (!j)
         return 0;
     if (cJSON_IsObject(j) && !cJSON_GetObjectItemCaseSensitive(j, "dist")) {
-        if (only_members(j, allowed, path,
-                         "service is a distribution, or {\"read\": dist, \"write\": dist}", err))
+        if (params_only_members(j, allowed, path,
+                                "service is a distribution, or {\"read\": dist, \"write\": dist}",
+                                err))
             return -1;
         cfg->same_service = 0;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "read");
@@ -373,7 +391,7 @@ static int parse_replication(struct database_cfg *cfg, const char *cpath, struct
         return sim_fail(err, path,
                         "must be an object such as {\"mode\": \"async\", \"lag\": "
                         "\"50ms\"}");
-    if (only_members(j, allowed, path, "replication has \"mode\" and \"lag\"", err))
+    if (params_only_members(j, allowed, path, "replication has \"mode\" and \"lag\"", err))
         return -1;
     const cJSON *mode = cJSON_GetObjectItemCaseSensitive(j, "mode");
     if (mode) {
@@ -401,7 +419,7 @@ static int parse_failover(struct database_cfg *cfg, const char *cpath, struct si
         return 0;
     if (!cJSON_IsObject(j))
         return sim_fail(err, path, "must be an object such as {\"detect\": \"10s\"}");
-    if (only_members(j, allowed, path, "failover has \"detect\"", err))
+    if (params_only_members(j, allowed, path, "failover has \"detect\"", err))
         return -1;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "detect");
     if (!d)
@@ -530,6 +548,9 @@ static int database_parse(struct comp_spec *cs, const cJSON *obj, const struct s
         return sim_fail(err, path,
                         "a database keeps copies with \"replicas\"; its "
                         "replication_factor must be 1");
+    if (migration_parse(cfg->migration_json, path_member(path, sizeof path, cs->path, "migration"),
+                        &cfg->migration, err))
+        return -1;
     if (check_events(cs, cfg, sc, err))
         return -1;
     if (cfg->read_from == READ_REPLICAS && cfg->max_slots == 1)
@@ -662,6 +683,42 @@ static uint32_t key_shard(const struct database *s, uint64_t key)
     return placement_lookup(s->place, placement_hash_id(s->place, key));
 }
 
+static int pair_cmp(uint32_t src, uint32_t tgt, const struct db_pair *p)
+{
+    if (src != p->src)
+        return src < p->src ? -1 : 1;
+    return (tgt > p->tgt) - (tgt < p->tgt);
+}
+
+/* The shard that serves a key: its old one while its copy is pending. Within the pair being
+ * copied, the keys go in key order: those from the next sampled key not yet covered on. */
+static uint32_t serving_shard(const struct database *s, uint64_t key)
+{
+    uint32_t now = key_shard(s, key);
+    const struct db_migration *m = &s->mig;
+    if (!m->old)
+        return now;
+    uint32_t was = placement_lookup(m->old, placement_hash_id(m->old, key));
+    if (was == now)
+        return now;
+    uint32_t lo = 0, hi = m->npairs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (pair_cmp(was, now, &m->pairs[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* A moved key outside the sample's pairs moves at once. */
+    if (lo == m->npairs || pair_cmp(was, now, &m->pairs[lo]) != 0 || lo < m->pair)
+        return now;
+    const struct db_pair *p = &m->pairs[lo];
+    if (lo > m->pair)
+        return was;
+    size_t next = (size_t)((double)p->copied * (double)p->n / (double)p->total);
+    return next < p->n && key >= p->keys[next] ? was : now;
+}
+
 /* The replicas have caught up with the primary (a new primary, or the old one back): nothing
  * is in flight on the new stream. */
 static void resync(struct db_shard *sh)
@@ -681,7 +738,12 @@ static double database_memory(const struct comp_spec *cs, const struct scenario 
     double shards = (double)limits_peak(sc, cs->index, "shards", cfg->shards);
     double per_shard =
         sizeof(struct db_shard) + cfg->max_slots * (LIMITS_NODE_BYTES + LIMITS_RNG_BYTES + 32.0);
-    return shards * per_shard +
+    /* A migration keeps the moved keys of the sample. */
+    double sample =
+        cfg->migration.on
+            ? 8.0 * (double)(sc->wl.key_count < sc->key_sample ? sc->wl.key_count : sc->key_sample)
+            : 0;
+    return shards * per_shard + sample +
            sharding_memory(&cfg->sharding, limits_peak(sc, cs->index, "shards", cfg->shards));
 }
 
@@ -701,6 +763,7 @@ static int database_start(struct comp *c, struct sim *sim)
     struct dist zero;
     dist_const(&zero, 0);
     s->write_op = world_op_index(c->world, "write");
+    s->item_size = migration_item_size(&cfg->migration, c->world->sc->wl.object_size);
     s->replicas = (uint32_t)cfg->replicas;
     /* With separate read and write times the station's own phase takes no time and the
      * request's real service follows on the same worker. */
@@ -745,7 +808,8 @@ static void database_arrive(struct comp *c, struct sim *sim, struct request *req
         s->reads += (uint64_t)!write;
     }
     /* The key decides the node, whatever node the caller asked for. */
-    struct db_shard *sh = &s->shards[key_shard(s, req->key)];
+    struct db_shard *sh =
+        &s->shards[s->mig.old ? serving_shard(s, req->key) : key_shard(s, req->key)];
     f->node = write ? sh->node[sh->primary] : pick_read(s, cfg, sh);
     f->step = STEP_START;
     station_admit(&s->st, c, sim, req);
@@ -875,6 +939,158 @@ static void apply(struct comp *c, struct sim *sim, uint32_t w, uint32_t slot)
         req_reply(sim, req); /* the primary failed meanwhile: nobody waits for this */
 }
 
+/* ---- migration ------------------------------------------------------------------------ */
+
+static struct key_move *db_mig_record(struct database *s)
+{
+    return &s->moves[s->nmoves - 1];
+}
+
+static void mig_free(struct db_migration *m)
+{
+    placement_free(m->old);
+    for (uint32_t i = 0; i < m->npairs; i++)
+        free(m->pairs[i].keys);
+    free(m->pairs);
+    m->old = NULL;
+    m->pairs = NULL;
+    m->npairs = m->pair = 0;
+}
+
+static void db_batch_start(struct comp *c, struct sim *sim);
+
+/* Both workers are there (or a node failed): the batch is sent in bytes / bandwidth; one
+ * whose node failed is lost at once. */
+static void db_batch_send(struct comp *c, struct sim *sim)
+{
+    struct database *s = c->state;
+    const struct database_cfg *cfg = c->config;
+    struct mig_batch *b = &s->mig.batch;
+    double dt = 0;
+    if (!b->stale && mig_batch_intact(b, &s->st)) {
+        double bytes = (double)b->keys * s->item_size;
+        db_mig_record(s)->bytes += bytes;
+        dt = bytes / cfg->migration.bandwidth;
+    }
+    struct sim_event ev = {.target = c->index, .kind = EV_DB_MIGRATED};
+    sim_schedule(sim, dt, &ev);
+}
+
+/* A worker the batch waited for came, or its node failed: sent once it has both. */
+static void db_batch_held(struct comp *c, struct sim *sim, uint32_t node)
+{
+    struct database *s = c->state;
+    if (mig_batch_held(&s->mig.batch, node))
+        db_batch_send(c, sim);
+}
+
+/* The batch is over: its keys are copied, or (a node failed) move without their data. */
+static void db_batch_done(struct comp *c, struct sim *sim)
+{
+    struct database *s = c->state;
+    struct db_migration *m = &s->mig;
+    int intact = mig_batch_end(&m->batch, &s->st, sim);
+    if (!m->batch.stale) {
+        m->pairs[m->pair].copied += m->batch.keys;
+        if (intact)
+            db_mig_record(s)->migrated += m->batch.keys;
+        else
+            db_mig_record(s)->dropped += m->batch.keys;
+    }
+    m->batch.stale = 0;
+    db_batch_start(c, sim);
+}
+
+/* The next batch of the pair being copied (the next pair when it is done), sent once it has
+ * a worker on both shards' primaries. A pair whose primary is down moves its remaining keys
+ * at once. With nothing left, the migration ends. */
+static void db_batch_start(struct comp *c, struct sim *sim)
+{
+    struct database *s = c->state;
+    const struct database_cfg *cfg = c->config;
+    struct db_migration *m = &s->mig;
+    if (!m->old)
+        return;
+    while (m->pair < m->npairs) {
+        struct db_pair *p = &m->pairs[m->pair];
+        const struct db_shard *a = &s->shards[p->src], *b = &s->shards[p->tgt];
+        uint32_t src = a->node[a->primary], tgt = b->node[b->primary];
+        if (p->copied == p->total) {
+            m->pair++;
+            continue;
+        }
+        if (!s->st.nodes[src].up || !s->st.nodes[tgt].up) {
+            db_mig_record(s)->dropped += p->total - p->copied;
+            p->copied = p->total;
+            continue;
+        }
+        uint64_t left = p->total - p->copied;
+        if (mig_batch_begin(&m->batch, &s->st, sim, src, tgt,
+                            left < cfg->migration.batch_keys ? left : cfg->migration.batch_keys,
+                            EV_DB_HOLD))
+            db_batch_send(c, sim);
+        return;
+    }
+    db_mig_record(s)->end = sim->now;
+    mig_free(m);
+}
+
+static int cmp_db_pair(const void *a, const void *b)
+{
+    const struct db_pair *x = a, *y = b;
+    return pair_cmp(x->src, x->tgt, y);
+}
+
+/* Plans the copy from `before` to the new placement over an evenly spaced sample of the
+ * keys (all of them when there are no more than key_sample), and starts the stream. A copy
+ * still running ends now: its keys not yet copied move at once. */
+static void db_migration_begin(struct comp *c, struct sim *sim, struct placement *before)
+{
+    struct database *s = c->state;
+    const struct scenario *sc = c->world->sc;
+    struct db_migration *m = &s->mig;
+    if (m->old) {
+        m->batch.stale = m->batch.on;
+        s->moves[s->nmoves - 2].end = sim->now;
+        mig_free(m);
+    }
+    uint64_t count = sc->wl.key_count;
+    uint64_t n = count < sc->key_sample ? count : sc->key_sample;
+    double step = (double)count / (double)n;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t key = (uint64_t)((double)i * step);
+        uint32_t a = placement_lookup(before, placement_hash_id(before, key)),
+                 b = key_shard(s, key);
+        if (a == b)
+            continue;
+        uint32_t j = 0;
+        while (j < m->npairs && (m->pairs[j].src != a || m->pairs[j].tgt != b))
+            j++;
+        if (j == m->npairs) {
+            m->pairs = sim_xrealloc(m->pairs, (m->npairs + 1) * sizeof *m->pairs);
+            m->pairs[m->npairs++] = (struct db_pair){.src = a, .tgt = b};
+        }
+        struct db_pair *p = &m->pairs[j];
+        if ((p->n & (p->n - 1)) == 0)
+            p->keys = sim_xrealloc(p->keys, (p->n ? 2 * p->n : 1) * sizeof *p->keys);
+        p->keys[p->n++] = key;
+    }
+    qsort(m->pairs, m->npairs, sizeof *m->pairs, cmp_db_pair);
+    uint64_t planned = 0;
+    for (uint32_t j = 0; j < m->npairs; j++) {
+        m->pairs[j].total = (uint64_t)llround((double)m->pairs[j].n * step);
+        planned += m->pairs[j].total;
+    }
+    m->old = before;
+    struct key_move *rec = db_mig_record(s);
+    rec->migrating = 1;
+    rec->planned = planned;
+    rec->start = sim->now;
+    rec->end = NAN;
+    if (!m->batch.on)
+        db_batch_start(c, sim);
+}
+
 /* ---- failures -------------------------------------------------------------------------- */
 
 static void promote(struct comp *c, struct sim *sim, uint32_t shard)
@@ -942,6 +1158,7 @@ static void fail_node(struct comp *c, struct sim *sim, uint32_t node)
         sh->failed_primary = sh->primary;
     }
     station_fail(&s->st, sim, node);
+    db_batch_held(c, sim, node); /* its worker is no longer waited for */
     if (cfg->has_failover) {
         struct sim_event ev = {
             .target = c->index, .kind = EV_DB_DETECT, .node = node, .tag = s->st.nodes[node].epoch};
@@ -995,10 +1212,13 @@ static void reshard(struct comp *c, struct sim *sim, uint32_t n)
     const struct database_cfg *cfg = c->config;
     if (n == s->nshards)
         return;
-    struct placement *next = make_placement(cfg, n);
-    record_key_move(c, sim, s->place, next);
-    placement_free(s->place);
+    struct placement *next = make_placement(cfg, n), *before = s->place;
+    record_key_move(c, sim, before, next);
     s->place = next;
+    if (cfg->migration.on)
+        db_migration_begin(c, sim, before);
+    else
+        placement_free(before);
     /* Data does not migrate in the model: a key's replication state stays on the shard that
      * had it, and a shard that comes back keeps its nodes. */
     for (uint32_t i = s->nshards; i < n; i++) {
@@ -1093,6 +1313,14 @@ static void database_handle(struct comp *c, struct sim *sim, const struct sim_ev
         detect(c, sim, ev->node, ev->tag);
         return;
     }
+    if (ev->kind == EV_DB_HOLD) {
+        db_batch_held(c, sim, ev->node);
+        return;
+    }
+    if (ev->kind == EV_DB_MIGRATED) {
+        db_batch_done(c, sim);
+        return;
+    }
     SIM_ASSERT(ev->kind == EV_DB_DONE);
     struct request *req = ev->ptr;
     if (!station_alive(&s->st, req)) {
@@ -1124,6 +1352,12 @@ static void database_sample(struct comp *c, struct sim *sim, struct comp_sample 
     struct database *s = c->state;
     station_sample(&s->st, sim->now, &out->util, &out->queue);
     out->hit_ratio = NAN;
+    if (((const struct database_cfg *)c->config)->migration.on) {
+        uint64_t left = 0;
+        for (uint32_t j = s->mig.pair; s->mig.old && j < s->mig.npairs; j++)
+            left += s->mig.pairs[j].total - s->mig.pairs[j].copied;
+        out->in_transit = (double)left;
+    }
 }
 
 static void database_reset(struct comp *c, struct sim *sim)
@@ -1263,6 +1497,7 @@ static void database_free_state(struct comp *c)
     }
     free(s->failovers);
     free(s->moves);
+    mig_free(&s->mig);
 }
 
 /* Back-of-envelope: every node is an M/G/c queue with the database's workers. Writes go to

@@ -255,7 +255,8 @@ static double busy_total(const struct service *s, double now)
 }
 
 /* Makes the next downstream call of the request's op, or replies when there is none left. */
-static void next_call(struct comp *c, struct sim *sim, struct request *req)
+__attribute__((always_inline)) static inline void next_call(struct comp *c, struct sim *sim,
+                                                             struct request *req)
 {
     struct service *s = c->state;
     const struct service_cfg *cfg = c->config;

@@ -1,7 +1,6 @@
 /* The "sharding" object of scenarios, parsed once for every model that places keys. */
 #include "models/sharding.h"
 #include "sim/error.h"
-#include "sim/jsonloc.h"
 #include "sim/params.h"
 
 #include <math.h>
@@ -20,18 +19,8 @@ int sharding_parse(const cJSON *obj, const char *path, struct sharding_cfg *out,
         return 0;
     if (!cJSON_IsObject(obj))
         return sim_fail(err, path, "must be an object such as {\"scheme\": \"ring\"}");
-    for (const cJSON *m = obj->child; m; m = m->next) {
-        int ok = 0;
-        for (size_t i = 0; allowed[i]; i++)
-            ok |= strcmp(allowed[i], m->string) == 0;
-        if (!ok) {
-            const char *near = suggest_word(m->string, allowed);
-            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
-                            "unknown field \"%s\"%s%s%s", m->string,
-                            near ? " (did you mean \"" : "", near ? near : "",
-                            near ? "\"?)" : "");
-        }
-    }
+    if (params_only_members(obj, allowed, path, NULL, err))
+        return -1;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "scheme");
     if (v) {
         path_member(sub, sizeof sub, path, "scheme");
@@ -80,6 +69,20 @@ void sharding_report_moves(cJSON *out, const struct key_move *moves, size_t n)
         cJSON_AddNumberToObject(o, "moved_fraction",
                                 m->keys ? (double)m->moved / (double)m->keys : 0);
         cJSON_AddNumberToObject(o, "ideal_fraction", most ? (double)diff / most : 0);
+        if (m->migrating) {
+            cJSON_AddNumberToObject(o, "migration_planned", (double)m->planned);
+            cJSON_AddNumberToObject(o, "migrated_keys", (double)m->migrated);
+            cJSON_AddNumberToObject(o, "migrated_bytes", m->bytes);
+            cJSON_AddNumberToObject(o, "migration_dropped", (double)m->dropped);
+            cJSON_AddNumberToObject(o, "migration_start_s", m->start);
+            if (isnan(m->end)) {
+                cJSON_AddNullToObject(o, "migration_end_s");
+                cJSON_AddNullToObject(o, "migration_s");
+            } else {
+                cJSON_AddNumberToObject(o, "migration_end_s", m->end);
+                cJSON_AddNumberToObject(o, "migration_s", m->end - m->start);
+            }
+        }
         cJSON_AddItemToArray(arr, o);
     }
 }

@@ -18,10 +18,19 @@ struct key_move {
     double at;              /* s */
     uint32_t before, after; /* nodes or shards */
     uint64_t keys, moved;   /* keys examined, and those whose owner changed */
+    /* With a migration (copy stream) configured: */
+    int migrating;
+    uint64_t planned;  /* keys held on a node that lost them, to be copied */
+    uint64_t migrated; /* copied to their new owner */
+    uint64_t dropped;  /* in transit but not copied (evicted, invalidated, a failure) */
+    double bytes;      /* bytes the stream sent */
+    double start, end; /* s; end is NaN while the copy runs */
 };
 
 /* Adds "key_moves": [{at_s, nodes_before, nodes_after, keys, moved, moved_fraction,
- * ideal_fraction}] to a component's summary object; ideal is |n' - n| / max(n, n'). */
+ * ideal_fraction}] to a component's summary object; ideal is |n' - n| / max(n, n'). A
+ * migrating move adds migration_planned, migrated_keys, migrated_bytes, migration_dropped,
+ * migration_start_s, migration_end_s and migration_s (null while unfinished). */
 void sharding_report_moves(cJSON *out, const struct key_move *moves, size_t n);
 
 /* Parses obj (NULL gives the default: modulo, one copy) at path. */

@@ -1,4 +1,5 @@
-# Cache hit ratio per metrics interval: every <id>.hit_ratio column of timeseries.csv.
+# Cache hit ratio per metrics interval: every <id>.hit_ratio column of timeseries.csv, and on
+# a right-hand axis the keys a migration has still to copy (<id>.in_transit columns), if any.
 # Run:  gnuplot -e "dir='out/web-db'; out='hit_ratio.png'" plots/hit_ratio.gp
 #  or:  gnuplot -c plots/hit_ratio.gp DIR OUT [png|svg] [NAME] [WARMUP_S] [SERIES_CSV]
 # Variables (or the arguments in that order): dir: the run's output folder; out: the image to
@@ -41,6 +42,9 @@ hcols = ''
 do for [i=1:ncol] { if (ends(word(names, i), '.hit_ratio')) { hcols = hcols . ' ' . i } }
 if (words(hcols) == 0) { print 'hit_ratio.gp: no <id>.hit_ratio column in ', f; exit status 3 }
 comp(k) = word(names, word(hcols, k) + 0)[1:strlen(word(names, word(hcols, k) + 0)) - 10]
+icols = ''
+do for [i=1:ncol] { if (ends(word(names, i), '.in_transit')) { icols = icols . ' ' . i } }
+icomp(k) = word(names, word(icols, k) + 0)[1:strlen(word(names, word(icols, k) + 0)) - 11]
 pal = '#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf'
 colour(k) = word(pal, (k - 1) % 10 + 1)
 dash(k) = (k - 1) / 10 + 1
@@ -83,5 +87,16 @@ set ytics 10
 if (nvals == 0) {
     set label 2 'no lookups in any interval' at graph 0.5, graph 0.5 center tc rgb '#888888'
 }
-plot for [k=1:words(hcols)] f using (column(1) / tscale):(100 * column(word(hcols, k) + 0)) \
-     with lines lw 2 lc rgb colour(k) dt dash(k) title comp(k)
+if (words(icols) == 0) {
+    plot for [k=1:words(hcols)] f using (column(1) / tscale):(100 * column(word(hcols, k) + 0)) \
+         with lines lw 2 lc rgb colour(k) dt dash(k) title comp(k)
+} else {
+    set y2label 'keys in transit (migration)'
+    set y2tics nomirror
+    set y2range [0:*]
+    set border 11 lc rgb '#555555'
+    plot for [k=1:words(hcols)] f using (column(1) / tscale):(100 * column(word(hcols, k) + 0)) \
+         with lines lw 2 lc rgb colour(k) dt dash(k) title comp(k), \
+         for [k=1:words(icols)] f using (column(1) / tscale):(column(word(icols, k) + 0)) \
+         axes x1y2 with lines lw 1.5 lc rgb '#888888' dt k + 1 title icomp(k) . ' keys in transit'
+}

@@ -342,7 +342,7 @@ void dist_exp(struct dist *d, double mean_s)
     d->scv = mean_s > 0 ? 1 : 0;
 }
 
-double dist_sample(const struct dist *d, gsl_rng *r)
+double dist_sample_other(const struct dist *d, gsl_rng *r)
 {
     switch (d->kind) {
     case DIST_CONST:

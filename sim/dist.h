@@ -4,6 +4,7 @@
 #define SIM_DIST_H
 
 #include <cjson/cJSON.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
 
@@ -34,7 +35,17 @@ struct dist {
 int dist_compile(struct dist *d, const cJSON *json, const char *path, struct sim_error *err);
 void dist_const(struct dist *d, double value_s);
 void dist_exp(struct dist *d, double mean_s);
-double dist_sample(const struct dist *d, gsl_rng *r); /* s, never negative */
+/* A draw in s, never negative. The two common kinds are sampled inline, the rest out of line
+ * (dist_sample_other). */
+double dist_sample_other(const struct dist *d, gsl_rng *r);
+static inline double dist_sample(const struct dist *d, gsl_rng *r)
+{
+    if (d->kind == DIST_EXP)
+        return gsl_ran_exponential(r, d->p[0]);
+    if (d->kind == DIST_CONST)
+        return d->p[0];
+    return dist_sample_other(d, r);
+}
 void dist_free(struct dist *d);
 const char *dist_name(enum dist_kind k);
 

@@ -23,7 +23,8 @@ struct sim_fifo {
 struct sim {
     double now;             /* s */
     uint64_t seq;           /* events scheduled so far; the tie-breaker */
-    uint64_t dispatched;    /* events handled so far */
+    uint64_t dispatched;    /* events handled so far, with those a handler ran itself
+                               (sim_next_is_now) */
     struct evq q;
     struct sim_fifo now_q;  /* zero-delay events */
     sim_dispatch_fn dispatch;
@@ -68,6 +69,17 @@ static inline void sim_schedule_at(struct sim *sim, double t, struct sim_event *
         sim_push_now(sim, ev);
     else
         evq_push(&sim->q, ev);
+}
+
+/* Whether an event scheduled now with no delay would be the very next one to run: nothing
+ * else is due at the current time (the FIFO is empty, the heap's earliest event is later)
+ * and the run goes on. A handler may then do that event's work itself instead, provided it
+ * does it after everything else it does that the event's work could see, and counts the event
+ * in `dispatched`: the order of all else stays exactly the same. */
+static inline int sim_next_is_now(const struct sim *sim)
+{
+    const struct sim_event *next = evq_peek(&sim->q);
+    return !sim->stop && sim->now_q.len == 0 && (!next || next->t > sim->now);
 }
 
 /* Events waiting, in the heap and the zero-delay FIFO. */

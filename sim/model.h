@@ -39,6 +39,8 @@ struct comp_sample {
     double hit_ratio; /* NaN when the component has none */
     double nodes;     /* nodes serving at the sample (a pool that scales itself); NaN: not
                          reported (no <id>.nodes column) */
+    double in_transit; /* keys a migration has still to copy at the sample; NaN: not reported
+                          (no <id>.in_transit column) */
 };
 
 /* Per-node figures for nodes.csv and the skew measures. */
@@ -121,6 +123,7 @@ struct comp {
     struct hist latency;    /* arrival at the component to its reply, counted requests */
     int has_hit_ratio;      /* its timeseries.csv columns include <id>.hit_ratio */
     int has_nodes;          /* ... and <id>.nodes */
+    int has_in_transit;     /* ... and <id>.in_transit */
 };
 
 /* Services the kernel offers to models. */

@@ -190,6 +190,25 @@ static int unknown_member(const struct param_spec *const *tables, const char *co
     return sim_fail(err, path, "unknown field \"%s\"", name);
 }
 
+int params_only_members(const cJSON *obj, const char *const *allowed, const char *path,
+                        const char *what, struct sim_error *err)
+{
+    char sub[300];
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        int ok = 0;
+        for (size_t i = 0; allowed[i]; i++)
+            ok |= strcmp(allowed[i], m->string) == 0;
+        if (!ok) {
+            const char *near = suggest_word(m->string, allowed);
+            return sim_fail(err, path_member(sub, sizeof sub, path, m->string),
+                            "unknown field \"%s\"%s%s%s%s%s%s", m->string,
+                            near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "",
+                            what ? " (" : "", what ? what : "", what ? ")" : "");
+        }
+    }
+    return 0;
+}
+
 int params_parse(const struct param_spec *const *tables, const char *const *ignore,
                  const cJSON *obj, void *cfg, const char *path, struct sim_error *err)
 {

@@ -46,6 +46,11 @@ struct param_spec {
  * caller. An unknown member is an error with a did-you-mean over every table. */
 int params_parse(const struct param_spec *const *tables, const char *const *ignore,
                  const cJSON *obj, void *cfg, const char *path, struct sim_error *err);
+/* Checks that every member of the object `obj` at `path` is one of `allowed` (NULL-terminated);
+ * an unknown one is an error at its own path, with a did-you-mean and, unless NULL, the hint
+ * `what` in parentheses. */
+int params_only_members(const cJSON *obj, const char *const *allowed, const char *path,
+                        const char *what, struct sim_error *err);
 /* Parses one value for one spec (used by --set and `set` events too). */
 int params_parse_one(const struct param_spec *spec, const cJSON *val, void *cfg,
                      const char *path, struct sim_error *err);

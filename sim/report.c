@@ -303,7 +303,13 @@ static void write_keymoves(const cJSON *summary, FILE *f)
 {
     static const char *const cols[] = {"nodes_before", "nodes_after", "keys", "moved",
                                        "moved_fraction", "ideal_fraction", NULL};
-    fputs("at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction\n",
+    /* Empty for a move without a copy stream. */
+    static const char *const mig_cols[] = {
+        "migration_planned", "migrated_keys",   "migrated_bytes", "migration_dropped",
+        "migration_start_s", "migration_end_s", "migration_s",    NULL};
+    fputs("at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction,"
+          "migration_planned,migrated_keys,migrated_bytes,migration_dropped,migration_start_s,"
+          "migration_end_s,migration_s\n",
           f);
     const cJSON *comps = cJSON_GetObjectItemCaseSensitive(summary, "components");
     for (const cJSON *c = comps ? comps->child : NULL; c; c = c->next) {
@@ -314,6 +320,13 @@ static void write_keymoves(const cJSON *summary, FILE *f)
             for (size_t i = 0; cols[i]; i++) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, cols[i]);
                 fprintf(f, ",%.9g", cJSON_IsNumber(v) ? v->valuedouble : NAN);
+            }
+            for (size_t i = 0; mig_cols[i]; i++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, mig_cols[i]);
+                if (cJSON_IsNumber(v))
+                    fprintf(f, ",%.9g", v->valuedouble);
+                else
+                    fputc(',', f);
             }
             fputc('\n', f);
         }
@@ -412,5 +425,17 @@ void report_print(const cJSON *s, FILE *out)
                          "%.4f)\n",
                     c->string, num(m, "at_s"), num(m, "nodes_before"), num(m, "nodes_after"),
                     num(m, "moved_fraction"), num(m, "keys"), num(m, "ideal_fraction"));
+        for (const cJSON *m = cJSON_IsArray(moves) ? moves->child : NULL; m; m = m->next)
+            if (cJSON_GetObjectItemCaseSensitive(m, "migrated_keys")) {
+                char took[64] = "still copying at the end";
+                if (isfinite(num(m, "migration_s")))
+                    snprintf(took, sizeof took, "in %.6gs", num(m, "migration_s"));
+                fprintf(out,
+                        "%-16s at %.6gs: migrated %.0f of %.0f keys (%.4g MB) %s, "
+                        "dropped %.0f\n",
+                        c->string, num(m, "at_s"), num(m, "migrated_keys"),
+                        num(m, "migration_planned"), num(m, "migrated_bytes") / 1e6, took,
+                        num(m, "migration_dropped"));
+            }
     }
 }

@@ -89,6 +89,11 @@ void req_free(struct sim *sim, struct request *req);
  * warm-up), but never counts end to end. */
 struct request *req_spawn(struct sim *sim, uint32_t comp, uint32_t node, uint64_t key,
                           uint16_t op);
+/* req_call from the client (the kernel's arrivals). When the call takes no time and its
+ * arrival event would be the next to run (sim_next_is_now), no event is scheduled and this
+ * returns 1: the caller then hands the request to the component itself (world.c), after all
+ * else it does. Returns 0 when the arrival event is scheduled as usual. */
+int req_call_first(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
 /* Sends req from its current component to component `to` (node REQ_ANY_NODE lets it choose).
  * If `to` declares a timeout, the caller gives up after it and resumes with REQ_TIMEOUT. */
 void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node);

@@ -29,6 +29,7 @@ void station_init(struct station *st, const struct comp *owner, const struct sta
     st->speed = NULL;
     st->nspeed = 0;
     st->by_op = NULL;
+    st->hold_kind = 0;
     station_resize(st, NULL, nodes);
     for (uint32_t i = 0; i < nodes; i++)
         node_init(&st->nodes[i], now);
@@ -73,8 +74,10 @@ static inline void set_queue(struct station_node *n, double now, uint32_t len)
     twavg_set(&n->queue_int, now, len);
 }
 
-static void schedule_done(struct station *st, struct sim *sim, uint32_t node,
-                          struct request *req, const struct dist *service)
+__attribute__((always_inline)) static inline void schedule_done(struct station *st,
+                                                                struct sim *sim, uint32_t node,
+                                                                struct request *req,
+                                                                const struct dist *service)
 {
     struct sim_event ev = {.ptr = req, .target = st->comp, .kind = st->done_kind, .node = node};
     double t = dist_sample(service, st->rng[node]);
@@ -89,24 +92,29 @@ void station_serve(struct station *st, struct sim *sim, uint32_t node, struct re
     schedule_done(st, sim, node, req, service);
 }
 
-static void push_wait(struct station_node *n, struct request *req, double now)
+/* Doubles the waiting ring. Out of line: it runs a handful of times per node. */
+__attribute__((noinline)) static void grow_wait(struct station_node *n)
 {
-    if (n->len == n->cap) {
-        uint32_t cap = n->cap ? 2 * n->cap : 16;
-        struct request **w = sim_xmalloc(cap * sizeof *w);
-        for (uint32_t i = 0; i < n->len; i++)
-            w[i] = n->wait[(n->head + i) % n->cap];
-        free(n->wait);
-        n->wait = w;
-        n->head = 0;
-        n->cap = cap;
-    }
-    n->wait[(n->head + n->len) % n->cap] = req;
+    uint32_t cap = n->cap ? 2 * n->cap : 16;
+    struct request **w = sim_xmalloc(cap * sizeof *w);
+    for (uint32_t i = 0; i < n->len; i++)
+        w[i] = n->wait[(n->head + i) & (n->cap - 1)];
+    free(n->wait);
+    n->wait = w;
+    n->head = 0;
+    n->cap = cap;
+}
+
+static inline void push_wait(struct station_node *n, struct request *req, double now)
+{
+    if (n->len == n->cap)
+        grow_wait(n);
+    n->wait[(n->head + n->len) & (n->cap - 1)] = req;
     set_queue(n, now, n->len + 1);
 }
 
-enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t node,
-                                   struct request *req)
+SIM_HOT enum station_result station_arrive(struct station *st, struct sim *sim, uint32_t node,
+                                           struct request *req)
 {
     struct station_node *n = &st->nodes[node];
     n->arrivals++;
@@ -145,7 +153,8 @@ enum station_result station_enter(struct station *st, uint32_t node, struct requ
     return STATION_STARTED;
 }
 
-void station_admit(struct station *st, struct comp *c, struct sim *sim, struct request *req)
+SIM_HOT void station_admit(struct station *st, struct comp *c, struct sim *sim,
+                           struct request *req)
 {
     switch (station_arrive(st, sim, req_top(req)->node, req)) {
     case STATION_REJECTED:
@@ -171,9 +180,10 @@ void station_fail(struct station *st, struct sim *sim, uint32_t node)
     /* Waiting requests have no event pending here: they fail at once. */
     while (n->len > 0) {
         struct request *req = n->wait[n->head];
-        n->head = (n->head + 1) % n->cap;
+        n->head = (n->head + 1) & (n->cap - 1);
         n->len--;
-        req_reply_status(sim, req, REQ_FAILED);
+        if (req) /* a waiting hold (NULL) just ends: its model sees the failure */
+            req_reply_status(sim, req, REQ_FAILED);
     }
     set_queue(n, sim->now, 0);
     /* The rest are in service or below: their callers hear of the failure now, and what comes
@@ -199,20 +209,49 @@ void station_recover(struct station *st, struct sim *sim, uint32_t node)
     st->nodes[node].up = 1;
 }
 
-void station_release(struct station *st, struct sim *sim, uint32_t node)
+/* A worker is free: it goes to the head of the queue, if any (a request, or a hold: NULL). */
+SIM_HOT static void free_worker(struct station *st, struct sim *sim, uint32_t node)
 {
     struct station_node *n = &st->nodes[node];
     SIM_ASSERT(n->busy > 0);
-    n->served++;
     if (n->len > 0) {
         /* The freed worker goes straight to the head of the queue: busy stays the same. */
         struct request *next = n->wait[n->head];
-        n->head = (n->head + 1) % n->cap;
+        n->head = (n->head + 1) & (n->cap - 1);
         set_queue(n, sim->now, n->len - 1);
+        if (!next) {
+            struct sim_event ev = {.target = st->comp, .kind = st->hold_kind, .node = node};
+            sim_schedule(sim, 0, &ev);
+            return;
+        }
         schedule_done(st, sim, node, next, st->by_op ? &st->by_op[next->op] : &st->service);
         return;
     }
     set_busy(n, sim->now, n->busy - 1);
+}
+
+SIM_HOT void station_release(struct station *st, struct sim *sim, uint32_t node)
+{
+    st->nodes[node].served++;
+    free_worker(st, sim, node);
+}
+
+int station_hold(struct station *st, struct sim *sim, uint32_t node, uint16_t kind)
+{
+    struct station_node *n = &st->nodes[node];
+    SIM_ASSERT(n->up);
+    if (st->cfg.workers < 0 || n->busy < (uint64_t)st->cfg.workers) {
+        set_busy(n, sim->now, n->busy + 1);
+        return 1;
+    }
+    st->hold_kind = kind;
+    push_wait(n, NULL, sim->now);
+    return 0;
+}
+
+void station_unhold(struct station *st, struct sim *sim, uint32_t node)
+{
+    free_worker(st, sim, node);
 }
 
 /* A node record moved to `to`: the first and last resident frames still point at the old

@@ -18,7 +18,8 @@ struct station_node {
     uint32_t up;            /* 1 while the node works */
     uint32_t epoch;         /* the node's life: a failure starts the next one */
     struct residents residents; /* requests at this node or below it */
-    /* FIFO of waiting requests: a ring buffer that grows when unbounded. */
+    /* FIFO of waiting requests: a ring buffer that grows when unbounded. Its capacity is a
+     * power of two, so that positions wrap with a mask instead of a division. */
     struct request **wait;
     uint32_t head, len, cap;
     uint64_t arrivals, rejected, served;
@@ -38,6 +39,7 @@ struct station {
     const struct dist *by_op; /* service time per op (indexed by req->op), or NULL: service */
     uint32_t nspeed;
     const struct comp *owner;
+    uint16_t hold_kind; /* event kind for a waiting hold that gets its worker */
 };
 
 enum station_result { STATION_STARTED, STATION_QUEUED, STATION_REJECTED, STATION_DOWN };
@@ -82,6 +84,16 @@ void station_serve(struct station *st, struct sim *sim, uint32_t node, struct re
                    const struct dist *service);
 /* Frees a worker of the node; the next waiting request, if any, starts. */
 void station_release(struct station *st, struct sim *sim, uint32_t node);
+/* Work of the model's own that is no request (a data copy at a scale) asks for a worker of a
+ * working node, in line with the requests: returns 1 when it took one at once; otherwise (0)
+ * it waits in the queue (beyond its limit, and counted in its length) and when a worker is
+ * free the model receives an event of `kind` for the node (ptr NULL). A failure of the node
+ * discards a waiting hold without an event. The worker counts in the busy time, not in the
+ * requests served. */
+int station_hold(struct station *st, struct sim *sim, uint32_t node, uint16_t kind);
+/* Ends a hold that has its worker, within the same life of the node (a failure frees every
+ * worker): the worker goes to the head of the queue, if any. */
+void station_unhold(struct station *st, struct sim *sim, uint32_t node);
 /* Grows the number of node records (scale out); new nodes start idle. Records are never
  * dropped, so a node scaled away keeps its figures; the model stops routing to it. */
 void station_resize(struct station *st, struct sim *sim, uint32_t nodes);

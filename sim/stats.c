@@ -250,7 +250,7 @@ double runstat_sd(const struct runstat *r)
 void twavg_init(struct twavg *w, double t0, double v)
 {
     w->t0 = w->last_t = t0;
-    w->value = w->max = v;
+    w->value = v;
     w->area = 0;
 }
 
@@ -273,5 +273,4 @@ void twavg_restart(struct twavg *w, double t)
     SIM_ASSERT(t >= w->last_t);
     w->t0 = w->last_t = t;
     w->area = 0;
-    w->max = w->value;
 }

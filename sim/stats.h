@@ -34,8 +34,10 @@ static inline uint64_t hist_ns(double seconds)
         return 0;
     if (x >= 18446744073709551616.0)
         return UINT64_MAX;
-    /* From 2^52 up every double is already an integer, and adding 0.5 would round to even. */
-    return x < 4503599627370496.0 ? (uint64_t)(x + 0.5) : (uint64_t)x;
+    /* From 2^52 up every double is already an integer, and adding 0.5 would round to even.
+     * Below, the value fits a signed conversion, one instruction where an unsigned one is a
+     * branch and a subtraction. */
+    return x < 4503599627370496.0 ? (uint64_t)(int64_t)(x + 0.5) : (uint64_t)x;
 }
 
 /* The bucket of a value in ns. The OR with 2 * HIST_SUB - 1 makes every value below
@@ -57,7 +59,8 @@ void hist_reset(struct hist *h);
 /* Negative values count as 0. Inline: it runs several times per completed request. */
 /* The same with the conversion done by the caller (ns = hist_ns(seconds)), for one value
  * recorded in several histograms. */
-static inline void hist_record_ns(struct hist *h, uint64_t ns, double seconds)
+__attribute__((always_inline)) static inline void hist_record_ns(struct hist *h, uint64_t ns,
+                                                                 double seconds)
 {
     h->counts[hist_index(ns)]++;
     h->total++;
@@ -105,7 +108,6 @@ struct twavg {
     double last_t; /* s */
     double value;
     double area;   /* value x s, accumulated up to last_t */
-    double max;
 };
 void twavg_init(struct twavg *w, double t0, double v);
 /* Inline: stations call it on every worker and queue change. */
@@ -115,8 +117,6 @@ static inline void twavg_set(struct twavg *w, double t, double v)
     w->area += w->value * (t - w->last_t);
     w->last_t = t;
     w->value = v;
-    if (v > w->max)
-        w->max = v;
 }
 static inline void twavg_add(struct twavg *w, double t, double dv)
 {

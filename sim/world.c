@@ -212,6 +212,13 @@ static void plan_next_arrival(struct world *w, double t)
     }
 }
 
+/* A request reaches a component (an EV_ARRIVE event). */
+static inline void deliver(struct world *w, struct comp *c, struct request *req)
+{
+    c->requests += req->counted;
+    c->ops->arrive(c, &w->sim, req);
+}
+
 static void on_arrival(struct world *w, const struct sim_event *ev)
 {
     if (ev->tag != w->arrival_gen)
@@ -247,13 +254,16 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
         w->arrived++;
     if (req->counted && w->hot)
         hotkeys_add(w->hot, req->key);
-    req_call(sim, req, wl->entry[req->op], REQ_ANY_NODE);
+    uint32_t entry = wl->entry[req->op];
+    int direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
     w->uni_next++;
     plan_next_arrival(w, sim->now);
+    /* The arrival event would have run next, after the above: its work comes last. */
+    if (direct)
+        deliver(w, &w->comps[entry], req);
 }
 
-/* The reply reached the client: the request's end-to-end outcome. */
-static void on_client_reply(struct world *w, struct request *req)
+SIM_HOT void world_client_reply(struct world *w, struct request *req)
 {
     double now = w->sim.now;
     switch (req->status) {
@@ -322,18 +332,23 @@ static void setup_series(struct world *w)
         snprintf(name, sizeof name, "%s.queue", id);
         series_add_column(&w->series, name);
         if (w->comps[i].ops->sample) {
-            struct comp_sample probe = {0, 0, NAN, NAN};
-            /* Only components that have a hit ratio (a node count) get the column: asked
-             * once, at t = 0. */
+            struct comp_sample probe = {0, 0, NAN, NAN, NAN};
+            /* Only components that have a hit ratio (a node count, keys in transit) get the
+             * column: asked once, at t = 0. */
             w->comps[i].ops->sample(&w->comps[i], &w->sim, &probe);
             w->comps[i].has_hit_ratio = !isnan(probe.hit_ratio);
             w->comps[i].has_nodes = !isnan(probe.nodes);
+            w->comps[i].has_in_transit = !isnan(probe.in_transit);
             if (w->comps[i].has_hit_ratio) {
                 snprintf(name, sizeof name, "%s.hit_ratio", id);
                 series_add_column(&w->series, name);
             }
             if (w->comps[i].has_nodes) {
                 snprintf(name, sizeof name, "%s.nodes", id);
+                series_add_column(&w->series, name);
+            }
+            if (w->comps[i].has_in_transit) {
+                snprintf(name, sizeof name, "%s.in_transit", id);
                 series_add_column(&w->series, name);
             }
         }
@@ -439,7 +454,7 @@ static void on_tick(struct world *w)
     row[k++] = quantile_ms(&w->int_latency, 0.99);
     for (size_t i = 0; i < w->ncomp; i++) {
         struct comp *c = &w->comps[i];
-        struct comp_sample s = {0, 0, NAN, NAN};
+        struct comp_sample s = {0, 0, NAN, NAN, NAN};
         if (c->ops->sample)
             c->ops->sample(c, &w->sim, &s);
         row[k++] = s.util;
@@ -448,6 +463,8 @@ static void on_tick(struct world *w)
             row[k++] = s.hit_ratio;
         if (c->has_nodes)
             row[k++] = s.nodes;
+        if (c->has_in_transit)
+            row[k++] = s.in_transit;
     }
     SIM_ASSERT(k == w->series.ncols);
     series_append(&w->series, row);
@@ -589,32 +606,16 @@ static void on_retry(struct world *w, struct request *req, uint32_t node)
 
 /* ---- dispatch -------------------------------------------------------------------------- */
 
-static void dispatch(struct sim *sim, const struct sim_event *ev)
+/* The kernel's own events. Out of line, so that the component events' path through dispatch
+ * saves no registers for the kernel handlers inlined here. */
+__attribute__((noinline)) static void dispatch_kernel(struct world *w, const struct sim_event *ev)
 {
-    struct world *w = sim->world;
-    if (ev->target != SIM_KERNEL) {
-        struct comp *c = &w->comps[ev->target];
-        switch (ev->kind) {
-        case EV_ARRIVE: {
-            struct request *req = ev->ptr;
-            c->requests += req->counted;
-            c->ops->arrive(c, sim, req);
-            return;
-        }
-        case EV_RESUME:
-            c->ops->resume(c, sim, ev->ptr);
-            return;
-        default:
-            c->ops->handle(c, sim, ev);
-            return;
-        }
-    }
     switch (ev->kind) {
     case EV_RESUME:
         /* A success is never retried: skip the call on the common path. */
         if (((const struct request *)ev->ptr)->status == REQ_OK ||
-            !req_retry(sim, ev->ptr, REQ_ANY_NODE))
-            on_client_reply(w, ev->ptr);
+            !req_retry(&w->sim, ev->ptr, REQ_ANY_NODE))
+            world_client_reply(w, ev->ptr);
         break;
     case KEV_RETRY:
         on_retry(w, ev->ptr, ev->node);
@@ -636,6 +637,27 @@ static void dispatch(struct sim *sim, const struct sim_event *ev)
         break;
     default:
         SIM_ASSERT(!"unknown kernel event");
+    }
+}
+
+static void dispatch(struct sim *sim, const struct sim_event *ev)
+{
+    struct world *w = sim->world;
+    if (ev->target == SIM_KERNEL) {
+        dispatch_kernel(w, ev);
+        return;
+    }
+    struct comp *c = &w->comps[ev->target];
+    switch (ev->kind) {
+    case EV_ARRIVE:
+        deliver(w, c, ev->ptr);
+        return;
+    case EV_RESUME:
+        c->ops->resume(c, sim, ev->ptr);
+        return;
+    default:
+        c->ops->handle(c, sim, ev);
+        return;
     }
 }
 

@@ -111,6 +111,9 @@ int world_run(struct world *w, volatile int *stop,
               void (*progress)(void *ctx, const struct world *w, double wall), void *ctx,
               struct sim_error *err);
 void world_free(struct world *w);
+/* A request came back to the client: counts its end-to-end outcome and frees it (the work of
+ * its EV_RESUME event, which req_reply may do itself). */
+void world_client_reply(struct world *w, struct request *req);
 double world_users_at(const struct world *w, double t);
 double world_rate_at(const struct world *w, double t);
 

@@ -31,7 +31,11 @@ static const char summary_text[] =
     "     \"skew\": {\"max_over_mean\": 1.452, \"cov\": 0.2281}, \"hit_ratio\": 0.8127,"
     "     \"evictions\": 41234, \"key_moves\": [{\"at_s\": 300, \"nodes_before\": 4,"
     "     \"nodes_after\": 5, \"keys\": 100000, \"moved\": 19873, \"moved_fraction\": 0.19873,"
-    "     \"ideal_fraction\": 0.2}]},"
+    "     \"ideal_fraction\": 0.2}, {\"at_s\": 400, \"nodes_before\": 5, \"nodes_after\": 6,"
+    "     \"keys\": 100000, \"moved\": 16667, \"moved_fraction\": 0.16667,"
+    "     \"ideal_fraction\": 0.16667, \"migration_planned\": 81592, \"migrated_keys\": 81486,"
+    "     \"migrated_bytes\": 333766656, \"migration_dropped\": 106, \"migration_start_s\": 400,"
+    "     \"migration_end_s\": 407.044, \"migration_s\": 7.044}]},"
     "   \"db\": {\"type\": \"database\", \"nodes\": 1, \"requests\": 250000, \"rejected\": 30001,"
     "     \"failed\": 4321, \"utilization\": 0.412, \"latency_ms\": {\"mean\": 18.7, \"p99\": "
     "null},"
@@ -125,7 +129,9 @@ START_TEST(test_summary_figures)
     ck_assert_int_eq(count(html, "<td class=\"l w\">"), 2);
     /* Key movement. */
     HAS(html, "<td class=\"l\">cache</td><td>300</td><td>4 &rarr; 5</td><td>100,000</td>"
-              "<td>19,873</td><td>19.9%</td><td>20.0%</td>");
+              "<td>19,873</td><td>19.9%</td><td>20.0%</td><td class=\"l\">&ndash;</td>");
+    HAS(html, "<td>16.7%</td><td class=\"l\">81,486 of 81,592 keys, 333.8 MB in 7.044 s, 106 "
+              "dropped</td>");
     /* No plot list: no plot section. */
     ck_assert_ptr_null(strstr(html, "<h2>Plots</h2>"));
     ck_assert_ptr_null(strstr(html, "<img"));

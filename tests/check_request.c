@@ -60,21 +60,28 @@ static void run_past(struct rig *r, double t)
     run_to(r, t + 1e-9);
 }
 
-/* A request from the client at time t, as the workload would make it (no world_run here, so
- * the workload itself generates nothing). */
-static struct request *inject(struct rig *r, double t)
+/* A request at the client at the current time, as the workload would make it (no world_run
+ * here, so the workload itself generates nothing), before its first call. */
+static struct request *client_request(struct rig *r)
 {
     struct world *w = r->w;
-    run_to(r, t);
     struct request *req = req_alloc(&w->sim);
     req->id = w->next_id++;
-    req->t_start = t;
+    req->t_start = w->sim.now;
     req->counted = 1;
     req->op = 0;
     req->depth = 1;
-    req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = t};
+    req->frames[0] = (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = w->sim.now};
     w->arrived++;
-    req_call(&w->sim, req, w->sc->wl.entry[0], REQ_ANY_NODE);
+    return req;
+}
+
+/* A request from the client at time t, sent to the entry component. */
+static struct request *inject(struct rig *r, double t)
+{
+    run_to(r, t);
+    struct request *req = client_request(r);
+    req_call(&r->w->sim, req, r->w->sc->wl.entry[0], REQ_ANY_NODE);
     return req;
 }
 
@@ -647,6 +654,135 @@ START_TEST(test_failure_below_an_orphan)
 }
 END_TEST
 
+/* ---- events a handler runs itself ------------------------------------------------------ */
+
+/* A spy on the engine's dispatch: what each event was, and how many requests had completed
+ * when it ran. */
+static struct {
+    sim_dispatch_fn inner;
+    size_t n;
+    uint32_t target[32];
+    uint16_t kind[32];
+    uint64_t completed[32];
+} spy;
+
+static void spy_dispatch(struct sim *sim, const struct sim_event *ev)
+{
+    struct world *w = sim->world;
+    ck_assert_uint_lt(spy.n, 32);
+    spy.target[spy.n] = ev->target;
+    spy.kind[spy.n] = ev->kind;
+    spy.completed[spy.n++] = w->completed;
+    spy.inner(sim, ev);
+}
+
+static void spy_on(struct rig *r)
+{
+    spy.n = 0;
+    spy.inner = r->w->sim.dispatch;
+    r->w->sim.dispatch = spy_dispatch;
+}
+
+/* A request from the client at the current time through req_call_first; returns its result. */
+static int first_call(struct rig *r, struct request **out)
+{
+    *out = client_request(r);
+    return req_call_first(&r->w->sim, *out, r->w->sc->wl.entry[0], REQ_ANY_NODE);
+}
+
+#define TWO_WORKERS                                                                                \
+    "{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},"                           \
+    "'components':[{'id':'web','type':'service','workers':2,'service':'2ms'}]}"
+
+/* With nothing else due, the call's arrival event would run next: req_call_first schedules
+ * nothing and counts the event, and the caller hands the request over. Its reply to the client
+ * is then done inside the service-end event: 3 events counted, 1 through the queue. */
+START_TEST(test_first_call_direct_when_nothing_is_due)
+{
+    struct rig r = rig_open(TWO_WORKERS);
+    struct world *w = r.w;
+    struct comp *web = comp_of(&r, "web");
+    spy_on(&r);
+    struct request *req;
+    ck_assert_int_eq(first_call(&r, &req), 1);
+    ck_assert_uint_eq(sim_pending(&w->sim), 0);
+    ck_assert_uint_eq(w->sim.dispatched, 1);
+    web->ops->arrive(web, &w->sim, req);
+    run_past(&r, 0.002);
+    ck_assert_uint_eq(w->completed, 1);
+    ck_assert_uint_eq(w->in_flight, 0);
+    ck_assert_uint_eq(w->sim.dispatched, 3);
+    ck_assert_uint_eq(spy.n, 1);
+    ck_assert_uint_eq(spy.target[0], web->index);
+    ck_assert_double_eq_tol(hist_mean(&w->latency), 0.002, EPS);
+    rig_close(&r);
+}
+END_TEST
+
+/* An event already due at this instant runs first, so the call goes through the queue. */
+START_TEST(test_first_call_queued_behind_a_due_event)
+{
+    struct rig r = rig_open(TWO_WORKERS);
+    struct world *w = r.w;
+    spy_on(&r);
+    struct sim_event due = {.target = SIM_KERNEL, .kind = KEV_WARMUP};
+    sim_schedule(&w->sim, 0, &due);
+    struct request *req;
+    ck_assert_int_eq(first_call(&r, &req), 0);
+    ck_assert_uint_eq(sim_pending(&w->sim), 2);
+    run_past(&r, 0.002);
+    ck_assert_uint_eq(w->completed, 1);
+    ck_assert_uint_eq(w->sim.dispatched, 4);
+    ck_assert_uint_eq(spy.n, 3);
+    ck_assert_uint_eq(spy.kind[0], KEV_WARMUP);
+    ck_assert_uint_eq(spy.kind[1], EV_ARRIVE);
+    rig_close(&r);
+}
+END_TEST
+
+/* A call that takes time is an event as before. */
+START_TEST(test_first_call_with_latency_is_queued)
+{
+    struct rig r = rig_open("{'name':'t','duration':'100s','workload':{'rate':1,'entry':'web'},"
+                            "'components':[{'id':'web','type':'service','latency':'1ms'}]}");
+    struct world *w = r.w;
+    struct request *req;
+    ck_assert_int_eq(first_call(&r, &req), 0);
+    ck_assert_uint_eq(sim_pending(&w->sim), 1);
+    ck_assert_uint_eq(w->sim.dispatched, 0);
+    run_past(&r, 0.002);
+    ck_assert_uint_eq(w->completed, 1);
+    rig_close(&r);
+}
+END_TEST
+
+/* Two services end at the same instant: the first reply finds the second service-end due and
+ * waits behind it in the queue, so the second request's event still sees no completion, and
+ * both replies run as events, in reply order. */
+START_TEST(test_reply_queued_behind_a_tie)
+{
+    struct rig r = rig_open(TWO_WORKERS);
+    struct world *w = r.w;
+    struct comp *web = comp_of(&r, "web");
+    spy_on(&r);
+    inject(&r, 0);
+    inject(&r, 0);
+    run_past(&r, 0.002);
+    ck_assert_uint_eq(w->completed, 2);
+    ck_assert_uint_eq(w->sim.dispatched, 6);
+    ck_assert_uint_eq(spy.n, 6);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_uint_eq(spy.kind[i], EV_ARRIVE);
+        ck_assert_uint_eq(spy.target[2 + i], web->index);
+        ck_assert_uint_eq(spy.completed[2 + i], 0);
+        ck_assert_uint_eq(spy.target[4 + i], SIM_KERNEL);
+        ck_assert_uint_eq(spy.kind[4 + i], EV_RESUME);
+        ck_assert_uint_eq(spy.completed[4 + i], i);
+    }
+    rig_close(&r);
+}
+END_TEST
+
 Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
@@ -672,6 +808,12 @@ Suite *request_suite(void)
     tcase_add_test(tc, test_failing_node_holding_an_orphan);
     tcase_add_test(tc, test_failing_caller_of_an_orphan);
     tcase_add_test(tc, test_failure_below_an_orphan);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("direct");
+    tcase_add_test(tc, test_first_call_direct_when_nothing_is_due);
+    tcase_add_test(tc, test_first_call_queued_behind_a_due_event);
+    tcase_add_test(tc, test_first_call_with_latency_is_queued);
+    tcase_add_test(tc, test_reply_queued_behind_a_tie);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -51,8 +51,17 @@ check "timeseries header" sh -c "head -1 '$T/a/timeseries.csv' | grep -q '^t_s,u
 check "timeseries rows" sh -c "[ \$(wc -l < '$T/a/timeseries.csv') -eq 31 ]"
 check "latency header" sh -c "head -1 '$T/a/latency.csv' | grep -q '^ms,count,cumulative$'"
 check "nodes header" sh -c "head -1 '$T/a/nodes.csv' | grep -q '^component,node,requests,utilization,keys$'"
-check "keymoves header" sh -c "head -1 '$T/a/keymoves.csv' | grep -q '^at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction$'"
+check "keymoves header" sh -c "head -1 '$T/a/keymoves.csv' | grep -q '^at_s,component,nodes_before,nodes_after,keys,moved,moved_fraction,ideal_fraction,migration_planned,migrated_keys,migrated_bytes,migration_dropped,migration_start_s,migration_end_s,migration_s$'"
 check "no temporary files left" sh -c "! ls -a '$T/a' | grep -q tmp"
+
+# A scale with migration fills the migration columns; without, they stay empty.
+status_is 0 "run migration" "$BIN" run scenarios/migration.json --out "$T/mig" --quiet \
+    --no-plots --set duration=150s
+check "keymoves migration columns" sh -c "tail -1 '$T/mig/keymoves.csv' | grep -Eq '^120,cache,4,5,100000,[0-9]+,[0-9.]+,0.2,[0-9]+,[0-9]+,[0-9]+,[0-9]+,120,[0-9.]+,[0-9.]+$'"
+check "timeseries in_transit" sh -c "head -1 '$T/mig/timeseries.csv' | grep -q ',cache.hit_ratio,cache.in_transit,'"
+status_is 0 "run migration=null" "$BIN" run scenarios/migration.json --out "$T/nomig" --quiet \
+    --no-plots --set duration=150s --set components.cache.migration=null
+check "keymoves without migration" sh -c "tail -1 '$T/nomig/keymoves.csv' | grep -q ',0.2,,,,,,,$'"
 check "report.html written" test -s "$T/a/report.html"
 if command -v gnuplot >/dev/null 2>&1; then
     for p in latency latency_cdf throughput utilization nodes; do
