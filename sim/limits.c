@@ -4,6 +4,7 @@
  * (requests in flight, unbounded queues), which no static figure can bound. */
 #include "sim/limits.h"
 
+#include "sim/hotkeys.h"
 #include "sim/scenario.h"
 #include "sim/stats.h"
 #include "sim/units.h"
@@ -159,6 +160,18 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
         snprintf(desc, sizeof desc, "the Zipf table of %llu keys",
                  (unsigned long long)sc->wl.key_count);
         consider(&big, keys, "workload.keys.count", desc);
+    }
+    /* The exact hot-key counts of drawn keys (sim/hotkeys.c), when some component reads
+     * keys (the world's rule: a model without a needs hook reads them). */
+    unsigned needs = 0;
+    for (size_t i = 0; i < sc->ncomp; i++)
+        needs |= sc->comps[i].ops->needs ? sc->comps[i].ops->needs(&sc->comps[i]) : NEEDS_KEYS;
+    if (needs & NEEDS_KEYS && !sc->wl.ntrace && sc->wl.key_count <= HOTKEYS_EXACT_MAX) {
+        double counts = (double)sc->wl.key_count * sizeof(uint64_t);
+        total += counts;
+        snprintf(desc, sizeof desc, "the hot-key counts of %llu keys",
+                 (unsigned long long)sc->wl.key_count);
+        consider(&big, counts, "workload.keys.count", desc);
     }
     if (sc->wl.ntrace) {
         double trace = (double)sc->wl.ntrace * sizeof(struct trace_row);

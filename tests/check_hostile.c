@@ -467,6 +467,26 @@ START_TEST(test_memory_estimate_per_node)
 }
 END_TEST
 
+START_TEST(test_memory_estimate_hot_key_counts)
+{
+    /* A cache reads keys, so each uniform key adds the 8 bytes of its exact hot-key count
+     * (no Zipf table: the keys are uniform); past HOTKEYS_EXACT_MAX keys there are none. */
+#define CACHE_KEYS(n)                                                                              \
+    TOP("10") WLX(", \"keys\": {\"count\": " n "}")                                                \
+    "  \"components\": [{\"id\": \"web\", \"type\": \"cache\", \"capacity\": 10}]\n" END
+    const char *txt[3] = {CACHE_KEYS("1000"), CACHE_KEYS("3000"), CACHE_KEYS("5e6")};
+#undef CACHE_KEYS
+    double e[3];
+    for (int i = 0; i < 3; i++) {
+        struct scenario *sc = loads(txt[i], strlen(txt[i]));
+        e[i] = limits_memory_estimate(sc, NULL, 0, NULL, 0);
+        scenario_free(sc);
+    }
+    ck_assert_double_eq(e[1] - e[0], 2000 * 8.0);
+    ck_assert_double_eq(e[2], e[0] - 1000 * 8.0);
+}
+END_TEST
+
 /* A placement that could not be built when the run reaches its most nodes used to stop the
  * run on an assertion (placement_create refuses over 2^26 ring points); it is a load error. */
 START_TEST(test_placement_at_peak_nodes)
@@ -746,6 +766,7 @@ Suite *hostile_suite(void)
     tcase_add_test(tc, test_set_path_outgrows_canonical_form);
     tcase_add_test(tc, test_memory_limits);
     tcase_add_test(tc, test_memory_estimate_per_node);
+    tcase_add_test(tc, test_memory_estimate_hot_key_counts);
     tcase_add_test(tc, test_placement_at_peak_nodes);
     tcase_add_test(tc, test_cache_capacity_counts);
     tcase_add_test(tc, test_rate_limiter_keys);
