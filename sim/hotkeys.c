@@ -30,16 +30,16 @@ double hotkeys_gini(const double *load, size_t n)
 #define SLOT_EMPTY UINT32_MAX
 
 struct hotkeys {
-    size_t k;             /* Space-Saving counters; 0 in exact mode */
+    size_t k; /* Space-Saving counters; 0 in exact mode */
     uint64_t total;
-    uint64_t nkeys;       /* exact mode: keys 0 .. nkeys-1; 0 in Space-Saving mode */
-    uint64_t *count;      /* exact mode: one counter per key */
+    uint64_t nkeys;  /* exact mode: keys 0 .. nkeys-1; 0 in Space-Saving mode */
+    uint64_t *count; /* exact mode: one counter per key */
     /* Space-Saving mode. */
-    size_t used;          /* counters in use */
-    struct hotkey *heap;  /* min-heap by count */
-    uint32_t *pos;        /* index slot of each heap slot, so a sift needs no lookups */
-    uint32_t *index;      /* open addressing: heap slot of a key, or SLOT_EMPTY */
-    size_t mask;          /* index size - 1 (a power of two >= 2k) */
+    size_t used;         /* counters in use */
+    struct hotkey *heap; /* min-heap by count */
+    uint32_t *pos;       /* index slot of each heap slot, so a sift needs no lookups */
+    uint32_t *index;     /* open addressing: heap slot of a key, or SLOT_EMPTY */
+    size_t mask;         /* index size - 1 (a power of two >= 2k) */
 };
 
 /* An 8-byte key needs a mixer, not a byte-string hash: the finaliser of MurmurHash3

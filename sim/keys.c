@@ -1,5 +1,6 @@
-/* Key popularity: uniform, Zipf by GSL's Walker alias table (moderate counts) or by Hörmann &
- * Derflinger's rejection-inversion (any count, no table), and hot keys mixed on top. */
+/* Key popularity: uniform, Zipf by GSL's Walker alias table over the most popular ranks with
+ * Hörmann & Derflinger's rejection-inversion for the rest (any count, no table for it), and
+ * hot keys mixed on top. */
 #include "sim/keys.h"
 
 #include "sim/error.h"
@@ -13,7 +14,7 @@
 /* Rejection-inversion constants, named after Apache Commons RNG's RejectionInversionZipfSampler
  * (whose H(x) = (x^(1-s) - 1)/(1-s) has a limit at s = 1, log(x), so one code path serves every
  * exponent > 0). */
-enum { RI_HX1, RI_HN, RI_SPAN, RI_CUT };
+enum { RI_HX1, RI_HN, RI_SPAN, RI_CUT, RI_LO };
 
 /* Terms summed directly by keydist_harmonic before Euler-Maclaurin takes over. */
 #define HARMONIC_DIRECT 65536
@@ -94,8 +95,8 @@ double keydist_harmonic(uint64_t n, double s)
     return sum + comp + integral + (fa + fb) / 2 + d1 / 12 - d3 / 720;
 }
 
-int keydist_init_alias_max(struct keydist *k, uint64_t count, int zipf, double s, uint64_t hot_keys,
-                           double hot_share, uint64_t alias_max, char *msg, unsigned msglen)
+int keydist_init_table_max(struct keydist *k, uint64_t count, int zipf, double s, uint64_t hot_keys,
+                           double hot_share, uint64_t table_max, char *msg, unsigned msglen)
 {
     *k = (struct keydist){0};
     if (msg && msglen)
@@ -126,16 +127,28 @@ int keydist_init_alias_max(struct keydist *k, uint64_t count, int zipf, double s
     if (!zipf || s == 0)
         return 0;
     k->harmonic = keydist_harmonic(count, s);
-    if (count <= alias_max) {
-        double *w = sim_xmalloc(count * sizeof *w);
-        for (uint64_t i = 0; i < count; i++)
+    k->head = count < table_max ? count : table_max;
+    if (k->head > 0) {
+        /* One more outcome than the head when there is a tail: all of the tail's mass, whose
+         * draws then go on to rejection-inversion. */
+        size_t n = (size_t)k->head + (k->head < count);
+        double *w = sim_xmalloc(n * sizeof *w);
+        for (uint64_t i = 0; i < k->head; i++)
             w[i] = pow((double)(i + 1), -s);
-        k->alias = gsl_ran_discrete_preproc(count, w);
+        if (k->head < count)
+            w[k->head] = k->harmonic - keydist_harmonic(k->head, s);
+        k->alias = gsl_ran_discrete_preproc(n, w);
         free(w);
         SIM_ASSERT(k->alias != NULL); /* GSL fails here only when out of memory */
-        return 0;
+        if (k->head == count)
+            return 0;
     }
-    k->ri[RI_HX1] = ri_H(1.5, s) - 1;
+    /* Rejection-inversion over ranks lo .. count (lo = head + 1): the hat's area starts
+     * h(lo) below H(lo + 1/2), so rank lo, like rank 1 in the reference, is always accepted.
+     * The quick-acceptance bound of rank 2 holds for every rank (it grows with the rank). */
+    double lo = (double)k->head + 1;
+    k->ri[RI_LO] = lo;
+    k->ri[RI_HX1] = ri_H(lo + 0.5, s) - ri_h(lo, s);
     k->ri[RI_HN] = ri_H((double)count + 0.5, s);
     k->ri[RI_SPAN] = k->ri[RI_HX1] - k->ri[RI_HN];
     k->ri[RI_CUT] = 2 - ri_Hinv(ri_H(2.5, s) - ri_h(2, s), s);
@@ -145,7 +158,7 @@ int keydist_init_alias_max(struct keydist *k, uint64_t count, int zipf, double s
 int keydist_init(struct keydist *k, uint64_t count, int zipf, double s, uint64_t hot_keys,
                  double hot_share, char *msg, unsigned msglen)
 {
-    return keydist_init_alias_max(k, count, zipf, s, hot_keys, hot_share, KEYDIST_ALIAS_MAX, msg,
+    return keydist_init_table_max(k, count, zipf, s, hot_keys, hot_share, KEYDIST_TABLE_MAX, msg,
                                   msglen);
 }
 
@@ -153,9 +166,12 @@ int keydist_init(struct keydist *k, uint64_t count, int zipf, double s, uint64_t
  * expression, whose order C leaves open). mt19937, the project's generator, yields full words. */
 static uint64_t draw_u64(gsl_rng *r)
 {
-    SIM_ASSERT(gsl_rng_max(r) - gsl_rng_min(r) == 0xffffffffUL);
-    uint64_t hi = gsl_rng_get(r) - gsl_rng_min(r);
-    uint64_t lo = gsl_rng_get(r) - gsl_rng_min(r);
+    /* The range straight from the generator's type: gsl_rng_min and gsl_rng_max are calls
+     * into the library, which cost more than the arithmetic here. */
+    const unsigned long min = r->type->min;
+    SIM_ASSERT(r->type->max - min == 0xffffffffUL);
+    uint64_t hi = gsl_rng_get(r) - min;
+    uint64_t lo = gsl_rng_get(r) - min;
     return hi << 32 | lo;
 }
 
@@ -188,8 +204,8 @@ static uint64_t zipf_rejection_inversion(const struct keydist *k, gsl_rng *r)
         double u = k->ri[RI_HN] + v * k->ri[RI_SPAN];
         double x = ri_Hinv(u, s);
         double kd = floor(x + 0.5);
-        if (kd < 1)
-            kd = 1;
+        if (kd < k->ri[RI_LO])
+            kd = k->ri[RI_LO];
         else if (kd > n)
             kd = n;
         if (kd - x <= k->ri[RI_CUT] || u >= ri_H(kd + 0.5, s) - ri_h(kd, s))
@@ -204,8 +220,12 @@ uint64_t keydist_draw(const struct keydist *k, gsl_rng *r)
     /* gsl_ran_discrete splits one 32-bit uniform between the bucket and the alias test, so
      * each key's probability is off by at most 2^-32 (absolute) and unbiased on average over
      * buckets: invisible next to the sampling noise of any feasible run. */
-    if (k->alias)
-        return gsl_ran_discrete(r, k->alias);
+    if (k->alias) {
+        uint64_t key = gsl_ran_discrete(r, k->alias);
+        if (key < k->head)
+            return key;
+        return zipf_rejection_inversion(k, r);
+    }
     if (!k->zipf || k->s == 0)
         return uniform_below(r, k->count);
     return zipf_rejection_inversion(k, r);

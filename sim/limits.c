@@ -5,6 +5,7 @@
 #include "sim/limits.h"
 
 #include "sim/hotkeys.h"
+#include "sim/keys.h"
 #include "sim/scenario.h"
 #include "sim/stats.h"
 #include "sim/units.h"
@@ -17,10 +18,9 @@
 /* Per component, whatever its model: its record and state, two RNG streams (network latency,
  * retries), its latency histogram and its columns in the time series' names. */
 #define COMP_BYTES (2 * LIMITS_RNG_BYTES + HIST_BUCKETS * sizeof(uint64_t) + 1024.0)
-/* Zipf keys below the alias-table size: GSL's table (an index and a probability per key) plus
- * the weights it is built from. */
+/* The Zipf alias table over the most popular ranks: GSL's table (an index and a probability
+ * per rank) plus the weights it is built from. */
 #define ALIAS_BYTES_PER_KEY 24.0
-#define ALIAS_MAX_KEYS 4194304.0 /* KEYDIST_ALIAS_MAX */
 
 int limits_memory_limit(double *bytes, struct sim_error *err)
 {
@@ -154,11 +154,12 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
     total += series;
     snprintf(desc, sizeof desc, "the time series (%.0f rows of %.0f columns)", rows, cols);
     consider(&big, series, "metrics.interval", desc);
-    if (sc->wl.key_zipf && sc->wl.key_s > 0 && (double)sc->wl.key_count <= ALIAS_MAX_KEYS) {
-        double keys = (double)sc->wl.key_count * ALIAS_BYTES_PER_KEY;
+    if (sc->wl.key_zipf && sc->wl.key_s > 0) {
+        uint64_t ranks =
+            sc->wl.key_count < KEYDIST_TABLE_MAX ? sc->wl.key_count : KEYDIST_TABLE_MAX;
+        double keys = (double)(ranks + 1) * ALIAS_BYTES_PER_KEY;
         total += keys;
-        snprintf(desc, sizeof desc, "the Zipf table of %llu keys",
-                 (unsigned long long)sc->wl.key_count);
+        snprintf(desc, sizeof desc, "the Zipf table of %llu keys", (unsigned long long)ranks);
         consider(&big, keys, "workload.keys.count", desc);
     }
     /* The exact hot-key counts of drawn keys (sim/hotkeys.c), when some component reads
