@@ -2,6 +2,7 @@
  * intrusive structure (one recency list, LFU frequency buckets, or a dense array for random),
  * so that get, put, remove and eviction are O(1) with no allocation after init. */
 #include "models/eviction.h"
+#include "sim/mix.h"
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -59,17 +60,9 @@ const char *evict_policy_name(enum evict_policy p)
     return (unsigned)p < EVICT_NPOLICIES ? evict_policy_names[p] : "?";
 }
 
-/* An 8-byte key needs a mixer, not a byte-string hash: the finaliser of MurmurHash3
- * (fmix64) spreads every input bit over the whole word in five operations. */
 static inline uint32_t hash_bucket(const struct evict_store *s, uint64_t key)
 {
-    uint64_t h = key ^ EVICT_HASH_SEED;
-    h ^= h >> 33;
-    h *= UINT64_C(0xff51afd7ed558ccd);
-    h ^= h >> 33;
-    h *= UINT64_C(0xc4ceb9fe1a85ec53);
-    h ^= h >> 33;
-    return (uint32_t)h & s->mask;
+    return (uint32_t)mix_fmix64(key ^ EVICT_HASH_SEED) & s->mask;
 }
 
 /* The entry holding key in hash chain h, or 0. */

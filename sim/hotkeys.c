@@ -4,6 +4,7 @@
  * slot, so each key costs O(log k). */
 #include "sim/hotkeys.h"
 #include "sim/error.h"
+#include "sim/mix.h"
 
 #include <gsl/gsl_sort.h>
 #include <math.h>
@@ -42,16 +43,9 @@ struct hotkeys {
     size_t mask;         /* index size - 1 (a power of two >= 2k) */
 };
 
-/* An 8-byte key needs a mixer, not a byte-string hash: the finaliser of MurmurHash3
- * (fmix64) spreads every input bit over the whole word in five operations. */
 static size_t home(const struct hotkeys *h, uint64_t key)
 {
-    key ^= key >> 33;
-    key *= UINT64_C(0xff51afd7ed558ccd);
-    key ^= key >> 33;
-    key *= UINT64_C(0xc4ceb9fe1a85ec53);
-    key ^= key >> 33;
-    return (size_t)key & h->mask;
+    return (size_t)mix_fmix64(key) & h->mask;
 }
 
 static size_t find(const struct hotkeys *h, uint64_t key)
