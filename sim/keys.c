@@ -1,6 +1,7 @@
-/* Key popularity: uniform, Zipf by GSL's Walker alias table over the most popular ranks with
- * Hörmann & Derflinger's rejection-inversion for the rest (any count, no table for it), and
- * hot keys mixed on top. */
+/* Key popularity: uniform; Zipf by GSL's Walker alias table over the most popular ranks and
+ * geometric blocks of the others, drawn under a piecewise-constant hat and accepted by
+ * rejection (any count, a table of some 16k outcomes), or by Hörmann & Derflinger's
+ * rejection-inversion (no table); hot keys mixed on top. */
 #include "sim/keys.h"
 
 #include "sim/error.h"
@@ -14,7 +15,58 @@
 /* Rejection-inversion constants, named after Apache Commons RNG's RejectionInversionZipfSampler
  * (whose H(x) = (x^(1-s) - 1)/(1-s) has a limit at s = 1, log(x), so one code path serves every
  * exponent > 0). */
-enum { RI_HX1, RI_HN, RI_SPAN, RI_CUT, RI_LO };
+enum { RI_HX1, RI_HN, RI_SPAN, RI_CUT };
+
+/* A block of ranks beyond the head is 1/64 of its first rank long: within it the pmf falls by
+ * at most a factor (64/65)^s, so at s <= 1 over 98% of the block draws are accepted by the
+ * squeeze alone, and the blocks number about 64 ln(count / head): 266 for 1M keys after a
+ * head of 2^14, 1,700 for 2^52 keys. */
+#define BLOCK_SHIFT 6
+
+/* The blocks after the head: the first rank of each block in turn, ending with count + 1.
+ * Calls fn(ctx, lo, n) for each block of n ranks from lo (1-based) and returns the number of
+ * blocks. */
+static uint64_t for_blocks(uint64_t head, uint64_t count, void (*fn)(void *, uint64_t, uint64_t),
+                           void *ctx)
+{
+    uint64_t nb = 0;
+    for (uint64_t lo = head + 1; lo <= count; nb++) {
+        uint64_t n = lo >> BLOCK_SHIFT ? lo >> BLOCK_SHIFT : 1;
+        if (n > count - lo + 1)
+            n = count - lo + 1;
+        if (fn)
+            fn(ctx, lo, n);
+        lo += n;
+    }
+    return nb;
+}
+
+struct block_build {
+    struct keydist *k;
+    double *w; /* alias weights, after the head's */
+    uint64_t i;
+};
+
+/* The hat over a block is its first rank's weight lo^-s for each of its n ranks; a rank
+ * drawn uniformly in it is kept with probability (lo / rank)^s, at least the squeeze. */
+static void add_block(void *ctx, uint64_t lo, uint64_t n)
+{
+    struct block_build *b = ctx;
+    struct keydist *k = b->k;
+    double s = k->s;
+    b->w[b->i] = (double)n * pow((double)lo, -s);
+    k->block_lo[b->i] = lo;
+    k->squeeze[b->i] = pow((double)lo / (double)(lo + n - 1), s);
+    b->i++;
+}
+
+uint64_t keydist_table_size(uint64_t count, uint64_t table_max)
+{
+    if (table_max == 0)
+        return 0;
+    uint64_t head = count < table_max ? count : table_max;
+    return head + for_blocks(head, count, NULL, NULL);
+}
 
 /* Terms summed directly by keydist_harmonic before Euler-Maclaurin takes over. */
 #define HARMONIC_DIRECT 65536
@@ -127,28 +179,26 @@ int keydist_init_table_max(struct keydist *k, uint64_t count, int zipf, double s
     if (!zipf || s == 0)
         return 0;
     k->harmonic = keydist_harmonic(count, s);
-    k->head = count < table_max ? count : table_max;
-    if (k->head > 0) {
-        /* One more outcome than the head when there is a tail: all of the tail's mass, whose
-         * draws then go on to rejection-inversion. */
-        size_t n = (size_t)k->head + (k->head < count);
+    if (table_max > 0) {
+        /* One outcome per head rank (weight rank^-s, taken as drawn) and one per block of
+         * the others (weight: the hat's area over it). */
+        k->head = count < table_max ? count : table_max;
+        k->nblocks = for_blocks(k->head, count, NULL, NULL);
+        size_t n = (size_t)(k->head + k->nblocks);
         double *w = sim_xmalloc(n * sizeof *w);
         for (uint64_t i = 0; i < k->head; i++)
             w[i] = pow((double)(i + 1), -s);
-        if (k->head < count)
-            w[k->head] = k->harmonic - keydist_harmonic(k->head, s);
+        k->block_lo = sim_xmalloc((k->nblocks + 1) * sizeof *k->block_lo);
+        k->squeeze = sim_xmalloc((k->nblocks ? k->nblocks : 1) * sizeof *k->squeeze);
+        struct block_build b = {.k = k, .w = w + k->head, .i = 0};
+        for_blocks(k->head, count, add_block, &b);
+        k->block_lo[k->nblocks] = count + 1;
         k->alias = gsl_ran_discrete_preproc(n, w);
         free(w);
         SIM_ASSERT(k->alias != NULL); /* GSL fails here only when out of memory */
-        if (k->head == count)
-            return 0;
+        return 0;
     }
-    /* Rejection-inversion over ranks lo .. count (lo = head + 1): the hat's area starts
-     * h(lo) below H(lo + 1/2), so rank lo, like rank 1 in the reference, is always accepted.
-     * The quick-acceptance bound of rank 2 holds for every rank (it grows with the rank). */
-    double lo = (double)k->head + 1;
-    k->ri[RI_LO] = lo;
-    k->ri[RI_HX1] = ri_H(lo + 0.5, s) - ri_h(lo, s);
+    k->ri[RI_HX1] = ri_H(1.5, s) - 1;
     k->ri[RI_HN] = ri_H((double)count + 0.5, s);
     k->ri[RI_SPAN] = k->ri[RI_HX1] - k->ri[RI_HN];
     k->ri[RI_CUT] = 2 - ri_Hinv(ri_H(2.5, s) - ri_h(2, s), s);
@@ -204,12 +254,32 @@ static uint64_t zipf_rejection_inversion(const struct keydist *k, gsl_rng *r)
         double u = k->ri[RI_HN] + v * k->ri[RI_SPAN];
         double x = ri_Hinv(u, s);
         double kd = floor(x + 0.5);
-        if (kd < k->ri[RI_LO])
-            kd = k->ri[RI_LO];
+        if (kd < 1)
+            kd = 1;
         else if (kd > n)
             kd = n;
         if (kd - x <= k->ri[RI_CUT] || u >= ri_H(kd + 0.5, s) - ri_h(kd, s))
             return (uint64_t)kd - 1;
+    }
+}
+
+/* The table: a head rank is taken as drawn; a block gives a uniform rank in it, kept with
+ * probability (lo / rank)^s, so that every rank ends up with probability proportional to
+ * rank^-s; a rejected draw starts over from the table. The test against a 32-bit uniform
+ * is off by at most 2^-32, like the table itself. */
+static uint64_t zipf_table(const struct keydist *k, gsl_rng *r)
+{
+    for (;;) {
+        uint64_t o = gsl_ran_discrete(r, k->alias);
+        if (o < k->head)
+            return o;
+        uint64_t b = o - k->head, lo = k->block_lo[b], n = k->block_lo[b + 1] - lo;
+        if (n == 1)
+            return lo - 1;
+        uint64_t rank = lo + uniform_below(r, n);
+        double u = gsl_rng_uniform(r);
+        if (u < k->squeeze[b] || u < pow((double)lo / (double)rank, k->s))
+            return rank - 1;
     }
 }
 
@@ -220,12 +290,8 @@ uint64_t keydist_draw(const struct keydist *k, gsl_rng *r)
     /* gsl_ran_discrete splits one 32-bit uniform between the bucket and the alias test, so
      * each key's probability is off by at most 2^-32 (absolute) and unbiased on average over
      * buckets: invisible next to the sampling noise of any feasible run. */
-    if (k->alias) {
-        uint64_t key = gsl_ran_discrete(r, k->alias);
-        if (key < k->head)
-            return key;
-        return zipf_rejection_inversion(k, r);
-    }
+    if (k->alias)
+        return zipf_table(k, r);
     if (!k->zipf || k->s == 0)
         return uniform_below(r, k->count);
     return zipf_rejection_inversion(k, r);
@@ -250,4 +316,8 @@ void keydist_free(struct keydist *k)
     if (k->alias)
         gsl_ran_discrete_free(k->alias);
     k->alias = NULL;
+    free(k->block_lo);
+    free(k->squeeze);
+    k->block_lo = NULL;
+    k->squeeze = NULL;
 }

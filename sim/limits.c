@@ -18,8 +18,8 @@
 /* Per component, whatever its model: its record and state, two RNG streams (network latency,
  * retries), its latency histogram and its columns in the time series' names. */
 #define COMP_BYTES (2 * LIMITS_RNG_BYTES + HIST_BUCKETS * sizeof(uint64_t) + 1024.0)
-/* The Zipf alias table over the most popular ranks: GSL's table (an index and a probability
- * per rank) plus the weights it is built from. */
+/* The Zipf alias table over the most popular ranks and blocks of the rest: GSL's table (an
+ * index and a probability per outcome) plus the weights it is built from. */
 #define ALIAS_BYTES_PER_KEY 24.0
 
 int limits_memory_limit(double *bytes, struct sim_error *err)
@@ -155,11 +155,11 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
     snprintf(desc, sizeof desc, "the time series (%.0f rows of %.0f columns)", rows, cols);
     consider(&big, series, "metrics.interval", desc);
     if (sc->wl.key_zipf && sc->wl.key_s > 0) {
-        uint64_t ranks =
-            sc->wl.key_count < KEYDIST_TABLE_MAX ? sc->wl.key_count : KEYDIST_TABLE_MAX;
-        double keys = (double)(ranks + 1) * ALIAS_BYTES_PER_KEY;
+        uint64_t outcomes = keydist_table_size(sc->wl.key_count, KEYDIST_TABLE_MAX);
+        double keys = (double)outcomes * ALIAS_BYTES_PER_KEY;
         total += keys;
-        snprintf(desc, sizeof desc, "the Zipf table of %llu keys", (unsigned long long)ranks);
+        snprintf(desc, sizeof desc, "the Zipf table of %llu outcomes",
+                 (unsigned long long)outcomes);
         consider(&big, keys, "workload.keys.count", desc);
     }
     /* The exact hot-key counts of drawn keys (sim/hotkeys.c), when some component reads

@@ -424,7 +424,7 @@ START_TEST(test_memory_limits)
     /* 1e6 rows x 11 columns, twice, in an array of 2^20 rows: 176 MiB. */
     refused(TOP("1e6") WL WEB("") END, 1, "metrics.interval", "the time series (1000002 rows");
     /* 4e6 keys read by a cache: exact hot-key counts of 8 bytes per key, 30.5 MiB (the Zipf
-     * table stays at KEYDIST_TABLE_MAX ranks, 384 KiB). */
+     * table stays near KEYDIST_TABLE_MAX outcomes, under 400 KiB). */
     with_limit("20MiB");
     refused(TOP("10") WLX(", \"keys\": {\"count\": 4e6, \"dist\": \"zipf\"}")
                 "  \"components\": [{\"id\": \"web\", \"type\": \"cache\", \"capacity\": 10}]\n" END,

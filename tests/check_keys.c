@@ -59,13 +59,12 @@ static void assert_fits(const long *obs, const double *p, size_t nbins, long n, 
 static const double exponents[] = {0.5, 0.99, 1.0, 1.2, 2.0};
 #define NEXP (int)(sizeof exponents / sizeof exponents[0])
 
-/* The three ways of drawing, by loop index i % 3: the alias table alone, the table over the
- * first 100 ranks with rejection-inversion for the 900 others (every key is checked, so a
- * wrong share of the tail or a wrong rank at the seam shows), and rejection-inversion alone
- * (forced with a table limit of 0). */
+/* The three ways of drawing, by loop index i % 3: the alias table over every rank, the table
+ * over the first 100 ranks and 175 blocks of 1 to 15 of the 900 others, drawn by rejection
+ * (every key is checked, so a wrong hat, acceptance or rank at a block's edge shows), and
+ * rejection-inversion alone (forced with a table limit of 0). */
 static const uint64_t table_max[3] = {SMALL, 100, 0};
-static const char *const sampler_name[3] = {"alias", "alias + rejection-inversion",
-                                            "rejection-inversion"};
+static const char *const sampler_name[3] = {"alias", "alias + blocks", "rejection-inversion"};
 
 /* Loop index i: exponent i/3, sampler i % 3. At s = 1.2 the rarest key expects
  * 2e5 * 5.8e-5 = 11.6 draws, so no pooling happens up to there; s = 2 pools its tail. */
@@ -79,6 +78,7 @@ START_TEST(test_zipf_chi_square)
         keydist_init_table_max(&k, SMALL, 1, s, 0, 0, table_max[mode], msg, sizeof msg), 0);
     ck_assert(mode == 2 ? k.alias == NULL : k.alias != NULL);
     ck_assert_uint_eq(k.head, table_max[mode]);
+    ck_assert_uint_eq(k.nblocks, mode == 1 ? 175 : 0);
     static long obs[SMALL];
     static double p[SMALL];
     memset(obs, 0, sizeof obs);
@@ -102,13 +102,36 @@ START_TEST(test_zipf_chi_square)
 }
 END_TEST
 
-/* A tail of a single rank (the table holds all but the last key): rejection-inversion over
- * one rank always returns it, and its share is binomial around the pmf; 4 sd allowed. */
+/* The table's size: the head, then blocks 1/64 of their first rank long (at least 1), cut at
+ * the last key: 101..127 one rank each (27), then 2 from 128 (32 blocks), ... 175 blocks for
+ * 1000 keys after 100; 266 for 1M keys after 2^14, counted by the same rule in Python. */
+START_TEST(test_table_size)
+{
+    ck_assert_uint_eq(keydist_table_size(1000, 100), 275);
+    ck_assert_uint_eq(keydist_table_size(1000000, KEYDIST_TABLE_MAX), 16384 + 266);
+    ck_assert_uint_eq(keydist_table_size(50, 100), 50);
+    ck_assert_uint_eq(keydist_table_size(1000000, 0), 0);
+    struct keydist k;
+    ck_assert_int_eq(keydist_init(&k, 1000000, 1, 0.99, 0, 0, NULL, 0), 0);
+    ck_assert_uint_eq(k.head + k.nblocks, 16384 + 266);
+    ck_assert_uint_eq(k.block_lo[0], 16385);
+    ck_assert_uint_eq(k.block_lo[k.nblocks], 1000001);
+    for (uint64_t b = 0; b < k.nblocks; b++) {
+        uint64_t n = k.block_lo[b + 1] - k.block_lo[b];
+        ck_assert(n == k.block_lo[b] / 64 || b == k.nblocks - 1);
+    }
+    keydist_free(&k);
+}
+END_TEST
+
+/* A tail of a single rank (the table holds all but the last key): one block of one rank,
+ * always accepted, and its share is binomial around the pmf; 4 sd allowed. */
 START_TEST(test_zipf_tail_of_one)
 {
     struct keydist k;
     ck_assert_int_eq(keydist_init_table_max(&k, 101, 1, 1.0, 0, 0, 100, NULL, 0), 0);
     ck_assert_uint_eq(k.head, 100);
+    ck_assert_uint_eq(k.nblocks, 1);
     gsl_rng *r = rng_stream(83, "keys-test", 0, "tail-one");
     long last = 0, outside = 0;
     for (long i = 0; i < NDRAWS; i++) {
@@ -125,7 +148,7 @@ START_TEST(test_zipf_tail_of_one)
 END_TEST
 
 /* 1e9 keys, where a table of every key is out of the question (the table holds the first
- * KEYDIST_TABLE_MAX ranks, rejection-inversion the rest): draws binned by
+ * KEYDIST_TABLE_MAX ranks and blocks of the rest): draws binned by
  * decade of rank ([1,9], [10,99], ..., [1e8,1e9]) against probabilities from the harmonic
  * numbers, (H(hi) - H(lo-1)) / H(1e9): 9 bins, 8 degrees of freedom (critical 26.12). */
 START_TEST(test_zipf_huge_count)
@@ -398,8 +421,7 @@ START_TEST(test_init_rejects)
         ck_assert_int_eq(
             keydist_init(&k, c[i].count, c[i].zipf, c[i].s, c[i].hot, c[i].share, NULL, 0), -1);
     }
-    /* The largest Zipf key space is accepted and drawn from (the table, then
-     * rejection-inversion). */
+    /* The largest Zipf key space is accepted and drawn from (blocks of up to 2^46 ranks). */
     struct keydist k;
     ck_assert_int_eq(keydist_init(&k, UINT64_C(1) << 52, 1, 1.1, 0, 0, NULL, 0), 0);
     gsl_rng *r = rng_stream(81, "keys-test", 0, "edge");
@@ -420,6 +442,7 @@ Suite *keys_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_zipf_chi_square, 0, 3 * NEXP);
     tcase_add_test(tc, test_zipf_tail_of_one);
+    tcase_add_test(tc, test_table_size);
     tcase_add_loop_test(tc, test_zipf_huge_count, 0, 3);
     tcase_add_loop_test(tc, test_zipf_extreme_exponents, 0, 4);
     tcase_add_test(tc, test_uniform_beyond_32_bits);
