@@ -1,5 +1,5 @@
 /* Benchmark of key draws: nanoseconds per draw for Zipf over 1M and 1e9 keys (GSL alias
- * table over the most popular ranks, rejection-inversion for the rest) and over 1e9 keys by
+ * table over the most popular ranks and blocks of the rest) and over 1e9 keys by
  * rejection-inversion alone, plus uniform for reference. Run: build/bench/keys [draws]. */
 #include "sim/keys.h"
 #include "sim/rng.h"
@@ -35,7 +35,7 @@ static void bench(const char *name, uint64_t count, int zipf, double s, uint64_t
     double t = now_s() - t0;
     printf("%-34s %8.1f ns/draw  (init %7.1f ms, %s, checksum %llu)\n", name, t / draws * 1e9,
            t_init * 1e3,
-           k.alias && k.head < k.count ? "alias + rejection-inversion"
+           k.alias && k.head < k.count ? "alias + blocks"
            : k.alias                   ? "alias"
            : zipf && s > 0             ? "rejection-inversion"
                                        : "uniform",
