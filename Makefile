@@ -10,7 +10,7 @@ LTO     ?= -flto=auto
 PKGS    := gsl libcjson libxxhash libmd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS  += $(WARN) $(OPT) $(LTO) -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP
+CFLAGS  += $(WARN) $(OPT) $(LTO) -D_GNU_SOURCE -DHAVE_INLINE -I. $(PKG_CFLAGS) -MMD -MP
 LDLIBS  += $(PKG_LIBS) -lm
 BUILD   ?= build
 # make MPI=1: Open MPI's compiler wrapper, the MPI hand-out in sim/mpi.c, a build tree of its own.

@@ -1,5 +1,6 @@
-/* Benchmark of key draws: nanoseconds per draw for Zipf over 1M keys (GSL alias table) and
- * 1e9 keys (rejection-inversion), plus uniform for reference. Run: build/bench/keys [draws]. */
+/* Benchmark of key draws: nanoseconds per draw for Zipf over 1M and 1e9 keys (GSL alias
+ * table over the most popular ranks and blocks of the rest) and over 1e9 keys by
+ * rejection-inversion alone, plus uniform for reference. Run: build/bench/keys [draws]. */
 #include "sim/keys.h"
 #include "sim/rng.h"
 
@@ -14,12 +15,13 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void bench(const char *name, uint64_t count, int zipf, double s, long draws)
+static void bench(const char *name, uint64_t count, int zipf, double s, uint64_t table_max,
+                  long draws)
 {
     struct keydist k;
     char msg[128];
     double t0 = now_s();
-    if (keydist_init(&k, count, zipf, s, 0, 0, msg, sizeof msg) != 0) {
+    if (keydist_init_table_max(&k, count, zipf, s, 0, 0, table_max, msg, sizeof msg) != 0) {
         fprintf(stderr, "keys bench: %s: %s\n", name, msg);
         exit(1);
     }
@@ -33,9 +35,10 @@ static void bench(const char *name, uint64_t count, int zipf, double s, long dra
     double t = now_s() - t0;
     printf("%-34s %8.1f ns/draw  (init %7.1f ms, %s, checksum %llu)\n", name, t / draws * 1e9,
            t_init * 1e3,
-           k.alias         ? "alias"
-           : zipf && s > 0 ? "rejection-inversion"
-                           : "uniform",
+           k.alias && k.head < k.count ? "alias + blocks"
+           : k.alias                   ? "alias"
+           : zipf && s > 0             ? "rejection-inversion"
+                                       : "uniform",
            (unsigned long long)(sum % 1000));
     gsl_rng_free(r);
     keydist_free(&k);
@@ -48,11 +51,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: keys [draws]\n");
         return 2;
     }
-    bench("zipf s=0.99, 1M keys", 1000000, 1, 0.99, draws);
-    bench("zipf s=0.99, 1e9 keys", 1000000000, 1, 0.99, draws);
-    bench("zipf s=1.0, 1e9 keys", 1000000000, 1, 1.0, draws);
-    bench("zipf s=1.2, 1e9 keys", 1000000000, 1, 1.2, draws);
-    bench("uniform, 1e9 keys", 1000000000, 0, 0, draws);
-    bench("uniform, 1e12 keys", 1000000000000ULL, 0, 0, draws);
+    const uint64_t table = KEYDIST_TABLE_MAX;
+    bench("zipf s=0.99, 1M keys", 1000000, 1, 0.99, table, draws);
+    bench("zipf s=0.99, 1e9 keys", 1000000000, 1, 0.99, table, draws);
+    bench("zipf s=0.99, 1e9 keys, no table", 1000000000, 1, 0.99, 0, draws);
+    bench("zipf s=1.0, 1e9 keys", 1000000000, 1, 1.0, table, draws);
+    bench("zipf s=1.2, 1e9 keys", 1000000000, 1, 1.2, table, draws);
+    bench("uniform, 1e9 keys", 1000000000, 0, 0, table, draws);
+    bench("uniform, 1e12 keys", 1000000000000ULL, 0, 0, table, draws);
     return 0;
 }

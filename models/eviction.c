@@ -2,23 +2,22 @@
  * intrusive structure (one recency list, LFU frequency buckets, or a dense array for random),
  * so that get, put, remove and eviction are O(1) with no allocation after init. */
 #include "models/eviction.h"
+#include "sim/mix.h"
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Inlined so that hashing an 8-byte key costs a few instructions, not a library call. */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
-/* Memory per entry (x86-64): 40 bytes of entry, 4-8 bytes of hash heads (a power of two
+/* Memory per entry (x86-64): 32 bytes of entry, 4-8 bytes of hash heads (a power of two
  * >= capacity), plus 24 bytes of frequency bucket for lfu or 4 bytes of dense slot for random:
- * lru, fifo, mru 44-48, random 48-52, lfu 68-72 bytes per entry of capacity. */
+ * lru, fifo, mru 36-40, random 40-44, lfu 60-64 bytes per entry of capacity; 8 more once an
+ * entry has been dirty (the dirty_since array, allocated at the first dirty put). */
+/* 32 bytes on a 64-byte boundary: an entry never straddles two cache lines, so a lookup or
+ * an unlink touches one line per entry (at 40 bytes three entries in eight straddled). */
 struct evict_entry {
     uint64_t key;
     double expiry;       /* s; +inf without TTL */
-    double dirty_since;  /* s; meaningful when dirty */
     uint32_t prev, next; /* the policy list (lfu: the bucket's ring); free list through next */
     uint32_t hnext;      /* hash chain */
     uint32_t aux : 31;   /* lfu: bucket index; random: position in slot[] */
@@ -32,10 +31,12 @@ struct evict_bucket {
     uint32_t prev, next; /* neighbouring buckets in increasing frequency; bk[0] is the sentinel */
 };
 
-/* Distinct from placement's XXH3 seed (0): a node of a modulo-placed cache holds only keys
- * whose unseeded hash is congruent to its index, which would leave most of our buckets empty
- * if the store reused that hash. */
+/* Mixed into the key before hashing. Placement hashes keys with XXH3 (seed 0), and a node of
+ * a modulo-placed cache holds only keys whose hash is congruent to its index: the store's
+ * hash must be a different function, or most of its buckets would stay empty. */
 #define EVICT_HASH_SEED UINT64_C(0x6576696374696f6e)
+
+_Static_assert(sizeof(struct evict_entry) == 32, "an entry fills half a cache line");
 
 const char *const evict_policy_names[EVICT_NPOLICIES + 1] = {
     [EVICT_LRU] = "lru", [EVICT_LFU] = "lfu",       [EVICT_FIFO] = "fifo",
@@ -61,7 +62,7 @@ const char *evict_policy_name(enum evict_policy p)
 
 static inline uint32_t hash_bucket(const struct evict_store *s, uint64_t key)
 {
-    return (uint32_t)XXH3_64bits_withSeed(&key, sizeof key, EVICT_HASH_SEED) & s->mask;
+    return (uint32_t)mix_fmix64(key ^ EVICT_HASH_SEED) & s->mask;
 }
 
 /* The entry holding key in hash chain h, or 0. */
@@ -261,14 +262,29 @@ static uint32_t policy_victim(const struct evict_store *s)
     }
 }
 
-static void report(const struct evict_entry *x, int reason, struct evict_victim *gone)
+/* The start of entry i's dirty period, or 0 when it is clean. */
+static double dirty_since(const struct evict_store *s, uint32_t i)
+{
+    return s->e[i].dirty ? s->since[i] : 0.0;
+}
+
+static void set_dirty(struct evict_store *s, uint32_t i, double now)
+{
+    if (!s->since)
+        s->since = sim_xmalloc(((size_t)s->capacity + 1) * sizeof *s->since);
+    s->e[i].dirty = 1;
+    s->since[i] = now;
+    s->ndirty++;
+}
+
+static void report(const struct evict_store *s, uint32_t i, int reason, struct evict_victim *gone)
 {
     if (!gone)
         return;
     gone->reason = reason;
-    gone->key = x->key;
-    gone->dirty = x->dirty;
-    gone->dirty_since = x->dirty ? x->dirty_since : 0.0;
+    gone->key = s->e[i].key;
+    gone->dirty = s->e[i].dirty;
+    gone->dirty_since = dirty_since(s, i);
 }
 
 /* Takes entry i out of every structure and returns it to the free list. */
@@ -321,7 +337,9 @@ int evict_init(struct evict_store *s, enum evict_policy policy, uint64_t capacit
         nheads <<= 1;
     s->mask = (uint32_t)(nheads - 1);
     s->heads = sim_xcalloc(nheads, sizeof *s->heads);
-    s->e = sim_xcalloc((size_t)capacity + 1, sizeof *s->e);
+    /* Aligned by hand inside a block one line longer (malloc promises 16 bytes). */
+    s->e_block = sim_xcalloc(((size_t)capacity + 1) * sizeof *s->e + 64, 1);
+    s->e = (struct evict_entry *)(((uintptr_t)s->e_block + 63) & ~(uintptr_t)63);
     if (policy == EVICT_LFU)
         s->bk = sim_xcalloc((size_t)capacity + 1, sizeof *s->bk);
     if (policy == EVICT_RANDOM)
@@ -335,7 +353,8 @@ void evict_free(struct evict_store *s)
     if (!s)
         return;
     free(s->heads);
-    free(s->e);
+    free(s->e_block);
+    free(s->since);
     free(s->bk);
     free(s->slot);
     memset(s, 0, sizeof *s);
@@ -346,7 +365,9 @@ size_t evict_memory_bytes(const struct evict_store *s)
     if (!s->e)
         return 0;
     size_t n = (size_t)s->capacity + 1;
-    size_t bytes = ((size_t)s->mask + 1) * sizeof *s->heads + n * sizeof *s->e;
+    size_t bytes = ((size_t)s->mask + 1) * sizeof *s->heads + n * sizeof *s->e + 64;
+    if (s->since)
+        bytes += n * sizeof *s->since;
     if (s->bk)
         bytes += n * sizeof *s->bk;
     if (s->slot)
@@ -360,7 +381,8 @@ double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity)
     double heads = 1, n = (double)capacity + 1;
     while (heads < (double)capacity)
         heads *= 2;
-    double bytes = heads * sizeof *s->heads + n * sizeof *s->e;
+    /* dirty_since counted as if some entry will be dirty: an upper bound. */
+    double bytes = heads * sizeof *s->heads + n * (sizeof *s->e + sizeof *s->since) + 64;
     if (policy == EVICT_LFU)
         bytes += n * sizeof *s->bk;
     if (policy == EVICT_RANDOM)
@@ -378,7 +400,7 @@ int evict_get(struct evict_store *s, uint64_t key, double now, struct evict_vict
         return 0;
     }
     if (now >= s->e[i].expiry) {
-        report(&s->e[i], EVICT_EXPIRED, gone);
+        report(s, i, EVICT_EXPIRED, gone);
         drop(s, i);
         s->count.expirations++;
         s->count.misses++;
@@ -397,7 +419,7 @@ int evict_put(struct evict_store *s, uint64_t key, double now, int dirty, struct
     uint32_t h = hash_bucket(s, key);
     uint32_t i = find_in(s, h, key);
     if (i && now >= s->e[i].expiry) {
-        report(&s->e[i], EVICT_EXPIRED, gone);
+        report(s, i, EVICT_EXPIRED, gone);
         drop(s, i);
         s->count.expirations++;
         i = 0;
@@ -405,26 +427,24 @@ int evict_put(struct evict_store *s, uint64_t key, double now, int dirty, struct
     if (i) {
         struct evict_entry *x = &s->e[i];
         x->expiry = expiry;
-        if (dirty && !x->dirty) {
-            x->dirty = 1;
-            x->dirty_since = now;
-            s->ndirty++;
-        }
+        if (dirty && !x->dirty)
+            set_dirty(s, i, now);
         touch(s, i);
         return 1;
     }
     if (s->capacity == 0) {
-        if (gone) {
-            struct evict_entry self = {.key = key, .dirty = dirty != 0, .dirty_since = now};
-            report(&self, EVICT_EVICTED, gone);
-        }
+        if (gone)
+            *gone = (struct evict_victim){.reason = EVICT_EVICTED,
+                                          .key = key,
+                                          .dirty = dirty != 0,
+                                          .dirty_since = dirty ? now : 0.0};
         s->count.evictions++;
         return 0;
     }
     if (s->size == s->capacity) {
         uint32_t v = policy_victim(s);
         int expired = now >= s->e[v].expiry;
-        report(&s->e[v], expired ? EVICT_EXPIRED : EVICT_EVICTED, gone);
+        report(s, v, expired ? EVICT_EXPIRED : EVICT_EVICTED, gone);
         drop(s, v);
         if (expired)
             s->count.expirations++;
@@ -439,9 +459,9 @@ int evict_put(struct evict_store *s, uint64_t key, double now, int dirty, struct
     struct evict_entry *x = &s->e[i];
     x->key = key;
     x->expiry = expiry;
-    x->dirty = dirty != 0;
-    x->dirty_since = now;
-    s->ndirty += x->dirty;
+    x->dirty = 0;
+    if (dirty)
+        set_dirty(s, i, now);
     x->hnext = s->heads[h];
     s->heads[h] = i;
     policy_link(s, i);
@@ -484,8 +504,10 @@ int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *o
         return 0;
     if (out) {
         const struct evict_entry *x = &s->e[i];
-        *out = (struct evict_item){
-            .key = x->key, .expiry = x->expiry, .dirty = x->dirty, .dirty_since = x->dirty_since};
+        *out = (struct evict_item){.key = x->key,
+                                   .expiry = x->expiry,
+                                   .dirty = x->dirty,
+                                   .dirty_since = dirty_since(s, i)};
     }
     return 1;
 }
@@ -504,7 +526,7 @@ static void visit(const struct evict_store *s, uint32_t i, int dirty_only, evict
     if (dirty_only && !x->dirty)
         return;
     struct evict_item it = {
-        .key = x->key, .expiry = x->expiry, .dirty = x->dirty, .dirty_since = x->dirty_since};
+        .key = x->key, .expiry = x->expiry, .dirty = x->dirty, .dirty_since = dirty_since(s, i)};
     fn(ctx, &it);
 }
 

@@ -52,7 +52,7 @@ struct evict_item {
     uint64_t key;
     double expiry; /* s; +inf without TTL */
     int dirty;
-    double dirty_since; /* s; meaningful when dirty */
+    double dirty_since; /* s; the start of the dirty period, 0 when clean */
 };
 
 /* Internal layout, visible so that a store can be embedded; read only `count` directly. */
@@ -65,7 +65,9 @@ struct evict_store {
     uint32_t ndirty;           /* stored entries that are dirty */
     double ttl;                /* s; 0 = none */
     gsl_rng *rng;              /* random only; not owned */
-    struct evict_entry *e;     /* capacity + 1; e[0] is the list sentinel */
+    struct evict_entry *e;     /* capacity + 1; e[0] is the list sentinel; 64-byte aligned */
+    void *e_block;             /* the allocation behind e */
+    double *since;             /* dirty_since of each entry, allocated at the first dirty put */
     uint32_t e_used;           /* entries ever handed out since init or clear */
     uint32_t e_free;           /* free list through next; 0 = empty */
     uint32_t *heads;           /* hash chains; 0 = empty */

@@ -24,7 +24,7 @@ static void key_blocks(const struct scenario *sc, struct key_blocks *b)
     char msg[160];
     memset(b, 0, sizeof *b);
     /* The workload was validated at load, and no alias table is built (limit 0). */
-    int rc = keydist_init_alias_max(&kd, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
+    int rc = keydist_init_table_max(&kd, wl->key_count, wl->key_zipf, wl->key_s, wl->hot_keys,
                                     wl->hot_share, 0, msg, sizeof msg);
     SIM_ASSERT(rc == 0);
     for (uint64_t a = 0; a < wl->key_count;) {

@@ -2,6 +2,7 @@
  * Maglev and bounded-load ring walk behind one interface (see placement.h). The continuum
  * schemes share one sorted point array with a bucket index, so a lookup is O(1) expected. */
 #include "models/placement.h"
+#include "sim/mix.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -141,25 +142,14 @@ int32_t placement_jump(uint64_t key, int32_t num_buckets)
 
 /* ---- rendezvous ---- */
 
-/* MurmurHash3's 64-bit finalizer: a bijection in which every input bit flips each output bit
- * with probability close to 1/2, so the scores of one key at different seeds behave as
- * independent draws. */
-static inline uint64_t fmix64(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= UINT64_C(0xff51afd7ed558ccd);
-    k ^= k >> 33;
-    k *= UINT64_C(0xc4ceb9fe1a85ec53);
-    k ^= k >> 33;
-    return k;
-}
-
-/* A node's score for a key, as an integer whose order is the score order. Weighted nodes use
- * the logarithmic method (score = w / -ln u), under which node i wins with probability
- * w_i / sum w; a positive double's bit pattern orders like its value. */
+/* A node's score for a key, as an integer whose order is the score order. In mix_fmix64
+ * every input bit flips each output bit with probability close to 1/2, so the scores of one
+ * key at different seeds behave as independent draws. Weighted nodes use the logarithmic
+ * method (score = w / -ln u), under which node i wins with probability w_i / sum w; a
+ * positive double's bit pattern orders like its value. */
 static inline uint64_t rdv_score(const struct placement *p, uint64_t keyhash, size_t i)
 {
-    uint64_t s = fmix64(keyhash ^ p->seed[i]);
+    uint64_t s = mix_fmix64(keyhash ^ p->seed[i]);
     if (!p->weights)
         return s;
     double u = ((double)(s >> 11) + 0.5) * 0x1p-53;
@@ -176,7 +166,7 @@ static inline uint64_t rdv_score(const struct placement *p, uint64_t keyhash, si
  * scores, exactly as in a plain scan. */
 #define RDV_LANE(k)                                                                                \
     do {                                                                                           \
-        uint64_t sc_ = fmix64(keyhash ^ seed[i + (k)]);                                            \
+        uint64_t sc_ = mix_fmix64(keyhash ^ seed[i + (k)]);                                        \
         int up_ = sc_ > b##k;                                                                      \
         b##k = up_ ? sc_ : b##k;                                                                   \
         x##k = up_ ? i + (k) : x##k;                                                               \
@@ -185,10 +175,10 @@ static inline uint64_t rdv_score(const struct placement *p, uint64_t keyhash, si
 static uint32_t rdv_lookup_plain(const uint64_t *seed, size_t n, uint64_t keyhash)
 {
     size_t i = 0, win = 0;
-    uint64_t top = fmix64(keyhash ^ seed[0]);
+    uint64_t top = mix_fmix64(keyhash ^ seed[0]);
     if (n >= 8) {
-        uint64_t b0 = top, b1 = fmix64(keyhash ^ seed[1]), b2 = fmix64(keyhash ^ seed[2]),
-                 b3 = fmix64(keyhash ^ seed[3]);
+        uint64_t b0 = top, b1 = mix_fmix64(keyhash ^ seed[1]), b2 = mix_fmix64(keyhash ^ seed[2]),
+                 b3 = mix_fmix64(keyhash ^ seed[3]);
         size_t x0 = 0, x1 = 1, x2 = 2, x3 = 3;
         for (i = 4; i + 4 <= n; i += 4) {
             RDV_LANE(0);
@@ -210,7 +200,7 @@ static uint32_t rdv_lookup_plain(const uint64_t *seed, size_t n, uint64_t keyhas
         i = 1;
     }
     for (; i < n; i++) {
-        uint64_t sc = fmix64(keyhash ^ seed[i]);
+        uint64_t sc = mix_fmix64(keyhash ^ seed[i]);
         if (sc > top) {
             top = sc;
             win = i;

@@ -1,5 +1,6 @@
-/* Hotspot measures: the Gini coefficient of per-node load, and the workload's heaviest keys
- * found by Space-Saving (Metwally, Agrawal, El Abbadi 2005) in k counters over any stream. */
+/* Hotspot measures: the Gini coefficient of per-node load, and the workload's heaviest keys:
+ * counted exactly when the keys are 0 .. n-1 for a moderate n, else found by Space-Saving
+ * (Metwally, Agrawal, El Abbadi 2005) in k counters over any stream. */
 #ifndef SIM_HOTKEYS_H
 #define SIM_HOTKEYS_H
 
@@ -12,8 +13,12 @@ double hotkeys_gini(const double *load, size_t n);
 
 /* Space-Saving: a monitored key's count is at least its true count and at most that plus its
  * error, which is at most total / k; every key with more than total / k occurrences is
- * monitored. */
+ * monitored. In exact mode every count is the true one and every error 0. */
 struct hotkeys;
+
+/* Largest key space counted exactly: 8 bytes per key (32 MB at most), the Zipf alias table's
+ * limit too, so that a workload that affords the table (24 bytes per key) affords the counts. */
+#define HOTKEYS_EXACT_MAX (UINT64_C(1) << 22)
 
 struct hotkey {
     uint64_t key;
@@ -21,14 +26,16 @@ struct hotkey {
     uint64_t error; /* the largest over-estimate of count */
 };
 
-struct hotkeys *hotkeys_create(size_t k);
+/* nkeys in 1 .. HOTKEYS_EXACT_MAX: exact counts of keys 0 .. nkeys-1 (adding a key outside
+ * is a bug); otherwise (0 for keys of any value, or more keys) Space-Saving in k counters. */
+struct hotkeys *hotkeys_create(size_t k, uint64_t nkeys);
 void hotkeys_free(struct hotkeys *h);
 void hotkeys_add(struct hotkeys *h, uint64_t key);
 /* Forgets every count (the end of the warm-up). */
 void hotkeys_clear(struct hotkeys *h);
 uint64_t hotkeys_total(const struct hotkeys *h); /* keys added since the last clear */
-/* Writes the up to max monitored keys with the highest counts, highest first (ties by key),
- * and returns how many were written. */
+/* Writes the up to max monitored (exact mode: requested) keys with the highest counts,
+ * highest first (ties by key), and returns how many were written. */
 size_t hotkeys_top(const struct hotkeys *h, struct hotkey *out, size_t max);
 
 #endif

@@ -1,5 +1,7 @@
-/* Key popularity: uniform, Zipf by GSL's Walker alias table (moderate counts) or by Hörmann &
- * Derflinger's rejection-inversion (any count, no table), and hot keys mixed on top. */
+/* Key popularity: uniform; Zipf by GSL's Walker alias table over the most popular ranks and
+ * geometric blocks of the others, drawn under a piecewise-constant hat and accepted by
+ * rejection (any count, a table of some 16k outcomes), or by Hörmann & Derflinger's
+ * rejection-inversion (no table); hot keys mixed on top. */
 #include "sim/keys.h"
 
 #include "sim/error.h"
@@ -14,6 +16,57 @@
  * (whose H(x) = (x^(1-s) - 1)/(1-s) has a limit at s = 1, log(x), so one code path serves every
  * exponent > 0). */
 enum { RI_HX1, RI_HN, RI_SPAN, RI_CUT };
+
+/* A block of ranks beyond the head is 1/64 of its first rank long: within it the pmf falls by
+ * at most a factor (64/65)^s, so at s <= 1 over 98% of the block draws are accepted by the
+ * squeeze alone, and the blocks number about 64 ln(count / head): 266 for 1M keys after a
+ * head of 2^14, 1,700 for 2^52 keys. */
+#define BLOCK_SHIFT 6
+
+/* The blocks after the head: the first rank of each block in turn, ending with count + 1.
+ * Calls fn(ctx, lo, n) for each block of n ranks from lo (1-based) and returns the number of
+ * blocks. */
+static uint64_t for_blocks(uint64_t head, uint64_t count, void (*fn)(void *, uint64_t, uint64_t),
+                           void *ctx)
+{
+    uint64_t nb = 0;
+    for (uint64_t lo = head + 1; lo <= count; nb++) {
+        uint64_t n = lo >> BLOCK_SHIFT ? lo >> BLOCK_SHIFT : 1;
+        if (n > count - lo + 1)
+            n = count - lo + 1;
+        if (fn)
+            fn(ctx, lo, n);
+        lo += n;
+    }
+    return nb;
+}
+
+struct block_build {
+    struct keydist *k;
+    double *w; /* alias weights, after the head's */
+    uint64_t i;
+};
+
+/* The hat over a block is its first rank's weight lo^-s for each of its n ranks; a rank
+ * drawn uniformly in it is kept with probability (lo / rank)^s, at least the squeeze. */
+static void add_block(void *ctx, uint64_t lo, uint64_t n)
+{
+    struct block_build *b = ctx;
+    struct keydist *k = b->k;
+    double s = k->s;
+    b->w[b->i] = (double)n * pow((double)lo, -s);
+    k->block_lo[b->i] = lo;
+    k->squeeze[b->i] = pow((double)lo / (double)(lo + n - 1), s);
+    b->i++;
+}
+
+uint64_t keydist_table_size(uint64_t count, uint64_t table_max)
+{
+    if (table_max == 0)
+        return 0;
+    uint64_t head = count < table_max ? count : table_max;
+    return head + for_blocks(head, count, NULL, NULL);
+}
 
 /* Terms summed directly by keydist_harmonic before Euler-Maclaurin takes over. */
 #define HARMONIC_DIRECT 65536
@@ -94,8 +147,8 @@ double keydist_harmonic(uint64_t n, double s)
     return sum + comp + integral + (fa + fb) / 2 + d1 / 12 - d3 / 720;
 }
 
-int keydist_init_alias_max(struct keydist *k, uint64_t count, int zipf, double s, uint64_t hot_keys,
-                           double hot_share, uint64_t alias_max, char *msg, unsigned msglen)
+int keydist_init_table_max(struct keydist *k, uint64_t count, int zipf, double s, uint64_t hot_keys,
+                           double hot_share, uint64_t table_max, char *msg, unsigned msglen)
 {
     *k = (struct keydist){0};
     if (msg && msglen)
@@ -126,11 +179,21 @@ int keydist_init_alias_max(struct keydist *k, uint64_t count, int zipf, double s
     if (!zipf || s == 0)
         return 0;
     k->harmonic = keydist_harmonic(count, s);
-    if (count <= alias_max) {
-        double *w = sim_xmalloc(count * sizeof *w);
-        for (uint64_t i = 0; i < count; i++)
+    if (table_max > 0) {
+        /* One outcome per head rank (weight rank^-s, taken as drawn) and one per block of
+         * the others (weight: the hat's area over it). */
+        k->head = count < table_max ? count : table_max;
+        k->nblocks = for_blocks(k->head, count, NULL, NULL);
+        size_t n = (size_t)(k->head + k->nblocks);
+        double *w = sim_xmalloc(n * sizeof *w);
+        for (uint64_t i = 0; i < k->head; i++)
             w[i] = pow((double)(i + 1), -s);
-        k->alias = gsl_ran_discrete_preproc(count, w);
+        k->block_lo = sim_xmalloc((k->nblocks + 1) * sizeof *k->block_lo);
+        k->squeeze = sim_xmalloc((k->nblocks ? k->nblocks : 1) * sizeof *k->squeeze);
+        struct block_build b = {.k = k, .w = w + k->head, .i = 0};
+        for_blocks(k->head, count, add_block, &b);
+        k->block_lo[k->nblocks] = count + 1;
+        k->alias = gsl_ran_discrete_preproc(n, w);
         free(w);
         SIM_ASSERT(k->alias != NULL); /* GSL fails here only when out of memory */
         return 0;
@@ -145,7 +208,7 @@ int keydist_init_alias_max(struct keydist *k, uint64_t count, int zipf, double s
 int keydist_init(struct keydist *k, uint64_t count, int zipf, double s, uint64_t hot_keys,
                  double hot_share, char *msg, unsigned msglen)
 {
-    return keydist_init_alias_max(k, count, zipf, s, hot_keys, hot_share, KEYDIST_ALIAS_MAX, msg,
+    return keydist_init_table_max(k, count, zipf, s, hot_keys, hot_share, KEYDIST_TABLE_MAX, msg,
                                   msglen);
 }
 
@@ -153,9 +216,12 @@ int keydist_init(struct keydist *k, uint64_t count, int zipf, double s, uint64_t
  * expression, whose order C leaves open). mt19937, the project's generator, yields full words. */
 static uint64_t draw_u64(gsl_rng *r)
 {
-    SIM_ASSERT(gsl_rng_max(r) - gsl_rng_min(r) == 0xffffffffUL);
-    uint64_t hi = gsl_rng_get(r) - gsl_rng_min(r);
-    uint64_t lo = gsl_rng_get(r) - gsl_rng_min(r);
+    /* The range straight from the generator's type: gsl_rng_min and gsl_rng_max are calls
+     * into the library, which cost more than the arithmetic here. */
+    const unsigned long min = r->type->min;
+    SIM_ASSERT(r->type->max - min == 0xffffffffUL);
+    uint64_t hi = gsl_rng_get(r) - min;
+    uint64_t lo = gsl_rng_get(r) - min;
     return hi << 32 | lo;
 }
 
@@ -197,6 +263,26 @@ static uint64_t zipf_rejection_inversion(const struct keydist *k, gsl_rng *r)
     }
 }
 
+/* The table: a head rank is taken as drawn; a block gives a uniform rank in it, kept with
+ * probability (lo / rank)^s, so that every rank ends up with probability proportional to
+ * rank^-s; a rejected draw starts over from the table. The test against a 32-bit uniform
+ * is off by at most 2^-32, like the table itself. */
+static uint64_t zipf_table(const struct keydist *k, gsl_rng *r)
+{
+    for (;;) {
+        uint64_t o = gsl_ran_discrete(r, k->alias);
+        if (o < k->head)
+            return o;
+        uint64_t b = o - k->head, lo = k->block_lo[b], n = k->block_lo[b + 1] - lo;
+        if (n == 1)
+            return lo - 1;
+        uint64_t rank = lo + uniform_below(r, n);
+        double u = gsl_rng_uniform(r);
+        if (u < k->squeeze[b] || u < pow((double)lo / (double)rank, k->s))
+            return rank - 1;
+    }
+}
+
 uint64_t keydist_draw(const struct keydist *k, gsl_rng *r)
 {
     if (k->hot_share > 0 && gsl_rng_uniform(r) < k->hot_share)
@@ -205,7 +291,7 @@ uint64_t keydist_draw(const struct keydist *k, gsl_rng *r)
      * each key's probability is off by at most 2^-32 (absolute) and unbiased on average over
      * buckets: invisible next to the sampling noise of any feasible run. */
     if (k->alias)
-        return gsl_ran_discrete(r, k->alias);
+        return zipf_table(k, r);
     if (!k->zipf || k->s == 0)
         return uniform_below(r, k->count);
     return zipf_rejection_inversion(k, r);
@@ -230,4 +316,8 @@ void keydist_free(struct keydist *k)
     if (k->alias)
         gsl_ran_discrete_free(k->alias);
     k->alias = NULL;
+    free(k->block_lo);
+    free(k->squeeze);
+    k->block_lo = NULL;
+    k->squeeze = NULL;
 }

@@ -4,6 +4,8 @@
  * (requests in flight, unbounded queues), which no static figure can bound. */
 #include "sim/limits.h"
 
+#include "sim/hotkeys.h"
+#include "sim/keys.h"
 #include "sim/scenario.h"
 #include "sim/stats.h"
 #include "sim/units.h"
@@ -16,10 +18,9 @@
 /* Per component, whatever its model: its record and state, two RNG streams (network latency,
  * retries), its latency histogram and its columns in the time series' names. */
 #define COMP_BYTES (2 * LIMITS_RNG_BYTES + HIST_BUCKETS * sizeof(uint64_t) + 1024.0)
-/* Zipf keys below the alias-table size: GSL's table (an index and a probability per key) plus
- * the weights it is built from. */
+/* The Zipf alias table over the most popular ranks and blocks of the rest: GSL's table (an
+ * index and a probability per outcome) plus the weights it is built from. */
 #define ALIAS_BYTES_PER_KEY 24.0
-#define ALIAS_MAX_KEYS 4194304.0 /* KEYDIST_ALIAS_MAX */
 
 int limits_memory_limit(double *bytes, struct sim_error *err)
 {
@@ -153,12 +154,25 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
     total += series;
     snprintf(desc, sizeof desc, "the time series (%.0f rows of %.0f columns)", rows, cols);
     consider(&big, series, "metrics.interval", desc);
-    if (sc->wl.key_zipf && sc->wl.key_s > 0 && (double)sc->wl.key_count <= ALIAS_MAX_KEYS) {
-        double keys = (double)sc->wl.key_count * ALIAS_BYTES_PER_KEY;
+    if (sc->wl.key_zipf && sc->wl.key_s > 0) {
+        uint64_t outcomes = keydist_table_size(sc->wl.key_count, KEYDIST_TABLE_MAX);
+        double keys = (double)outcomes * ALIAS_BYTES_PER_KEY;
         total += keys;
-        snprintf(desc, sizeof desc, "the Zipf table of %llu keys",
-                 (unsigned long long)sc->wl.key_count);
+        snprintf(desc, sizeof desc, "the Zipf table of %llu outcomes",
+                 (unsigned long long)outcomes);
         consider(&big, keys, "workload.keys.count", desc);
+    }
+    /* The exact hot-key counts of drawn keys (sim/hotkeys.c), when some component reads
+     * keys (the world's rule: a model without a needs hook reads them). */
+    unsigned needs = 0;
+    for (size_t i = 0; i < sc->ncomp; i++)
+        needs |= sc->comps[i].ops->needs ? sc->comps[i].ops->needs(&sc->comps[i]) : NEEDS_KEYS;
+    if (needs & NEEDS_KEYS && !sc->wl.ntrace && sc->wl.key_count <= HOTKEYS_EXACT_MAX) {
+        double counts = (double)sc->wl.key_count * sizeof(uint64_t);
+        total += counts;
+        snprintf(desc, sizeof desc, "the hot-key counts of %llu keys",
+                 (unsigned long long)sc->wl.key_count);
+        consider(&big, counts, "workload.keys.count", desc);
     }
     if (sc->wl.ntrace) {
         double trace = (double)sc->wl.ntrace * sizeof(struct trace_row);

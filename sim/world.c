@@ -722,8 +722,10 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
             return -1;
         }
     }
+    /* Drawn keys are 0 .. count-1, counted exactly when there are not too many; a trace's
+     * keys may be anything. */
     if (w->needs & NEEDS_KEYS || wl->trace)
-        w->hot = hotkeys_create(WORLD_HOT_COUNTERS);
+        w->hot = hotkeys_create(WORLD_HOT_COUNTERS, wl->trace ? 0 : wl->key_count);
     setup_series(w);
     *out = w;
     return 0;

@@ -16,8 +16,9 @@ enum { EV_ARRIVE = 0, EV_RESUME = 1, EV_MODEL = 2 };
 /* The kernel's own events (target SIM_KERNEL); a reply to the client is EV_RESUME. */
 enum { KEV_ARRIVAL = 2, KEV_TIMEOUT, KEV_TICK, KEV_WARMUP, KEV_SCENARIO, KEV_RETRY };
 
-/* Space-Saving counters for the workload's hot keys: any key above 1% of the requests is
- * found, and each reported count is within 1% of the requests of the truth. */
+/* Space-Saving counters for the workload's hot keys when they cannot be counted exactly (a
+ * trace, or more than HOTKEYS_EXACT_MAX keys): any key above 1% of the requests is found,
+ * and each reported count is within 1% of the requests of the truth. */
 #define WORLD_HOT_COUNTERS 100
 /* Hot keys listed in the summary. */
 #define WORLD_HOT_REPORTED 10

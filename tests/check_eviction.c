@@ -374,13 +374,13 @@ START_TEST(test_structured_keys)
 END_TEST
 
 /* The memory figures stated in eviction.c, per entry of capacity at a power-of-two capacity
- * (so the hash heads take exactly 4 bytes per entry), and a 20-million-entry store that can be
- * set up, used and freed. */
+ * (so the hash heads take exactly 4 bytes per entry), before and after the first dirty entry,
+ * and a 20-million-entry store that can be set up, used and freed. */
 START_TEST(test_memory_per_entry)
 {
     const double expect[EVICT_NPOLICIES] = {
-        [EVICT_LRU] = 44, [EVICT_LFU] = 68,    [EVICT_FIFO] = 44,
-        [EVICT_MRU] = 44, [EVICT_RANDOM] = 48,
+        [EVICT_LRU] = 36, [EVICT_LFU] = 60,    [EVICT_FIFO] = 36,
+        [EVICT_MRU] = 36, [EVICT_RANDOM] = 40,
     };
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     for (int p = 0; p < EVICT_NPOLICIES; p++) {
@@ -391,6 +391,17 @@ START_TEST(test_memory_per_entry)
         /* The sentinel entry and bucket add under 0.01 byte per entry at this capacity. */
         ck_assert_double_ge(per, expect[p]);
         ck_assert_double_lt(per, expect[p] + 0.01);
+        /* Entries start on a cache line, so none straddles two. */
+        ck_assert_uint_eq((uintptr_t)s.e % 64, 0);
+        /* The first dirty put adds the dirty_since array: 8 bytes per entry; clean puts and
+         * later dirty ones add nothing. */
+        evict_put(&s, 1, 0, 0, NULL);
+        ck_assert_double_lt((double)evict_memory_bytes(&s) / (double)cap, expect[p] + 0.01);
+        evict_put(&s, 2, 0, 1, NULL);
+        evict_put(&s, 3, 0, 1, NULL);
+        per = (double)evict_memory_bytes(&s) / (double)cap;
+        ck_assert_double_ge(per, expect[p] + 8);
+        ck_assert_double_lt(per, expect[p] + 8.01);
         evict_free(&s);
     }
     struct evict_store s;
@@ -399,7 +410,7 @@ START_TEST(test_memory_per_entry)
         evict_put(&s, k * 7919, 0, 0, NULL);
     ck_assert_uint_eq(evict_size(&s), 1000);
     ck_assert(evict_contains(&s, 999 * 7919, 0));
-    ck_assert_uint_le(evict_memory_bytes(&s), (size_t)20000000 * 48 + 64);
+    ck_assert_uint_le(evict_memory_bytes(&s), (size_t)20000000 * 40 + 128);
     evict_free(&s);
     gsl_rng_free(r);
 }

@@ -423,10 +423,12 @@ START_TEST(test_memory_limits)
             "components[0]", "20000 nodes at most");
     /* 1e6 rows x 11 columns, twice, in an array of 2^20 rows: 176 MiB. */
     refused(TOP("1e6") WL WEB("") END, 1, "metrics.interval", "the time series (1000002 rows");
-    /* Zipf over 4e6 keys: an alias table of 24 bytes per key, 92 MiB. */
-    with_limit("50MiB");
-    refused(TOP("10") WLX(", \"keys\": {\"count\": 4e6, \"dist\": \"zipf\"}") WEB("") END, 3,
-            "workload.keys.count", "Zipf table");
+    /* 4e6 keys read by a cache: exact hot-key counts of 8 bytes per key, 30.5 MiB (the Zipf
+     * table stays near KEYDIST_TABLE_MAX outcomes, under 400 KiB). */
+    with_limit("20MiB");
+    refused(TOP("10") WLX(", \"keys\": {\"count\": 4e6, \"dist\": \"zipf\"}")
+                "  \"components\": [{\"id\": \"web\", \"type\": \"cache\", \"capacity\": 10}]\n" END,
+            3, "workload.keys.count", "the hot-key counts of 4000000 keys: about 30.5 MiB");
     /* Sticky sessions for 4e7 clients: 153 MiB of slots. */
     with_limit("100MiB");
     refused(
@@ -464,6 +466,26 @@ START_TEST(test_memory_estimate_per_node)
     ck_assert_msg(strstr(what, "web (service, 300 nodes at most): about 1.") != NULL, "%s", what);
     scenario_free(a);
     scenario_free(b);
+}
+END_TEST
+
+START_TEST(test_memory_estimate_hot_key_counts)
+{
+    /* A cache reads keys, so each uniform key adds the 8 bytes of its exact hot-key count
+     * (no Zipf table: the keys are uniform); past HOTKEYS_EXACT_MAX keys there are none. */
+#define CACHE_KEYS(n)                                                                              \
+    TOP("10") WLX(", \"keys\": {\"count\": " n "}")                                                \
+    "  \"components\": [{\"id\": \"web\", \"type\": \"cache\", \"capacity\": 10}]\n" END
+    const char *txt[3] = {CACHE_KEYS("1000"), CACHE_KEYS("3000"), CACHE_KEYS("5e6")};
+#undef CACHE_KEYS
+    double e[3];
+    for (int i = 0; i < 3; i++) {
+        struct scenario *sc = loads(txt[i], strlen(txt[i]));
+        e[i] = limits_memory_estimate(sc, NULL, 0, NULL, 0);
+        scenario_free(sc);
+    }
+    ck_assert_double_eq(e[1] - e[0], 2000 * 8.0);
+    ck_assert_double_eq(e[2], e[0] - 1000 * 8.0);
 }
 END_TEST
 
@@ -746,6 +768,7 @@ Suite *hostile_suite(void)
     tcase_add_test(tc, test_set_path_outgrows_canonical_form);
     tcase_add_test(tc, test_memory_limits);
     tcase_add_test(tc, test_memory_estimate_per_node);
+    tcase_add_test(tc, test_memory_estimate_hot_key_counts);
     tcase_add_test(tc, test_placement_at_peak_nodes);
     tcase_add_test(tc, test_cache_capacity_counts);
     tcase_add_test(tc, test_rate_limiter_keys);

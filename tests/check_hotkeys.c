@@ -1,5 +1,6 @@
-/* Tests for sim/hotkeys.c: the Gini coefficient against hand values, and Space-Saving's
- * guarantees (over-estimates within total/k, every frequent key kept) on Zipf streams. */
+/* Tests for sim/hotkeys.c: the Gini coefficient against hand values, exact counting over a
+ * key space, and Space-Saving's guarantees (over-estimates within total/k, every frequent
+ * key kept) on Zipf streams. */
 #include "sim/hotkeys.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
@@ -31,7 +32,7 @@ END_TEST
 START_TEST(exact_when_keys_fit)
 {
     /* Fewer distinct keys than counters: every count is exact. */
-    struct hotkeys *h = hotkeys_create(8);
+    struct hotkeys *h = hotkeys_create(8, 0);
     for (int rep = 0; rep < 3; rep++)
         for (uint64_t key = 0; key < 5; key++)
             for (uint64_t i = 0; i <= key; i++)
@@ -52,6 +53,93 @@ START_TEST(exact_when_keys_fit)
 }
 END_TEST
 
+START_TEST(exact_counts)
+{
+    /* Keys 0..9 of a space of 1000, key i added (i * 7) % 5 + 1 times: counts 1, 3, 5, 2, 4
+     * repeating, so ties are broken by key. */
+    struct hotkeys *h = hotkeys_create(2, 1000);
+    uint64_t total = 0;
+    for (int rep = 0; rep < 2; rep++)
+        for (uint64_t key = 0; key < 10; key++)
+            for (uint64_t i = 0; i < (key * 7) % 5 + 1; i++, total++)
+                hotkeys_add(h, key);
+    hotkeys_add(h, 999); /* the last key of the space */
+    total++;
+    ck_assert_uint_eq(hotkeys_total(h), total);
+    /* More than the 2 counters a Space-Saving instance would have: exact mode keeps all. */
+    struct hotkey top[16];
+    ck_assert_uint_eq(hotkeys_top(h, top, 16), 11);
+    const uint64_t want_key[11] = {2, 7, 4, 9, 1, 6, 3, 8, 0, 5, 999};
+    const uint64_t want_count[11] = {10, 10, 8, 8, 6, 6, 4, 4, 2, 2, 1};
+    for (size_t i = 0; i < 11; i++) {
+        ck_assert_uint_eq(top[i].key, want_key[i]);
+        ck_assert_uint_eq(top[i].count, want_count[i]);
+        ck_assert_uint_eq(top[i].error, 0);
+    }
+    /* A shorter list is the head of the full one. */
+    ck_assert_uint_eq(hotkeys_top(h, top, 3), 3);
+    ck_assert_uint_eq(top[0].key, 2);
+    ck_assert_uint_eq(top[1].key, 7);
+    ck_assert_uint_eq(top[2].key, 4);
+    ck_assert_uint_eq(hotkeys_top(h, top, 0), 0);
+    hotkeys_clear(h);
+    ck_assert_uint_eq(hotkeys_top(h, top, 16), 0);
+    ck_assert_uint_eq(hotkeys_total(h), 0);
+    hotkeys_add(h, 5);
+    ck_assert_uint_eq(hotkeys_top(h, top, 16), 1);
+    ck_assert_uint_eq(top[0].key, 5);
+    ck_assert_uint_eq(top[0].count, 1);
+    hotkeys_free(h);
+}
+END_TEST
+
+/* Exact mode against a reference count on a Zipf stream, and the space limit: one key more
+ * than HOTKEYS_EXACT_MAX falls back to Space-Saving (whose errors can be nonzero). */
+START_TEST(exact_matches_reference)
+{
+    enum { N = 2000, DRAWS = 100000 };
+    struct keydist kd;
+    ck_assert_int_eq(keydist_init(&kd, N, 1, 0.9, 0, 0, NULL, 0), 0);
+    gsl_rng *r = rng_stream(5, "hotkeys-test", 0, "exact");
+    uint64_t *ref = calloc(N, sizeof *ref);
+    struct hotkeys *h = hotkeys_create(10, N);
+    for (int i = 0; i < DRAWS; i++) {
+        uint64_t key = keydist_draw(&kd, r);
+        ref[key]++;
+        hotkeys_add(h, key);
+    }
+    struct hotkey top[N];
+    size_t n = hotkeys_top(h, top, N);
+    size_t nonzero = 0;
+    for (uint64_t key = 0; key < N; key++)
+        nonzero += ref[key] > 0;
+    ck_assert_uint_eq(n, nonzero);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(top[i].count, ref[top[i].key]);
+        if (i > 0)
+            ck_assert(top[i].count < top[i - 1].count ||
+                      (top[i].count == top[i - 1].count && top[i].key > top[i - 1].key));
+    }
+    free(ref);
+    hotkeys_free(h);
+    gsl_rng_free(r);
+    keydist_free(&kd);
+
+    /* Beyond the limit, 5000 distinct keys then one heavy key through 10 counters: a newcomer
+     * inherits a count, so some error is nonzero. */
+    h = hotkeys_create(10, HOTKEYS_EXACT_MAX + 1);
+    for (uint64_t i = 0; i < 5000; i++)
+        hotkeys_add(h, HOTKEYS_EXACT_MAX + i);
+    struct hotkey ss[10];
+    ck_assert_uint_eq(hotkeys_top(h, ss, 10), 10);
+    uint64_t errors = 0;
+    for (size_t i = 0; i < 10; i++)
+        errors += ss[i].error;
+    ck_assert_uint_gt(errors, 0);
+    hotkeys_free(h);
+}
+END_TEST
+
 #define NKEYS 5000
 #define NDRAWS 300000
 
@@ -64,7 +152,7 @@ static void check_stream(double s, uint64_t hot, double share, size_t k, uint64_
     ck_assert_int_eq(keydist_init(&kd, NKEYS, 1, s, hot, share, NULL, 0), 0);
     gsl_rng *r = rng_stream(seed, "hotkeys-test", 0, "zipf");
     uint64_t *exact = calloc(NKEYS, sizeof *exact);
-    struct hotkeys *h = hotkeys_create(k);
+    struct hotkeys *h = hotkeys_create(k, 0);
     for (long i = 0; i < NDRAWS; i++) {
         uint64_t key = keydist_draw(&kd, r);
         exact[key]++;
@@ -120,7 +208,7 @@ START_TEST(space_saving_adversarial)
 {
     /* All keys distinct, then one heavy key: the heavy key must end monitored with count
      * at least its true 1000, and every error stays within N/k. */
-    struct hotkeys *h = hotkeys_create(10);
+    struct hotkeys *h = hotkeys_create(10, 0);
     for (uint64_t i = 0; i < 5000; i++)
         hotkeys_add(h, i);
     for (int i = 0; i < 1000; i++)
@@ -143,6 +231,8 @@ Suite *hotkeys_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, gini_hand_values);
     tcase_add_test(tc, exact_when_keys_fit);
+    tcase_add_test(tc, exact_counts);
+    tcase_add_test(tc, exact_matches_reference);
     tcase_add_test(tc, space_saving_zipf);
     tcase_add_test(tc, space_saving_adversarial);
     suite_add_tcase(s, tc);

@@ -1,4 +1,4 @@
-/* Tests for sim/keys.c: both Zipf samplers against the exact pmf (chi-square), key spaces
+/* Tests for sim/keys.c: the Zipf samplers against the exact pmf (chi-square), key spaces
  * beyond 2^32, hot keys, the pmf's normalisation and the harmonic numbers behind it. */
 #include "sim/keys.h"
 #include "sim/rng.h"
@@ -59,18 +59,26 @@ static void assert_fits(const long *obs, const double *p, size_t nbins, long n, 
 static const double exponents[] = {0.5, 0.99, 1.0, 1.2, 2.0};
 #define NEXP (int)(sizeof exponents / sizeof exponents[0])
 
-/* Loop index i: exponent i/2, alias table for even i and rejection-inversion (forced with an
- * alias limit of 0) for odd i. At s = 1.2 the rarest key expects 2e5 * 5.8e-5 = 11.6 draws,
- * so no pooling happens up to there; s = 2 pools its tail. */
+/* The three ways of drawing, by loop index i % 3: the alias table over every rank, the table
+ * over the first 100 ranks and 175 blocks of 1 to 15 of the 900 others, drawn by rejection
+ * (every key is checked, so a wrong hat, acceptance or rank at a block's edge shows), and
+ * rejection-inversion alone (forced with a table limit of 0). */
+static const uint64_t table_max[3] = {SMALL, 100, 0};
+static const char *const sampler_name[3] = {"alias", "alias + blocks", "rejection-inversion"};
+
+/* Loop index i: exponent i/3, sampler i % 3. At s = 1.2 the rarest key expects
+ * 2e5 * 5.8e-5 = 11.6 draws, so no pooling happens up to there; s = 2 pools its tail. */
 START_TEST(test_zipf_chi_square)
 {
-    double s = exponents[_i / 2];
-    int rejection = _i % 2;
+    double s = exponents[_i / 3];
+    int mode = _i % 3;
     struct keydist k;
     char msg[128];
     ck_assert_int_eq(
-        keydist_init_alias_max(&k, SMALL, 1, s, 0, 0, rejection ? 0 : SMALL, msg, sizeof msg), 0);
-    ck_assert(rejection ? k.alias == NULL : k.alias != NULL);
+        keydist_init_table_max(&k, SMALL, 1, s, 0, 0, table_max[mode], msg, sizeof msg), 0);
+    ck_assert(mode == 2 ? k.alias == NULL : k.alias != NULL);
+    ck_assert_uint_eq(k.head, table_max[mode]);
+    ck_assert_uint_eq(k.nblocks, mode == 1 ? 175 : 0);
     static long obs[SMALL];
     static double p[SMALL];
     memset(obs, 0, sizeof obs);
@@ -88,13 +96,59 @@ START_TEST(test_zipf_chi_square)
     for (uint64_t i = 0; i < SMALL; i++)
         p[i] = keydist_pmf(&k, i);
     char what[64];
-    snprintf(what, sizeof what, "s=%g %s", s, rejection ? "rejection-inversion" : "alias");
+    snprintf(what, sizeof what, "s=%g %s", s, sampler_name[mode]);
     assert_fits(obs, p, SMALL, NDRAWS, what);
     keydist_free(&k);
 }
 END_TEST
 
-/* Rejection-inversion on 1e9 keys, where a table is out of the question: draws binned by
+/* The table's size: the head, then blocks 1/64 of their first rank long (at least 1), cut at
+ * the last key: 101..127 one rank each (27), then 2 from 128 (32 blocks), ... 175 blocks for
+ * 1000 keys after 100; 266 for 1M keys after 2^14, counted by the same rule in Python. */
+START_TEST(test_table_size)
+{
+    ck_assert_uint_eq(keydist_table_size(1000, 100), 275);
+    ck_assert_uint_eq(keydist_table_size(1000000, KEYDIST_TABLE_MAX), 16384 + 266);
+    ck_assert_uint_eq(keydist_table_size(50, 100), 50);
+    ck_assert_uint_eq(keydist_table_size(1000000, 0), 0);
+    struct keydist k;
+    ck_assert_int_eq(keydist_init(&k, 1000000, 1, 0.99, 0, 0, NULL, 0), 0);
+    ck_assert_uint_eq(k.head + k.nblocks, 16384 + 266);
+    ck_assert_uint_eq(k.block_lo[0], 16385);
+    ck_assert_uint_eq(k.block_lo[k.nblocks], 1000001);
+    for (uint64_t b = 0; b < k.nblocks; b++) {
+        uint64_t n = k.block_lo[b + 1] - k.block_lo[b];
+        ck_assert(n == k.block_lo[b] / 64 || b == k.nblocks - 1);
+    }
+    keydist_free(&k);
+}
+END_TEST
+
+/* A tail of a single rank (the table holds all but the last key): one block of one rank,
+ * always accepted, and its share is binomial around the pmf; 4 sd allowed. */
+START_TEST(test_zipf_tail_of_one)
+{
+    struct keydist k;
+    ck_assert_int_eq(keydist_init_table_max(&k, 101, 1, 1.0, 0, 0, 100, NULL, 0), 0);
+    ck_assert_uint_eq(k.head, 100);
+    ck_assert_uint_eq(k.nblocks, 1);
+    gsl_rng *r = rng_stream(83, "keys-test", 0, "tail-one");
+    long last = 0, outside = 0;
+    for (long i = 0; i < NDRAWS; i++) {
+        uint64_t key = keydist_draw(&k, r);
+        last += key == 100;
+        outside += key > 100;
+    }
+    gsl_rng_free(r);
+    ck_assert_int_eq(outside, 0);
+    double p = keydist_pmf(&k, 100);
+    ck_assert_double_eq_tol((double)last / NDRAWS, p, 4 * sqrt(p * (1 - p) / NDRAWS));
+    keydist_free(&k);
+}
+END_TEST
+
+/* 1e9 keys, where a table of every key is out of the question (the table holds the first
+ * KEYDIST_TABLE_MAX ranks and blocks of the rest): draws binned by
  * decade of rank ([1,9], [10,99], ..., [1e8,1e9]) against probabilities from the harmonic
  * numbers, (H(hi) - H(lo-1)) / H(1e9): 9 bins, 8 degrees of freedom (critical 26.12). */
 START_TEST(test_zipf_huge_count)
@@ -104,7 +158,8 @@ START_TEST(test_zipf_huge_count)
     const uint64_t n = 1000000000;
     struct keydist k;
     ck_assert_int_eq(keydist_init(&k, n, 1, s, 0, 0, NULL, 0), 0);
-    ck_assert_ptr_null(k.alias);
+    ck_assert_ptr_nonnull(k.alias);
+    ck_assert_uint_eq(k.head, KEYDIST_TABLE_MAX);
     long obs[9] = {0};
     double p[9];
     gsl_rng *r = rng_stream(78, "keys-test", (uint32_t)_i, "zipf-huge");
@@ -207,16 +262,16 @@ START_TEST(test_hot_keys_share)
         double s;
         uint64_t hot;
         double share;
-        uint64_t alias_max;
+        uint64_t table_max;
     } c[] = {
-        {1000, 1, 1.0, 3, 0.2, KEYDIST_ALIAS_MAX},
-        {1000000, 0, 0, 10, 0.5, KEYDIST_ALIAS_MAX},
-        {1000000000, 1, 0.8, 100, 0.3, KEYDIST_ALIAS_MAX},
+        {1000, 1, 1.0, 3, 0.2, KEYDIST_TABLE_MAX},
+        {1000000, 0, 0, 10, 0.5, KEYDIST_TABLE_MAX},
+        {1000000000, 1, 0.8, 100, 0.3, KEYDIST_TABLE_MAX},
         {1000, 1, 1.2, 10, 0.9, 0},
     };
     struct keydist k;
-    ck_assert_int_eq(keydist_init_alias_max(&k, c[_i].count, c[_i].zipf, c[_i].s, c[_i].hot,
-                                            c[_i].share, c[_i].alias_max, NULL, 0),
+    ck_assert_int_eq(keydist_init_table_max(&k, c[_i].count, c[_i].zipf, c[_i].s, c[_i].hot,
+                                            c[_i].share, c[_i].table_max, NULL, 0),
                      0);
     double want = 0;
     for (uint64_t i = 0; i < c[_i].hot; i++)
@@ -258,7 +313,7 @@ START_TEST(test_pmf_sums_to_one)
     struct keydist k, ri;
     ck_assert_int_eq(
         keydist_init(&k, c[_i].count, c[_i].zipf, c[_i].s, c[_i].hot, c[_i].share, NULL, 0), 0);
-    ck_assert_int_eq(keydist_init_alias_max(&ri, c[_i].count, c[_i].zipf, c[_i].s, c[_i].hot,
+    ck_assert_int_eq(keydist_init_table_max(&ri, c[_i].count, c[_i].zipf, c[_i].s, c[_i].hot,
                                             c[_i].share, 0, NULL, 0),
                      0);
     double sum = 0, comp = 0;
@@ -366,7 +421,7 @@ START_TEST(test_init_rejects)
         ck_assert_int_eq(
             keydist_init(&k, c[i].count, c[i].zipf, c[i].s, c[i].hot, c[i].share, NULL, 0), -1);
     }
-    /* The largest Zipf key space is accepted and drawn from (rejection-inversion). */
+    /* The largest Zipf key space is accepted and drawn from (blocks of up to 2^46 ranks). */
     struct keydist k;
     ck_assert_int_eq(keydist_init(&k, UINT64_C(1) << 52, 1, 1.1, 0, 0, NULL, 0), 0);
     gsl_rng *r = rng_stream(81, "keys-test", 0, "edge");
@@ -385,7 +440,9 @@ Suite *keys_suite(void)
     Suite *s = suite_create("keys");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_zipf_chi_square, 0, 2 * NEXP);
+    tcase_add_loop_test(tc, test_zipf_chi_square, 0, 3 * NEXP);
+    tcase_add_test(tc, test_zipf_tail_of_one);
+    tcase_add_test(tc, test_table_size);
     tcase_add_loop_test(tc, test_zipf_huge_count, 0, 3);
     tcase_add_loop_test(tc, test_zipf_extreme_exponents, 0, 4);
     tcase_add_test(tc, test_uniform_beyond_32_bits);
