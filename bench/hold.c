@@ -1,5 +1,6 @@
 /* The hold-model benchmark as a program: with no arguments, the standard table of
- * bench_hold_report; `hold PENDING EVENTS [ring|live] [RING_SIZE]` times one configuration. */
+ * bench_hold_report; `hold PENDING EVENTS [ring|live] [RING_SIZE]` times one configuration,
+ * on the event queue named by $CLUSTERSIM_EVQ (heap4 or ladder). */
 #include "sim/bench.h"
 
 #include <stdio.h>
@@ -33,8 +34,9 @@ int main(int argc, char **argv)
         return usage();
     struct bench_hold_result res;
     bench_hold_run(&cfg, &res);
-    printf("pending=%zu events=%llu rng=%s wall_s=%.3f cpu_s=%.3f events_per_s=%.0f\n",
+    printf("pending=%zu events=%llu rng=%s queue=%s wall_s=%.3f cpu_s=%.3f events_per_s=%.0f\n",
            cfg.pending, (unsigned long long)res.dispatched,
-           cfg.rng == BENCH_RNG_LIVE ? "live" : "ring", res.wall_s, res.cpu_s, res.events_per_s);
+           cfg.rng == BENCH_RNG_LIVE ? "live" : "ring", evq_kind_name(cfg.evq), res.wall_s,
+           res.cpu_s, res.events_per_s);
     return 0;
 }

@@ -84,18 +84,21 @@ if [ -x "$BUILD/bench/hold" ]; then
         say "  hold model, run $i/$RUNS"
         "$BUILD/bench/hold" > "$tmp/hold.$i"
     done
-    # The rows of bench_hold_report: pending events wall_s Mevents/s target met Mevents/cpu-s
-    for p in $(awk '$1 ~ /^[0-9]+$/ { print $1 }' "$tmp/hold.1"); do
-        cat "$tmp"/hold.[0-9]* | awk -v p="$p" '$1 == p { print $4 * 1e6 }' > "$tmp/hold.rates"
+    # The rows of bench_hold_report, one per size and event queue:
+    # pending events wall_s Mevents/s target met Mevents/cpu-s queue
+    awk '$1 ~ /^[0-9]+$/ { print $1, $8 }' "$tmp/hold.1" > "$tmp/hold.rows"
+    while read -r p q; do
+        sel="\$1 == $p && \$8 == \"$q\""
+        cat "$tmp"/hold.[0-9]* | awk "$sel { print \$4 * 1e6 }" > "$tmp/hold.rates"
         rate=$(median < "$tmp/hold.rates")
         best=$(sort -g "$tmp/hold.rates" | tail -n 1)
-        cpu_rate=$(cat "$tmp"/hold.[0-9]* | awk -v p="$p" '$1 == p { print $7 * 1e6 }' | median)
-        events=$(awk -v p="$p" '$1 == p { print $2 }' "$tmp/hold.1")
-        target=$(awk -v p="$p" '$1 == p { print $5 * 1e6 }' "$tmp/hold.1")
+        cpu_rate=$(cat "$tmp"/hold.[0-9]* | awk "$sel { print \$7 * 1e6 }" | median)
+        events=$(awk "$sel { print \$2 }" "$tmp/hold.1")
+        target=$(awk "$sel { print \$5 * 1e6 }" "$tmp/hold.1")
         met=$(calc 'a >= b' "$rate" "$target" | yesno)
-        echo "$p $events $rate $best $target $met $cpu_rate" >> "$tmp/hold.med"
-        hold_json="$hold_json${hold_json:+, }{\"pending\": $p, \"events\": $events, \"runs\": $RUNS, \"median_events_per_s\": $rate, \"best_events_per_s\": $best, \"median_events_per_cpu_s\": $cpu_rate, \"target_events_per_s\": $target, \"met\": $met}"
-    done
+        echo "$p $q $events $rate $best $target $met $cpu_rate" >> "$tmp/hold.med"
+        hold_json="$hold_json${hold_json:+, }{\"pending\": $p, \"queue\": \"$q\", \"events\": $events, \"runs\": $RUNS, \"median_events_per_s\": $rate, \"best_events_per_s\": $best, \"median_events_per_cpu_s\": $cpu_rate, \"target_events_per_s\": $target, \"met\": $met}"
+    done < "$tmp/hold.rows"
 else
     say "  hold model: $BUILD/bench/hold missing, skipped"
 fi
@@ -272,8 +275,8 @@ echo
 echo "clustersim bench: $cpus x $cpu_model, load $load at start; medians"
 printf "$fmt" item runs median unit notes
 if [ -f "$tmp/hold.med" ]; then
-    while read -r p events rate best target met cpu_rate; do
-        printf "$fmt" "hold model, $p pending" "$RUNS" "$(calc 'a / 1e6' "$rate")" Mevents/s \
+    while read -r p q events rate best target met cpu_rate; do
+        printf "$fmt" "hold model, $p pending, $q" "$RUNS" "$(calc 'a / 1e6' "$rate")" Mevents/s \
             "best $(calc 'a / 1e6' "$best"); target >= $(calc 'a / 1e6' "$target"): $met; per cpu-s $(calc 'a / 1e6' "$cpu_rate")"
     done < "$tmp/hold.med"
 fi

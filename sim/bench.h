@@ -3,6 +3,8 @@
 #ifndef SIM_BENCH_H
 #define SIM_BENCH_H
 
+#include "sim/evq.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@ struct bench_hold_config {
     uint64_t seed;          /* for gsl_rng_mt19937 */
     enum bench_rng rng;
     size_t ring;            /* precomputed draws, a power of two; 0 picks the default */
+    enum evq_kind evq;      /* the event queue */
 };
 
 struct bench_hold_result {
@@ -32,7 +35,7 @@ struct bench_hold_result {
     double sim_end;         /* simulated clock at the end; about (warmup + events) / pending */
 };
 
-/* Fills in the defaults: no warm-up, the ring, 2^16 ring entries. */
+/* Fills in the defaults: no warm-up, the ring, 2^16 ring entries, evq_default_kind(). */
 void bench_hold_defaults(struct bench_hold_config *cfg, size_t pending, uint64_t events,
                          uint64_t seed);
 /* Prefills the queue with `pending` events at Exp(1) times, runs `warmup` then `events` hold
@@ -40,8 +43,9 @@ void bench_hold_defaults(struct bench_hold_config *cfg, size_t pending, uint64_t
 void bench_hold_run(const struct bench_hold_config *cfg, struct bench_hold_result *out);
 /* The short form: default configuration, returns events/s. */
 double bench_hold(size_t pending, uint64_t events, uint64_t seed);
-/* Runs the standard sizes (10k, 100k, 1M pending) and prints a table: one row per size with
- * the target rate beside the measured one (wall time), and the rate per CPU second last. A missed target is reported in the table, not in
+/* Runs the standard sizes (10k, 100k, 1M pending) and prints a table: one row per size and
+ * event queue with the target rate beside the measured one (wall time), the rate per CPU second,
+ * and the queue's name last. A missed target is reported in the table, not in
  * the return value, which is 0, or -1 when writing to `out` failed. */
 int bench_hold_report(FILE *out);
 

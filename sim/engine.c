@@ -7,6 +7,11 @@
 
 void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world)
 {
+    sim_init_kind(sim, dispatch, world, evq_default_kind());
+}
+
+void sim_init_kind(struct sim *sim, sim_dispatch_fn dispatch, void *world, enum evq_kind kind)
+{
     sim->now = 0;
     sim->seq = 0;
     sim->dispatched = 0;
@@ -14,7 +19,7 @@ void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world)
     sim->world = world;
     sim->stop = 0;
     sim->now_q = (struct sim_fifo){0};
-    evq_init(&sim->q, 1024);
+    evq_init_kind(&sim->q, 1024, kind);
 }
 
 void sim_free(struct sim *sim)
@@ -38,20 +43,23 @@ void sim_fifo_grow(struct sim_fifo *f)
     f->cap = cap;
 }
 
-uint64_t sim_run(struct sim *sim, double until)
+/* The loop for a queue of `kind`, inlined twice below with a constant kind so that neither copy
+ * tests the kind per event. */
+static inline __attribute__((always_inline)) uint64_t run_as(struct sim *sim, double until,
+                                                             enum evq_kind kind)
 {
     uint64_t n = 0;
     struct sim_event ev;
     struct sim_fifo *f = &sim->now_q;
     while (!sim->stop) {
-        const struct sim_event *next = evq_peek(&sim->q);
+        const struct sim_event *next = evq_peek_as(&sim->q, kind);
         if (f->len && (!next || evq_before(&f->ev[f->head], next))) {
             /* A zero-delay event: its time is now, which is never past `until`. */
             ev = f->ev[f->head];
             f->head = f->head + 1 == f->cap ? 0 : f->head + 1;
             f->len--;
         } else if (next && next->t <= until) {
-            evq_pop(&sim->q, &ev);
+            evq_pop_as(&sim->q, kind, &ev);
         } else {
             break;
         }
@@ -59,6 +67,13 @@ uint64_t sim_run(struct sim *sim, double until)
         sim->dispatch(sim, &ev);
         n++;
     }
+    return n;
+}
+
+uint64_t sim_run(struct sim *sim, double until)
+{
+    uint64_t n = sim->q.kind == EVQ_LADDER ? run_as(sim, until, EVQ_LADDER)
+                                           : run_as(sim, until, EVQ_HEAP4);
     sim->dispatched += n;
     if (!sim->stop && sim->now < until)
         sim->now = until;

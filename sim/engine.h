@@ -32,7 +32,9 @@ struct sim {
     volatile int stop;      /* set to end the run early (SIGINT, fatal model error) */
 };
 
+/* The queue is evq_init's choice (evq_default_kind); sim_init_kind names it. */
 void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world);
+void sim_init_kind(struct sim *sim, sim_dispatch_fn dispatch, void *world, enum evq_kind kind);
 void sim_free(struct sim *sim);
 
 void sim_fifo_grow(struct sim_fifo *f);

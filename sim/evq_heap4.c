@@ -21,27 +21,15 @@ static inline size_t parent(size_t c)
     return (c >> 2) + 2;
 }
 
-/* A double's bits read as an unsigned integer that sorts like the double: flip every bit of a
- * negative number, only the sign bit of a positive one. Integer compares and selects are
- * cheaper than floating-point ones on the sift's critical path. Adding 0.0 turns -0 into +0 so
- * that the two zeros stay equal, as they are for evq_before. */
-static inline uint64_t time_key(double t)
-{
-    uint64_t u;
-    t += 0.0;
-    memcpy(&u, &t, sizeof u);
-    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
-}
-
 /* (t, seq) order; seq is fetched from the slots only when the times are equal. */
-static inline int key_before(const struct evq *q, struct evq_key a, struct evq_key b)
+static inline int key_before(const struct evq_heap4 *q, struct evq_key a, struct evq_key b)
 {
     if (a.tkey != b.tkey)
         return a.tkey < b.tkey;
     return q->ev[a.slot].seq < q->ev[b.slot].seq;
 }
 
-static void alloc_keys(struct evq *q, size_t cap)
+static void alloc_keys(struct evq_heap4 *q, size_t cap)
 {
     void *block = sim_xmalloc((cap + EVQ_ROOT) * sizeof(struct evq_key) + EVQ_LINE);
     uintptr_t base = ((uintptr_t)block + EVQ_LINE - 1) & ~(uintptr_t)(EVQ_LINE - 1);
@@ -53,7 +41,7 @@ static void alloc_keys(struct evq *q, size_t cap)
     q->key = key;
 }
 
-void evq_init(struct evq *q, size_t capacity_hint)
+void evq_heap4_init(struct evq_heap4 *q, size_t capacity_hint)
 {
     memset(q, 0, sizeof *q);
     q->cap = capacity_hint > 16 ? capacity_hint : 16;
@@ -63,7 +51,7 @@ void evq_init(struct evq *q, size_t capacity_hint)
     q->free = sim_xmalloc(q->cap * sizeof *q->free);
 }
 
-void evq_free(struct evq *q)
+void evq_heap4_free(struct evq_heap4 *q)
 {
     free(q->key_block);
     free(q->ev);
@@ -72,8 +60,8 @@ void evq_free(struct evq *q)
 }
 
 /* A slot never used before, growing every array when all are taken. Out of line: it runs once
- * per slot, and keeping the reallocation calls out of evq_push spares it saving registers. */
-__attribute__((noinline)) static uint32_t new_slot(struct evq *q)
+ * per slot, and keeping the reallocation calls out of evq_heap4_push spares it saving registers. */
+__attribute__((noinline)) static uint32_t new_slot(struct evq_heap4 *q)
 {
     if (q->used == q->cap) {
         size_t cap = 2 * q->cap;
@@ -86,11 +74,11 @@ __attribute__((noinline)) static uint32_t new_slot(struct evq *q)
     return (uint32_t)q->used++;
 }
 
-void evq_push(struct evq *q, const struct sim_event *ev)
+void evq_heap4_push(struct evq_heap4 *q, const struct sim_event *ev)
 {
     uint32_t slot = q->nfree ? q->free[--q->nfree] : new_slot(q);
     /* The sift needs only t and seq; the event goes into its slot afterwards. */
-    const uint64_t tkey = time_key(ev->t), seq = ev->seq;
+    const uint64_t tkey = evq_time_key(ev->t), seq = ev->seq;
     struct evq_key *h = q->key;
     size_t c = EVQ_ROOT + q->n++;
     while (c > EVQ_ROOT) {
@@ -106,7 +94,7 @@ void evq_push(struct evq *q, const struct sim_event *ev)
 }
 
 /* The position of the smallest of the `count` keys starting at c (1 <= count <= 4). */
-static size_t min_child_slow(const struct evq *q, const struct evq_key *h, size_t c, size_t count)
+static size_t min_child_slow(const struct evq_heap4 *q, const struct evq_key *h, size_t c, size_t count)
 {
     size_t best = c;
     for (size_t k = c + 1; k < c + count; k++)
@@ -118,7 +106,7 @@ static size_t min_child_slow(const struct evq *q, const struct evq_key *h, size_
 /* The smallest of four siblings as a tournament on times alone, written so that the compiler
  * selects with flags instead of branches: which child wins is a coin toss for the branch
  * predictor. A tie in any match (rare) needs seq, so it takes the slow path. */
-static inline size_t min_child4(const struct evq *q, const struct evq_key *h, size_t c)
+static inline size_t min_child4(const struct evq_heap4 *q, const struct evq_key *h, size_t c)
 {
     uint64_t k0 = h[c].tkey, k1 = h[c + 1].tkey, k2 = h[c + 2].tkey, k3 = h[c + 3].tkey;
     int s01 = k1 < k0, s23 = k3 < k2;
@@ -133,7 +121,7 @@ static inline size_t min_child4(const struct evq *q, const struct evq_key *h, si
 
 /* Moves the hole at `hole` one level down to its smallest child and returns the child's
  * position, or 0 when the hole is a leaf. */
-static inline size_t hole_down(const struct evq *q, struct evq_key *h, size_t hole, size_t end)
+static inline size_t hole_down(const struct evq_heap4 *q, struct evq_key *h, size_t hole, size_t end)
 {
     size_t c = first_child(hole);
     if (c >= end)
@@ -152,7 +140,7 @@ static inline size_t hole_down(const struct evq *q, struct evq_key *h, size_t ho
     return best;
 }
 
-int evq_pop(struct evq *q, struct sim_event *out)
+int evq_heap4_pop(struct evq_heap4 *q, struct sim_event *out)
 {
     if (q->n == 0)
         return 0;

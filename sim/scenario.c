@@ -2,6 +2,7 @@
  * check the call graph (Kahn's topological order; a cycle is reported by name). Every error
  * carries a JSON path; the line is found in the source text at the end. */
 #include "sim/scenario.h"
+#include "sim/evq.h"
 #include "sim/jsonloc.h"
 #include "sim/limits.h"
 #include "sim/units.h"
@@ -1338,6 +1339,8 @@ static int parse_top(struct scenario *sc, const struct model_ops *const *registr
     for (size_t i = 0; i < sc->ncomp; i++)
         if (sc->comps[i].ops->check && sc->comps[i].ops->check(&sc->comps[i], sc, err))
             return -1;
+    if (evq_check_env(err))
+        return -1;
     return limits_check(sc, err);
 }
 

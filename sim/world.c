@@ -105,6 +105,17 @@ static inline double segment_area(const struct rate_segment *g, double d)
     return (g->r0 + g->slope * d / 2) * d;
 }
 
+/* How long a rate that starts at r and changes by `slope` per second takes to accumulate
+ * `area` > 0 arrivals: the root of r d + slope d^2 / 2 = area, in the form that stays exact when
+ * r = 0; +inf when a falling rate never gets there. */
+static inline double segment_reach(double r, double slope, double area)
+{
+    if (slope == 0)
+        return r > 0 ? area / r : INFINITY;
+    double disc = r * r + 2 * slope * area;
+    return disc >= 0 ? 2 * area / (r + sqrt(disc)) : INFINITY;
+}
+
 /* Uniform arrivals are the rate's integral made deterministic: arrival k (from 0) comes where
  * the integral from the start reaches k. Times are computed from an anchor (the start, a
  * breakpoint already passed, or a `set`) where the integral is known, never by adding up
@@ -135,15 +146,7 @@ static double uniform_time(struct world *w, double end)
         if (g.r0 > 0 || g.slope > 0) {
             if (need == 0)
                 return g.t0;
-            double d = INFINITY;
-            if (g.slope == 0) {
-                d = need / g.r0;
-            } else {
-                /* r0 d + slope d^2 / 2 = need, in the form that stays exact when r0 = 0. */
-                double disc = g.r0 * g.r0 + 2 * g.slope * need;
-                if (disc >= 0)
-                    d = 2 * need / (g.r0 + sqrt(disc));
-            }
+            double d = segment_reach(g.r0, g.slope, need);
             if (g.t0 + d < g.end)
                 return g.t0 + d;
         }
@@ -156,11 +159,14 @@ static double uniform_time(struct world *w, double end)
 }
 
 /* Finds the next arrival after `t`. Poisson arrivals follow the (piecewise linear or step)
- * rate exactly by thinning: candidates come at the segment's peak rate and are kept with
- * probability rate(t)/peak; a candidate past the segment's end restarts from there, which
- * the memoryless property makes exact. Uniform arrivals: uniform_advance. Arrivals lie in
- * [0, duration): the last row of the time series ends at the duration and counts what came
- * before it. */
+ * rate exactly by inversion: the rate's integral from t is quadratic on a linear segment, so
+ * the time at which it reaches an Exp(1) draw is one square root away (one draw per arrival;
+ * thinning against the peak rate took two draws and a logarithm per candidate, and twice as
+ * many candidates as arrivals on a ramp from zero). A constant segment keeps its exponential
+ * draw at the mean spacing. An arrival past the segment's end restarts from there with a fresh
+ * draw, which the memoryless property makes exact. Uniform arrivals: uniform_advance. Arrivals
+ * lie in [0, duration): the last row of the time series ends at the duration and counts what
+ * came before it. */
 static void plan_next_arrival(struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
@@ -185,18 +191,22 @@ static void plan_next_arrival(struct world *w, double t)
             t = g->end;
             continue;
         }
-        double cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / g->peak);
+        double cand;
+        if (g->slope == 0) {
+            cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / g->peak);
+        } else {
+            /* A zero draw (probability 2^-32) is an arrival right now, not 0/0; a rate that
+             * falls to zero may round to just below it. */
+            double e = gsl_ran_exponential(w->rng_arrivals, 1.0);
+            double r = fmax(segment_rate(g, t), 0);
+            cand = t + (e > 0 ? segment_reach(r, g->slope, e) : 0);
+        }
         if (cand >= g->end) {
             t = g->end;
             continue;
         }
         if (cand >= end)
             return;
-        if (g->slope != 0 &&
-            gsl_rng_uniform(w->rng_arrivals) * g->peak > segment_rate(g, cand)) {
-            t = cand;
-            continue;
-        }
         schedule_arrival_at(w, cand);
         return;
     }

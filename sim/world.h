@@ -32,7 +32,7 @@ struct op_stats {
 struct rate_segment {
     double t0, end;   /* s */
     double r0, slope; /* req/s, req/s^2 */
-    double peak;      /* req/s, the most on the segment (for thinning) */
+    double peak;      /* req/s, the most on the segment; 0: no arrivals */
 };
 
 struct world {

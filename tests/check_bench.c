@@ -20,12 +20,14 @@ static void check_clock(const struct bench_hold_config *cfg, const struct bench_
     ck_assert_double_eq_tol(res->sim_end, mean, 5 * sqrt(rel) * mean);
 }
 
+/* Once per event queue (the loop index). */
 START_TEST(test_hold_counts_events_ring)
 {
     struct bench_hold_config cfg;
     struct bench_hold_result res;
     bench_hold_defaults(&cfg, 100, 10000, 42);
     cfg.warmup = 500;
+    cfg.evq = (enum evq_kind)_i;
     bench_hold_run(&cfg, &res);
     ck_assert_uint_eq(res.dispatched, 10000);
     ck_assert_uint_eq(res.min_pending, 100);
@@ -91,7 +93,7 @@ Suite *bench_suite(void)
 {
     Suite *s = suite_create("bench");
     TCase *tc = tcase_create("hold");
-    tcase_add_test(tc, test_hold_counts_events_ring);
+    tcase_add_loop_test(tc, test_hold_counts_events_ring, EVQ_HEAP4, EVQ_LADDER + 1);
     tcase_add_test(tc, test_hold_counts_events_live);
     tcase_add_test(tc, test_hold_warmup_not_counted);
     tcase_add_test(tc, test_hold_zero_events);

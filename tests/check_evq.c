@@ -1,11 +1,14 @@
-/* Tests for sim/evq_heap4.c beyond ordering: every popped event must be exactly the pending
- * event that is least in (t, seq), payload included, through slot reuse, growth and ties. */
+/* Tests for the event queue front (sim/evq.c) and both implementations behind it: every popped
+ * event must be exactly the pending event that is least in (t, seq), payload included, through
+ * slot reuse, growth and ties. Each test runs once per kind (the loop index). */
+#include "sim/error.h"
 #include "sim/evq.h"
 
 #include <check.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAXPEND 600
 
@@ -36,12 +39,12 @@ static struct sim_event reference_pop(void)
     return ev;
 }
 
-static void check_against_reference(unsigned long seed, unsigned distinct_times)
+static void check_against_reference(unsigned long seed, unsigned distinct_times, enum evq_kind kind)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
     struct evq q;
-    evq_init(&q, 1);
+    evq_init_kind(&q, 1, kind);
     npending = 0;
     uint64_t seq = 0, pops = 0;
     double now = 0;
@@ -94,14 +97,14 @@ static void check_against_reference(unsigned long seed, unsigned distinct_times)
 /* Few distinct times: most comparisons are ties decided by seq. */
 START_TEST(test_payloads_with_many_ties)
 {
-    check_against_reference(3, 4);
+    check_against_reference(3, 4, (enum evq_kind)_i);
 }
 END_TEST
 
 /* Many distinct times: the tie path is rare and the fast tournament decides. */
 START_TEST(test_payloads_with_distinct_times)
 {
-    check_against_reference(5, 1u << 30);
+    check_against_reference(5, 1u << 30, (enum evq_kind)_i);
 }
 END_TEST
 
@@ -113,7 +116,7 @@ START_TEST(test_negative_times_and_signed_zeros)
                                INFINITY, -2.5, 0.0};
     const size_t n = sizeof t / sizeof t[0];
     struct evq q;
-    evq_init(&q, 4);
+    evq_init_kind(&q, 4, (enum evq_kind)_i);
     for (size_t i = 0; i < n; i++) {
         struct sim_event ev = {.t = t[i], .seq = i, .tag = (uint32_t)i};
         evq_push(&q, &ev);
@@ -135,7 +138,7 @@ START_TEST(test_reinit)
 {
     struct evq q;
     for (int round = 0; round < 2; round++) {
-        evq_init(&q, 0);
+        evq_init_kind(&q, 0, (enum evq_kind)_i);
         ck_assert_uint_eq(evq_size(&q), 0);
         ck_assert_ptr_null(evq_peek(&q));
         for (uint64_t i = 0; i < 100; i++) {
@@ -152,14 +155,46 @@ START_TEST(test_reinit)
 }
 END_TEST
 
+/* CLUSTERSIM_EVQ picks the kind; an unknown name is refused by evq_check_env and, should a
+ * queue be built anyway, falls back to the default. */
+START_TEST(test_kind_from_environment)
+{
+    struct sim_error err = {0};
+    unsetenv("CLUSTERSIM_EVQ");
+    ck_assert_int_eq(evq_default_kind(), EVQ_DEFAULT);
+    ck_assert_int_eq(evq_check_env(&err), 0);
+    setenv("CLUSTERSIM_EVQ", "heap4", 1);
+    ck_assert_int_eq(evq_default_kind(), EVQ_HEAP4);
+    struct evq q;
+    evq_init(&q, 0);
+    ck_assert_int_eq(q.kind, EVQ_HEAP4);
+    evq_free(&q);
+    setenv("CLUSTERSIM_EVQ", "ladder", 1);
+    ck_assert_int_eq(evq_default_kind(), EVQ_LADDER);
+    ck_assert_int_eq(evq_check_env(&err), 0);
+    setenv("CLUSTERSIM_EVQ", "splay", 1);
+    ck_assert_int_eq(evq_default_kind(), EVQ_DEFAULT);
+    ck_assert_int_eq(evq_check_env(&err), -1);
+    ck_assert_int_eq(err.code, SIM_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "splay"));
+    unsetenv("CLUSTERSIM_EVQ");
+    enum evq_kind k;
+    ck_assert_int_eq(evq_kind_parse("ladder", &k), 0);
+    ck_assert_int_eq(k, EVQ_LADDER);
+    ck_assert_str_eq(evq_kind_name(EVQ_HEAP4), "heap4");
+    ck_assert_int_eq(evq_kind_parse("", &k), -1);
+}
+END_TEST
+
 Suite *evq_suite(void)
 {
     Suite *s = suite_create("evq");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_payloads_with_many_ties);
-    tcase_add_test(tc, test_payloads_with_distinct_times);
-    tcase_add_test(tc, test_negative_times_and_signed_zeros);
-    tcase_add_test(tc, test_reinit);
+    tcase_add_loop_test(tc, test_payloads_with_many_ties, EVQ_HEAP4, EVQ_LADDER + 1);
+    tcase_add_loop_test(tc, test_payloads_with_distinct_times, EVQ_HEAP4, EVQ_LADDER + 1);
+    tcase_add_loop_test(tc, test_negative_times_and_signed_zeros, EVQ_HEAP4, EVQ_LADDER + 1);
+    tcase_add_loop_test(tc, test_reinit, EVQ_HEAP4, EVQ_LADDER + 1);
+    tcase_add_test(tc, test_kind_from_environment);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -316,6 +316,22 @@ START_TEST(test_poisson_ramp_from_zero)
 }
 END_TEST
 
+/* A falling ramp, 2000 -> 0 req/s over 10 s, then nothing to 12 s: the inversion's branch where
+ * the remaining area runs out. Row k expects the trapezoid 1900 - 200 k; the last two none. */
+START_TEST(test_poisson_falling_ramp)
+{
+    struct run r = run_text("{'name':'t','duration':'12s','workload':{'rate':[['0s',2000],"
+                            "['10s',0]],'entry':'web'}," SINK "}");
+    assert_within("falling total", (double)r.w->arrived, 10000, 100);
+    for (size_t row = 0; row < 10; row++) {
+        double area = 1900 - 200 * (double)row;
+        assert_within("falling row", offered(&r, row, row + 1), area, sqrt(area));
+    }
+    ck_assert_double_eq(offered(&r, 10, 12), 0);
+    run_close(&r);
+}
+END_TEST
+
 START_TEST(test_poisson_step_ramp)
 {
     struct run r = run_text("{'name':'t','duration':'10s','workload':{'rate':[['0s',100],"
@@ -493,6 +509,7 @@ Suite *world_suite(void)
     tcase_add_test(tc, test_poisson_count);
     tcase_add_test(tc, test_poisson_linear_ramp);
     tcase_add_test(tc, test_poisson_ramp_from_zero);
+    tcase_add_test(tc, test_poisson_falling_ramp);
     tcase_add_test(tc, test_poisson_step_ramp);
     tcase_add_test(tc, test_poisson_set_event);
     tcase_add_test(tc, test_op_mix);
