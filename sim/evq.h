@@ -89,6 +89,8 @@ struct evq_ladder {
     struct evq_key *bot;    /* Bottom, sorted with the least event last */
     size_t nbot, botcap;
     size_t bot_limit;       /* Bottom size past which direct inserts turn it into a rung */
+    size_t small_max;       /* Bottom size below which a push takes the small path: nonzero
+                               only while Top and the rungs are empty */
 };
 
 enum evq_kind { EVQ_HEAP4 = 0, EVQ_LADDER = 1 };

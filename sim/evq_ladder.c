@@ -38,6 +38,13 @@ static inline int key_before(const struct evq_ladder *q, struct evq_key a, struc
     return q->ev[a.slot].seq < q->ev[b.slot].seq;
 }
 
+/* Sets small_max from the state of Top and the rungs; called wherever they change, so that a
+ * push tests one field. */
+static inline void note_small(struct evq_ladder *q)
+{
+    q->small_max = q->nrungs == 0 && q->ntop == 0 ? LADDER_SMALL : 0;
+}
+
 /* The state of a queue with nothing pending: no rungs, the next push starts Bottom. */
 static void empty(struct evq_ladder *q)
 {
@@ -48,6 +55,7 @@ static void empty(struct evq_ladder *q)
     q->top_min = INFINITY;
     q->top_max = -INFINITY;
     q->bot_limit = LADDER_BOT_MAX;
+    note_small(q);
 }
 
 void evq_ladder_init(struct evq_ladder *q, size_t capacity_hint)
@@ -250,6 +258,7 @@ static void refill(struct evq_ladder *q)
         }
         break;
     }
+    note_small(q);
     sort_bottom(q);
     q->bot_limit = 2 * q->nbot > LADDER_BOT_MAX ? 2 * q->nbot : LADDER_BOT_MAX;
     /* The engine reads the least event next: in a large queue its slot is rarely in cache. */
@@ -298,6 +307,7 @@ __attribute__((noinline)) static void place(struct evq_ladder *q, uint32_t slot,
         l->next = q->top;
         q->top = slot;
         q->ntop++;
+        q->small_max = 0;
         q->top_min = t < q->top_min ? t : q->top_min;
         q->top_max = t > q->top_max ? t : q->top_max;
         return;
@@ -319,7 +329,7 @@ void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev)
     const double t = ev->t;
     q->ev[slot] = *ev;
     q->n++;
-    if (q->nbot < LADDER_SMALL && q->nrungs == 0 && q->ntop == 0) {
+    if (q->nbot < q->small_max) {
         /* A small queue is Bottom alone, a sorted array, and Top starts after its end. An
          * insertion step from the least end costs less than a search and a memmove call. */
         const struct evq_key k = {.tkey = evq_time_key(t), .slot = slot};
