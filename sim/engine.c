@@ -70,8 +70,7 @@ static inline __attribute__((always_inline)) uint64_t run_as(struct sim *sim, do
             f->head = f->head + 1 == f->cap ? 0 : f->head + 1;
             f->len--;
         } else if (sim->next_t <= until && evq_pop_as(&sim->q, kind, &ev)) {
-            const struct sim_event *next = evq_peek_as(&sim->q, kind);
-            sim->next_t = next ? next->t : INFINITY;
+            sim->next_t = evq_next_t_as(&sim->q, kind);
         } else {
             break;
         }

@@ -3,6 +3,7 @@
 #ifndef SIM_EVQ_H
 #define SIM_EVQ_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -192,6 +193,17 @@ static inline const struct sim_event *evq_peek_as(const struct evq *q, enum evq_
     }
     const struct evq_heap4 *h = &q->u.heap4;
     return h->n ? &h->ev[h->key[EVQ_ROOT].slot] : NULL;
+}
+
+/* The earliest event's time, INFINITY when the queue is empty. */
+static inline double evq_next_t_as(const struct evq *q, enum evq_kind kind)
+{
+    if (kind == EVQ_LADDER) {
+        const struct evq_ladder *l = &q->u.ladder;
+        return l->n ? l->link[l->bot[l->nbot - 1].slot].t : INFINITY;
+    }
+    const struct evq_heap4 *h = &q->u.heap4;
+    return h->n ? h->ev[h->key[EVQ_ROOT].slot].t : INFINITY;
 }
 
 /* Removes the earliest event into *out; returns 0 when the queue is empty. */
