@@ -148,8 +148,9 @@ static inline void evq_ladder_push(struct evq_ladder *q, const struct sim_event 
     q->ev[slot] = *ev;
     q->n++;
     if (q->nbot < q->small_max) {
-        /* A small queue is Bottom alone, a sorted array, and Top starts after its end. An
-         * insertion step from the least end costs less than a search and a memmove call. */
+        /* A small queue is Bottom alone, a sorted array; Top starts after its end, which
+         * evq_ladder_place sets on leaving this path. An insertion step from the least end
+         * costs less than a search and a memmove call. */
         const struct evq_key k = {.tkey = evq_time_key(t), .slot = slot};
         struct evq_key *b = q->bot;
         size_t j = q->nbot++;
@@ -159,7 +160,6 @@ static inline void evq_ladder_push(struct evq_ladder *q, const struct sim_event 
         }
         b[j] = k;
         q->link[slot].t = t;
-        q->top_start = t > q->top_start ? t : q->top_start;
         return;
     }
     evq_ladder_place(q, slot, t);

@@ -301,6 +301,10 @@ __attribute__((noinline)) void evq_ladder_place(struct evq_ladder *q, uint32_t s
 {
     struct evq_link *l = &q->link[slot];
     l->t = t;
+    /* Leaving the small path: its pushes leave top_start to here, where Bottom's greatest
+     * time (its first key) becomes the bound. */
+    if (q->small_max && q->nbot)
+        q->top_start = fmax(q->top_start, q->link[q->bot[0].slot].t);
     if (t > q->top_start) {
         l->next = q->top;
         q->top = slot;
