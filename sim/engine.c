@@ -3,6 +3,7 @@
 #include "sim/engine.h"
 #include "sim/error.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 void sim_init(struct sim *sim, sim_dispatch_fn dispatch, void *world)
@@ -19,6 +20,7 @@ void sim_init_kind(struct sim *sim, sim_dispatch_fn dispatch, void *world, enum 
     sim->world = world;
     sim->stop = 0;
     sim->now_q = (struct sim_fifo){0};
+    sim->next_t = INFINITY;
     evq_init_kind(&sim->q, 1024, kind);
 }
 
@@ -43,6 +45,16 @@ void sim_fifo_grow(struct sim_fifo *f)
     f->cap = cap;
 }
 
+/* Whether the zero-delay FIFO's head `e` comes before the queue's earliest event by (time, seq).
+ * Only equal times need the queue's event itself. */
+static inline int fifo_first(const struct sim *sim, const struct sim_event *e, enum evq_kind kind)
+{
+    if (e->t != sim->next_t)
+        return e->t < sim->next_t;
+    const struct sim_event *next = evq_peek_as(&sim->q, kind);
+    return !next || e->seq < next->seq;
+}
+
 /* The loop for a queue of `kind`, inlined twice below with a constant kind so that neither copy
  * tests the kind per event. */
 static inline __attribute__((always_inline)) uint64_t run_as(struct sim *sim, double until,
@@ -52,14 +64,13 @@ static inline __attribute__((always_inline)) uint64_t run_as(struct sim *sim, do
     struct sim_event ev;
     struct sim_fifo *f = &sim->now_q;
     while (!sim->stop) {
-        const struct sim_event *next = evq_peek_as(&sim->q, kind);
-        if (f->len && (!next || evq_before(&f->ev[f->head], next))) {
+        if (f->len && fifo_first(sim, &f->ev[f->head], kind)) {
             /* A zero-delay event: its time is now, which is never past `until`. */
             ev = f->ev[f->head];
             f->head = f->head + 1 == f->cap ? 0 : f->head + 1;
             f->len--;
-        } else if (next && next->t <= until) {
-            evq_pop_as(&sim->q, kind, &ev);
+        } else if (sim->next_t <= until && evq_pop_as(&sim->q, kind, &ev)) {
+            sim->next_t = evq_next_t_as(&sim->q, kind);
         } else {
             break;
         }

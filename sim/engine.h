@@ -26,6 +26,9 @@ struct sim {
     uint64_t dispatched;    /* events handled so far, with those a handler ran itself
                                (sim_next_is_now) */
     struct evq q;
+    double next_t;          /* s, time of q's earliest event, INFINITY when q is empty: kept by
+                               every push and pop so that the loop and sim_next_is_now compare
+                               one double instead of peeking at the queue */
     struct sim_fifo now_q;  /* zero-delay events */
     sim_dispatch_fn dispatch;
     void *world;            /* the runtime that owns this engine (components, stats) */
@@ -38,6 +41,15 @@ void sim_init_kind(struct sim *sim, sim_dispatch_fn dispatch, void *world, enum 
 void sim_free(struct sim *sim);
 
 void sim_fifo_grow(struct sim_fifo *f);
+
+/* Puts *ev, whose t and seq are set, into the queue. Every push goes through here (or
+ * sim_schedule), so that next_t stays the queue's earliest time. */
+static inline void sim_push_queue(struct sim *sim, const struct sim_event *ev)
+{
+    if (ev->t < sim->next_t)
+        sim->next_t = ev->t;
+    evq_push(&sim->q, ev);
+}
 
 static inline void sim_push_now(struct sim *sim, const struct sim_event *ev)
 {
@@ -57,7 +69,7 @@ static inline void sim_schedule(struct sim *sim, double delay, struct sim_event 
     if (ev->t == sim->now)
         sim_push_now(sim, ev);
     else
-        evq_push(&sim->q, ev);
+        sim_push_queue(sim, ev);
 }
 
 /* Schedules at an absolute time; a time in the past means now. */
@@ -68,7 +80,7 @@ static inline void sim_schedule_at(struct sim *sim, double t, struct sim_event *
     if (ev->t == sim->now)
         sim_push_now(sim, ev);
     else
-        evq_push(&sim->q, ev);
+        sim_push_queue(sim, ev);
 }
 
 /* Whether an event scheduled now with no delay would be the very next one to run: nothing
@@ -78,8 +90,8 @@ static inline void sim_schedule_at(struct sim *sim, double t, struct sim_event *
  * in `dispatched`: the order of all else stays exactly the same. */
 static inline int sim_next_is_now(const struct sim *sim)
 {
-    const struct sim_event *next = evq_peek(&sim->q);
-    return !sim->stop && sim->now_q.len == 0 && (!next || next->t > sim->now);
+    return !sim->stop && sim->now_q.len == 0 &&
+           (sim->next_t > sim->now || evq_size(&sim->q) == 0);
 }
 
 /* Events waiting, in the heap and the zero-delay FIFO. */

@@ -3,6 +3,7 @@
 #ifndef SIM_EVQ_H
 #define SIM_EVQ_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -89,6 +90,8 @@ struct evq_ladder {
     struct evq_key *bot;    /* Bottom, sorted with the least event last */
     size_t nbot, botcap;
     size_t bot_limit;       /* Bottom size past which direct inserts turn it into a rung */
+    size_t small_max;       /* Bottom size below which a push takes the small path: nonzero
+                               only while Top and the rungs are empty */
 };
 
 enum evq_kind { EVQ_HEAP4 = 0, EVQ_LADDER = 1 };
@@ -122,7 +125,45 @@ int evq_heap4_pop(struct evq_heap4 *q, struct sim_event *out);
 
 void evq_ladder_init(struct evq_ladder *q, size_t capacity_hint);
 void evq_ladder_free(struct evq_ladder *q);
-void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev);
+/* The parts of the push that small queues never reach, out of line (sim/evq_ladder.c): a new
+ * slot when none is free, and placing an event outside the small path. */
+uint32_t evq_ladder_new_slot(struct evq_ladder *q);
+void evq_ladder_place(struct evq_ladder *q, uint32_t slot, double t);
+
+/* Order of Bottom's keys: by time, then by schedule order. */
+static inline int evq_ladder_key_before(const struct evq_ladder *q, struct evq_key a,
+                                        struct evq_key b)
+{
+    if (a.tkey != b.tkey)
+        return a.tkey < b.tkey;
+    return q->ev[a.slot].seq < q->ev[b.slot].seq;
+}
+
+/* Inline, because in small models (M/M/1) the call and its register saves cost as much as the
+ * small path itself. */
+static inline void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev)
+{
+    uint32_t slot = q->nfree ? q->free[--q->nfree] : evq_ladder_new_slot(q);
+    const double t = ev->t;
+    q->ev[slot] = *ev;
+    q->n++;
+    if (q->nbot < q->small_max) {
+        /* A small queue is Bottom alone, a sorted array; Top starts after its end, which
+         * evq_ladder_place sets on leaving this path. An insertion step from the least end
+         * costs less than a search and a memmove call. */
+        const struct evq_key k = {.tkey = evq_time_key(t), .slot = slot};
+        struct evq_key *b = q->bot;
+        size_t j = q->nbot++;
+        while (j > 0 && evq_ladder_key_before(q, b[j - 1], k)) {
+            b[j] = b[j - 1];
+            j--;
+        }
+        b[j] = k;
+        q->link[slot].t = t;
+        return;
+    }
+    evq_ladder_place(q, slot, t);
+}
 int evq_ladder_pop(struct evq_ladder *q, struct sim_event *out);
 
 /* Both kinds are compiled in; the switch on `kind` is always predicted, and costs far less
@@ -152,6 +193,17 @@ static inline const struct sim_event *evq_peek_as(const struct evq *q, enum evq_
     }
     const struct evq_heap4 *h = &q->u.heap4;
     return h->n ? &h->ev[h->key[EVQ_ROOT].slot] : NULL;
+}
+
+/* The earliest event's time, INFINITY when the queue is empty. */
+static inline double evq_next_t_as(const struct evq *q, enum evq_kind kind)
+{
+    if (kind == EVQ_LADDER) {
+        const struct evq_ladder *l = &q->u.ladder;
+        return l->n ? l->link[l->bot[l->nbot - 1].slot].t : INFINITY;
+    }
+    const struct evq_heap4 *h = &q->u.heap4;
+    return h->n ? h->ev[h->key[EVQ_ROOT].slot].t : INFINITY;
 }
 
 /* Removes the earliest event into *out; returns 0 when the queue is empty. */

@@ -33,9 +33,14 @@ static inline double count_d(size_t n)
 
 static inline int key_before(const struct evq_ladder *q, struct evq_key a, struct evq_key b)
 {
-    if (a.tkey != b.tkey)
-        return a.tkey < b.tkey;
-    return q->ev[a.slot].seq < q->ev[b.slot].seq;
+    return evq_ladder_key_before(q, a, b);
+}
+
+/* Sets small_max from the state of Top and the rungs; called wherever they change, so that a
+ * push tests one field. */
+static inline void note_small(struct evq_ladder *q)
+{
+    q->small_max = q->nrungs == 0 && q->ntop == 0 ? LADDER_SMALL : 0;
 }
 
 /* The state of a queue with nothing pending: no rungs, the next push starts Bottom. */
@@ -48,6 +53,7 @@ static void empty(struct evq_ladder *q)
     q->top_min = INFINITY;
     q->top_max = -INFINITY;
     q->bot_limit = LADDER_BOT_MAX;
+    note_small(q);
 }
 
 void evq_ladder_init(struct evq_ladder *q, size_t capacity_hint)
@@ -75,7 +81,7 @@ void evq_ladder_free(struct evq_ladder *q)
 }
 
 /* A slot never used before, growing the arrays when all are taken; out of line like the heap's. */
-__attribute__((noinline)) static uint32_t new_slot(struct evq_ladder *q)
+__attribute__((noinline)) uint32_t evq_ladder_new_slot(struct evq_ladder *q)
 {
     if (q->used == q->cap) {
         size_t cap = 2 * q->cap;
@@ -250,6 +256,7 @@ static void refill(struct evq_ladder *q)
         }
         break;
     }
+    note_small(q);
     sort_bottom(q);
     q->bot_limit = 2 * q->nbot > LADDER_BOT_MAX ? 2 * q->nbot : LADDER_BOT_MAX;
     /* The engine reads the least event next: in a large queue its slot is rarely in cache. */
@@ -290,14 +297,19 @@ static void bottom_insert(struct evq_ladder *q, uint32_t slot, double t)
 /* Places an event that the small path did not take: into Top, a rung or Bottom. Out of line,
  * so that the small path saves no registers: with the heap's small queues (M/M/1) inlining it
  * cost 25 instructions a push, more than the call costs large queues. */
-__attribute__((noinline)) static void place(struct evq_ladder *q, uint32_t slot, double t)
+__attribute__((noinline)) void evq_ladder_place(struct evq_ladder *q, uint32_t slot, double t)
 {
     struct evq_link *l = &q->link[slot];
     l->t = t;
+    /* Leaving the small path: its pushes leave top_start to here, where Bottom's greatest
+     * time (its first key) becomes the bound. */
+    if (q->small_max && q->nbot)
+        q->top_start = fmax(q->top_start, q->link[q->bot[0].slot].t);
     if (t > q->top_start) {
         l->next = q->top;
         q->top = slot;
         q->ntop++;
+        q->small_max = 0;
         q->top_min = t < q->top_min ? t : q->top_min;
         q->top_max = t > q->top_max ? t : q->top_max;
         return;
@@ -311,30 +323,6 @@ __attribute__((noinline)) static void place(struct evq_ladder *q, uint32_t slot,
         }
     }
     bottom_insert(q, slot, t);
-}
-
-void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev)
-{
-    uint32_t slot = q->nfree ? q->free[--q->nfree] : new_slot(q);
-    const double t = ev->t;
-    q->ev[slot] = *ev;
-    q->n++;
-    if (q->nbot < LADDER_SMALL && q->nrungs == 0 && q->ntop == 0) {
-        /* A small queue is Bottom alone, a sorted array, and Top starts after its end. An
-         * insertion step from the least end costs less than a search and a memmove call. */
-        const struct evq_key k = {.tkey = evq_time_key(t), .slot = slot};
-        struct evq_key *b = q->bot;
-        size_t j = q->nbot++;
-        while (j > 0 && key_before(q, b[j - 1], k)) {
-            b[j] = b[j - 1];
-            j--;
-        }
-        b[j] = k;
-        q->link[slot].t = t;
-        q->top_start = t > q->top_start ? t : q->top_start;
-        return;
-    }
-    place(q, slot, t);
 }
 
 int evq_ladder_pop(struct evq_ladder *q, struct sim_event *out)

@@ -30,14 +30,14 @@ struct hist {
 static inline uint64_t hist_ns(double seconds)
 {
     double x = seconds * 1e9;
-    if (!(x > 0))
-        return 0;
-    if (x >= 18446744073709551616.0)
-        return UINT64_MAX;
     /* From 2^52 up every double is already an integer, and adding 0.5 would round to even.
      * Below, the value fits a signed conversion, one instruction where an unsigned one is a
-     * branch and a subtraction. */
-    return x < 4503599627370496.0 ? (uint64_t)(int64_t)(x + 0.5) : (uint64_t)x;
+     * branch and a subtraction. The usual case is tested first, with two compares. */
+    if (x > 0 && x < 4503599627370496.0)
+        return (uint64_t)(int64_t)(x + 0.5);
+    if (!(x > 0))
+        return 0;
+    return x >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)x;
 }
 
 /* The bucket of a value in ns. The OR with 2 * HIST_SUB - 1 makes every value below

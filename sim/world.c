@@ -361,7 +361,7 @@ static void setup_series(struct world *w)
 static void schedule_tick(struct world *w, double t)
 {
     struct sim_event ev = {.t = t, .seq = 0, .target = SIM_KERNEL, .kind = KEV_TICK};
-    evq_push(&w->sim.q, &ev);
+    sim_push_queue(&w->sim, &ev);
 }
 
 /* Intervals whose latency histograms are kept for the trim: MSER-5 never cuts past half the

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdlib.h>
 
 #define MAXLOG 20000
@@ -54,6 +55,55 @@ START_TEST(test_horizon_leaves_later_events)
     ck_assert_uint_eq(sim_run(&sim, 20), 1);
     ck_assert_uint_eq(log_tag[1], 2);
     sim_free(&sim);
+}
+END_TEST
+
+/* The engine's cached earliest time must equal the queue's after every push and pop, and
+ * sim_next_is_now must agree with its definition read off the queue itself. The handler
+ * schedules 0-3 successors at delays of 0, 0.5 or 1 s, so that ties, zero delays and an empty
+ * queue all occur. */
+static gsl_rng *next_rng;
+
+static void check_next_t(const struct sim *sim)
+{
+    const struct sim_event *next = evq_peek(&sim->q);
+    ck_assert(next ? sim->next_t == next->t : sim->next_t == INFINITY);
+    int now = !sim->stop && sim->now_q.len == 0 && (!next || next->t > sim->now);
+    ck_assert_int_eq(sim_next_is_now(sim), now);
+}
+
+static void branch(struct sim *sim, const struct sim_event *ev)
+{
+    check_next_t(sim);
+    nlog++;
+    size_t k = nlog < 5000 ? gsl_rng_uniform_int(next_rng, 4) : 0;
+    for (size_t i = 0; i < k; i++) {
+        struct sim_event e = {.tag = ev->tag + 1};
+        sim_schedule(sim, 0.5 * (double)gsl_rng_uniform_int(next_rng, 3), &e);
+        check_next_t(sim);
+    }
+}
+
+START_TEST(test_next_t_tracks_queue)
+{
+    static const enum evq_kind kinds[] = {EVQ_HEAP4, EVQ_LADDER};
+    for (size_t j = 0; j < 2; j++) {
+        struct sim sim;
+        sim_init_kind(&sim, branch, NULL, kinds[j]);
+        next_rng = gsl_rng_alloc(gsl_rng_mt19937);
+        nlog = 0;
+        for (uint32_t i = 0; i < 50; i++) {
+            struct sim_event ev = {.tag = 0};
+            sim_schedule(&sim, 0.25 * i, &ev);
+            check_next_t(&sim);
+        }
+        sim_run(&sim, 1e9);
+        check_next_t(&sim);
+        ck_assert_uint_eq(sim_pending(&sim), 0);
+        ck_assert_uint_ge(nlog, 5000);
+        gsl_rng_free(next_rng);
+        sim_free(&sim);
+    }
 }
 END_TEST
 
@@ -130,6 +180,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, test_horizon_leaves_later_events);
     tcase_add_test(tc, test_heap_matches_sort);
     tcase_add_test(tc, test_pop_order_is_nondecreasing);
+    tcase_add_test(tc, test_next_t_tracks_queue);
     suite_add_tcase(s, tc);
     return s;
 }
