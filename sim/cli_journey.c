@@ -349,10 +349,13 @@ int journey_report(const struct journey_opts *o, const cJSON *journey, struct si
     double prev = NAN;
     for (const cJSON *s = cJSON_GetObjectItem(journey, "stages")->child; s; s = s->next) {
         double cap = summary_number(s, "capacity_users");
-        fprintf(o->progress, "%-3.0f %-26s %s%13.0f %12.0f %8.2f  %s\n",
+        char ratio[32] = "-"; /* the first stage has nothing to compare with */
+        if (isfinite(prev) && prev > 0)
+            snprintf(ratio, sizeof ratio, "%.2f", cap / prev);
+        fprintf(o->progress, "%-3.0f %-26s %s%13.0f %12.0f %8s  %s\n",
                 summary_number(s, "index"), cJSON_GetObjectItem(s, "name")->valuestring,
                 cJSON_IsTrue(cJSON_GetObjectItem(s, "bounded")) ? " " : ">", cap,
-                summary_number(s, "capacity_rps"), isfinite(prev) ? cap / prev : NAN,
+                summary_number(s, "capacity_rps"), ratio,
                 cJSON_GetObjectItem(s, "bottleneck")->valuestring);
         prev = cap;
     }
