@@ -285,6 +285,15 @@ START_TEST(test_averages_start_after_warmup)
     ck_assert_uint_eq(r.w->completed, 1);
     ck_assert_uint_eq(comp_of(&r, "web")->requests, 1);
     ck_assert_double_eq_tol(summary_num(&r, "components.web.per_node.0.requests"), 1, EPS);
+    /* The rows are not cut by the warm-up, which restarts the averages in the middle of the
+     * row [1, 2): it still shows a busy worker and one waiting request throughout. */
+    struct series *s = &r.w->series;
+    size_t cu = column(&r, "web.util"), cq = column(&r, "web.queue");
+    const double util[6] = {1, 1, 1, 0, 0, 1}, queue[6] = {2, 1, 0, 0, 0, 0};
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_double_eq_tol(series_get(s, i, cu), util[i], EPS);
+        ck_assert_double_eq_tol(series_get(s, i, cq), queue[i], EPS);
+    }
     run_close(&r);
 }
 END_TEST
