@@ -108,7 +108,7 @@ struct qnode {
     uint32_t nfree;
     uint64_t arrivals;    /* producer calls routed here, after the warm-up */
     struct twavg depth_avg, busy_avg; /* since the warm-up */
-    struct twavg depth_int, busy_int; /* over the current metrics interval */
+    struct twmark depth_int, busy_int; /* the current metrics interval, off the above */
     gsl_rng *rng;         /* service times */
 };
 
@@ -268,14 +268,12 @@ static void set_depth(struct queue *q, struct qnode *n, double now, uint32_t dep
         q->depth_max = q->depth;
     n->depth = depth;
     twavg_set(&n->depth_avg, now, depth);
-    twavg_set(&n->depth_int, now, depth);
 }
 
 static void set_busy(struct qnode *n, double now, uint32_t busy)
 {
     n->busy = busy;
     twavg_set(&n->busy_avg, now, busy);
-    twavg_set(&n->busy_int, now, busy);
 }
 
 /* Puts a pending message that has no waiting copy into node's ring (at the head or tail). */
@@ -554,8 +552,8 @@ static void node_init(struct comp *c, struct qnode *n, uint32_t index, double no
     *n = (struct qnode){.up = 1};
     twavg_init(&n->depth_avg, now, 0);
     twavg_init(&n->busy_avg, now, 0);
-    twavg_init(&n->depth_int, now, 0);
-    twavg_init(&n->busy_int, now, 0);
+    twmark_start(&n->depth_int, &n->depth_avg, now);
+    twmark_start(&n->busy_int, &n->busy_avg, now);
     n->rng = comp_rng(c, index, "service");
 }
 
@@ -803,10 +801,10 @@ static void queue_sample(struct comp *c, struct sim *sim, struct comp_sample *ou
     double util = 0, depth = 0;
     for (uint32_t i = 0; i < q->nnodes; i++) {
         struct qnode *n = &q->nodes[i];
-        util += twavg_mean(&n->busy_int, sim->now) / (double)cfg->consumers;
-        depth += twavg_mean(&n->depth_int, sim->now);
-        twavg_restart(&n->busy_int, sim->now);
-        twavg_restart(&n->depth_int, sim->now);
+        util += twmark_mean(&n->busy_int, &n->busy_avg, sim->now) / (double)cfg->consumers;
+        depth += twmark_mean(&n->depth_int, &n->depth_avg, sim->now);
+        twmark_start(&n->busy_int, &n->busy_avg, sim->now);
+        twmark_start(&n->depth_int, &n->depth_avg, sim->now);
     }
     out->util = q->nnodes ? util / q->nnodes : 0;
     out->queue = depth;
@@ -818,6 +816,8 @@ static void queue_reset(struct comp *c, struct sim *sim)
     struct queue *q = c->state;
     for (uint32_t i = 0; i < q->nnodes; i++) {
         struct qnode *n = &q->nodes[i];
+        twmark_rebase(&n->depth_int, &n->depth_avg, sim->now);
+        twmark_rebase(&n->busy_int, &n->busy_avg, sim->now);
         twavg_restart(&n->depth_avg, sim->now);
         twavg_restart(&n->busy_avg, sim->now);
         n->arrivals = 0;

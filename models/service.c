@@ -331,8 +331,8 @@ static void service_sample(struct comp *c, struct sim *sim, struct comp_sample *
     double u = 0, q = 0;
     uint32_t n = s->active < s->st.nnodes ? s->active : 0;
     for (uint32_t i = 0; i < n; i++) {
-        u += twavg_mean(&s->st.nodes[i].busy_int, sim->now);
-        q += twavg_mean(&s->st.nodes[i].queue_int, sim->now);
+        u += station_interval_busy(&s->st, i, sim->now);
+        q += station_interval_queue(&s->st, i, sim->now);
     }
     station_sample(&s->st, sim->now, &out->util, &out->queue);
     if (n) {

@@ -11,8 +11,8 @@ static void node_init(struct station_node *n, double now)
     residents_init(&n->residents);
     twavg_init(&n->busy_avg, now, 0);
     twavg_init(&n->queue_avg, now, 0);
-    twavg_init(&n->busy_int, now, 0);
-    twavg_init(&n->queue_int, now, 0);
+    twmark_start(&n->busy_int, &n->busy_avg, now);
+    twmark_start(&n->queue_int, &n->queue_avg, now);
 }
 
 void station_init(struct station *st, const struct comp *owner, const struct station_cfg *cfg,
@@ -64,14 +64,12 @@ static inline void set_busy(struct station_node *n, double now, uint32_t busy)
 {
     n->busy = busy;
     twavg_set(&n->busy_avg, now, busy);
-    twavg_set(&n->busy_int, now, busy);
 }
 
 static inline void set_queue(struct station_node *n, double now, uint32_t len)
 {
     n->len = len;
     twavg_set(&n->queue_avg, now, len);
-    twavg_set(&n->queue_int, now, len);
 }
 
 __attribute__((always_inline)) static inline void schedule_done(struct station *st,
@@ -296,6 +294,8 @@ void station_reset(struct station *st, double now)
 {
     for (uint32_t i = 0; i < st->nnodes; i++) {
         struct station_node *n = &st->nodes[i];
+        twmark_rebase(&n->busy_int, &n->busy_avg, now);
+        twmark_rebase(&n->queue_int, &n->queue_avg, now);
         twavg_restart(&n->busy_avg, now);
         twavg_restart(&n->queue_avg, now);
         n->arrivals = n->rejected = n->served = 0;
@@ -303,11 +303,23 @@ void station_reset(struct station *st, double now)
 }
 
 /* Utilisation has no meaning without a worker limit: NaN (null in summary.json). */
-static double node_util(const struct station *st, const struct twavg *busy, double now)
+static double node_util(const struct station *st, double busy_mean)
 {
     if (st->cfg.workers <= 0)
         return NAN;
-    return twavg_mean(busy, now) / (double)st->cfg.workers;
+    return busy_mean / (double)st->cfg.workers;
+}
+
+double station_interval_busy(const struct station *st, uint32_t node, double now)
+{
+    const struct station_node *n = &st->nodes[node];
+    return twmark_mean(&n->busy_int, &n->busy_avg, now);
+}
+
+double station_interval_queue(const struct station *st, uint32_t node, double now)
+{
+    const struct station_node *n = &st->nodes[node];
+    return twmark_mean(&n->queue_int, &n->queue_avg, now);
 }
 
 void station_sample(struct station *st, double now, double *util, double *queue)
@@ -315,10 +327,10 @@ void station_sample(struct station *st, double now, double *util, double *queue)
     double u = 0, q = 0;
     for (uint32_t i = 0; i < st->nnodes; i++) {
         struct station_node *n = &st->nodes[i];
-        u += node_util(st, &n->busy_int, now);
-        q += twavg_mean(&n->queue_int, now);
-        twavg_restart(&n->busy_int, now);
-        twavg_restart(&n->queue_int, now);
+        u += node_util(st, station_interval_busy(st, i, now));
+        q += station_interval_queue(st, i, now);
+        twmark_start(&n->busy_int, &n->busy_avg, now);
+        twmark_start(&n->queue_int, &n->queue_avg, now);
     }
     *util = st->nnodes ? u / st->nnodes : 0;
     *queue = st->nnodes ? q / st->nnodes : 0;
@@ -329,7 +341,7 @@ void station_node_stats(const struct station *st, double now, uint32_t node,
 {
     const struct station_node *n = &st->nodes[node];
     out->requests = n->arrivals;
-    out->util = node_util(st, &n->busy_avg, now);
+    out->util = node_util(st, twavg_mean(&n->busy_avg, now));
     out->keys = 0;
 }
 
@@ -337,7 +349,7 @@ double station_utilization(const struct station *st, double now)
 {
     double u = 0;
     for (uint32_t i = 0; i < st->nnodes; i++)
-        u += node_util(st, &st->nodes[i].busy_avg, now);
+        u += node_util(st, twavg_mean(&st->nodes[i].busy_avg, now));
     return st->nnodes ? u / st->nnodes : 0;
 }
 

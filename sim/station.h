@@ -24,7 +24,7 @@ struct station_node {
     uint32_t head, len, cap;
     uint64_t arrivals, rejected, served;
     struct twavg busy_avg, queue_avg;   /* since the end of the warm-up */
-    struct twavg busy_int, queue_int;   /* over the current metrics interval */
+    struct twmark busy_int, queue_int;  /* the current metrics interval, off the above */
 };
 
 struct station {
@@ -101,6 +101,10 @@ void station_resize(struct station *st, struct sim *sim, uint32_t nodes);
 void station_reset(struct station *st, double now);
 /* Interval figures (mean over nodes), restarting the interval averages. */
 void station_sample(struct station *st, double now, double *util, double *queue);
+/* One node's mean busy workers and queue length over the current interval (until the next
+ * station_sample), for a model that averages over some of its nodes only. */
+double station_interval_busy(const struct station *st, uint32_t node, double now);
+double station_interval_queue(const struct station *st, uint32_t node, double now);
 void station_node_stats(const struct station *st, double now, uint32_t node,
                         struct node_stats *out);
 /* Mean utilisation over all nodes since warm-up (NaN when workers are unlimited). */

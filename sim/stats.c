@@ -274,3 +274,23 @@ void twavg_restart(struct twavg *w, double t)
     w->t0 = w->last_t = t;
     w->area = 0;
 }
+
+void twmark_start(struct twmark *m, const struct twavg *w, double t)
+{
+    m->t0 = t;
+    m->area = twavg_area(w, t);
+}
+
+double twmark_mean(const struct twmark *m, const struct twavg *w, double t)
+{
+    if (t <= m->t0)
+        return w->value;
+    return (twavg_area(w, t) - m->area) / (t - m->t0);
+}
+
+void twmark_rebase(struct twmark *m, const struct twavg *w, double t)
+{
+    /* After the restart the area counts from 0 at t: the part of the interval before t is
+     * taken off the mark instead. */
+    m->area -= twavg_area(w, t);
+}

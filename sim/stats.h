@@ -127,4 +127,21 @@ double twavg_area(const struct twavg *w, double t); /* integral over [t0, t] */
 /* Restarts the average at time t, keeping the current value (for warm-up and intervals). */
 void twavg_restart(struct twavg *w, double t);
 
+/* The average of a twavg over a later interval (a time-series row) without a second
+ * accumulator updated on every change: the mark keeps the twavg's area where the interval
+ * starts, and the interval's area is the difference. Each change is then rounded at the size
+ * of the whole run's area rather than the interval's: over 25,000 s of M/M/1 in 100 s rows
+ * the rows' means move by up to 5e-12 relative, far below the 6 digits they are printed to. */
+struct twmark {
+    double t0;   /* s, where the interval starts */
+    double area; /* value x s: the twavg's area at t0 */
+};
+/* Starts the interval at time t (t >= the last change of w). */
+void twmark_start(struct twmark *m, const struct twavg *w, double t);
+/* The average over [m->t0, t]; the current value over an empty interval. */
+double twmark_mean(const struct twmark *m, const struct twavg *w, double t);
+/* Call just before twavg_restart(w, t): the mark then still measures its own interval, which
+ * began before the restart. */
+void twmark_rebase(struct twmark *m, const struct twavg *w, double t);
+
 #endif

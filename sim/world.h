@@ -80,9 +80,12 @@ struct world {
     uint64_t arrived, completed, rejected, failed, timed_out;
     struct hist latency;
     struct op_stats *ops;
-    /* The current metrics interval (all requests, warm-up included). */
+    /* The current metrics interval (all requests, warm-up included). Each latency is
+     * recorded once: a counted one (arrived after the warm-up) in int_pending until
+     * world_flush_latency merges it into `latency`, the others in int_other, where flushed
+     * ones go too. The interval's latencies are the union of the two. */
     uint64_t int_offered, int_completed, int_rejected, int_failed;
-    struct hist int_latency;
+    struct hist int_pending, int_other;
     struct series series;
     size_t series_row;
 
@@ -115,6 +118,10 @@ void world_free(struct world *w);
 /* A request came back to the client: counts its end-to-end outcome and frees it (the work of
  * its EV_RESUME event, which req_reply may do itself). */
 void world_client_reply(struct world *w, struct request *req);
+/* Brings `latency` up to date with the current interval's counted completions (at every
+ * metrics row and at the end of world_run; anything that reads `latency` after driving the
+ * engine some other way calls it first). The interval's own figures do not change. */
+void world_flush_latency(struct world *w);
 double world_users_at(const struct world *w, double t);
 double world_rate_at(const struct world *w, double t);
 

@@ -542,6 +542,31 @@ START_TEST(test_twavg_restart)
 }
 END_TEST
 
+/* A mark reads an interval's average off the running twavg: 1 over [0, 2) then 4, so the
+ * interval [1, 3) averages (1 + 4) / 2; a restart of the twavg at 4 (warm-up) inside the
+ * interval [3, 5) keeps that interval's average: value 4 over [3, 4.5), 2 over [4.5, 5).
+ * Every value is a binary fraction: the results are exact. */
+START_TEST(test_twmark)
+{
+    struct twavg w;
+    struct twmark m;
+    twavg_init(&w, 0, 1);
+    twmark_start(&m, &w, 1);
+    ck_assert_double_eq(twmark_mean(&m, &w, 1), 1); /* empty interval: the current value */
+    twavg_set(&w, 2, 4);
+    ck_assert_double_eq(twmark_mean(&m, &w, 3), 2.5);
+    twmark_start(&m, &w, 3);
+    ck_assert_double_eq(m.area, 2 + 4);
+    twmark_rebase(&m, &w, 4);
+    twavg_restart(&w, 4);
+    twavg_set(&w, 4.5, 2);
+    ck_assert_double_eq(twmark_mean(&m, &w, 5), (4 * 1.5 + 2 * 0.5) / 2);
+    ck_assert_double_eq(twavg_mean(&w, 5), (4 * 0.5 + 2 * 0.5) / 1);
+    twmark_start(&m, &w, 5);
+    ck_assert_double_eq(twmark_mean(&m, &w, 6), 2);
+}
+END_TEST
+
 Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -569,6 +594,7 @@ Suite *stats_suite(void)
     tc = tcase_create("twavg");
     tcase_add_test(tc, test_twavg_step);
     tcase_add_test(tc, test_twavg_restart);
+    tcase_add_test(tc, test_twmark);
     suite_add_tcase(s, tc);
     return s;
 }

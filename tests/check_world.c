@@ -443,6 +443,42 @@ START_TEST(test_trace_replay)
 }
 END_TEST
 
+/* Each latency is recorded once, in the interval's counted or other histogram; the rows see
+ * both, the end-to-end histogram only the counted ones, including one that completes at the
+ * duration itself, after the last row. One worker, 0.5 s per request, warm-up 3 s in the
+ * middle of the row [2, 4): arrivals at 0, 2.25, 2.5 (not counted) take 0.5, 0.5, 0.75 s;
+ * those at 3.125, 5 and 9.5 (counted) take 0.625, 0.5, 0.5 s. Every time is a binary
+ * fraction, so sums are exact. */
+START_TEST(test_latency_recorded_once)
+{
+    const char *trace = "t_s,op,key,client\n0,read,0,0\n2.25,read,0,0\n2.5,read,0,0\n"
+                        "3.125,read,0,0\n5,read,0,0\n9.5,read,0,0\n";
+    struct run r = run_seed(
+        "{'name':'t','duration':'10s','metrics':{'interval':'2s','warmup':'3s'},"
+        "'workload':{'entry':'web','ops':{'read':1},'trace':'%s'},"
+        "'components':[{'id':'web','type':'service','workers':1,'service':'0.5s'}]}",
+        trace, 1);
+    struct world *w = r.w;
+    ck_assert_uint_eq(w->completed, 3);
+    ck_assert_uint_eq(hist_count(&w->latency), 3);
+    ck_assert_double_eq(hist_min(&w->latency), 0.5);
+    ck_assert_double_eq(hist_max(&w->latency), 0.625);
+    ck_assert_double_eq(hist_mean(&w->latency), (0.625 + 0.5 + 0.5) / 3);
+    /* Rows [0,2), [2,4), [4,6): the p99 is the row's maximum, counted or not. */
+    size_t c99 = column(&r, "p99_ms"), cc = column(&r, "completed_rps");
+    ck_assert_double_eq(series_get(&w->series, 0, c99), 500);
+    ck_assert_double_eq(series_get(&w->series, 1, c99), 750);
+    ck_assert_double_eq(series_get(&w->series, 1, cc), 1.5);
+    ck_assert_double_eq(series_get(&w->series, 2, c99), 500);
+    ck_assert(isnan(series_get(&w->series, 4, c99)));
+    /* Flushing again adds nothing. */
+    world_flush_latency(w);
+    ck_assert_uint_eq(hist_count(&w->latency), 3);
+    ck_assert_double_eq(hist_mean(&w->latency), (0.625 + 0.5 + 0.5) / 3);
+    run_close(&r);
+}
+END_TEST
+
 /* ---- determinism -------------------------------------------------------------------------- */
 
 static char *summary_text(struct world *w)
@@ -520,6 +556,7 @@ Suite *world_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("replay");
     tcase_add_test(tc, test_trace_replay);
+    tcase_add_test(tc, test_latency_recorded_once);
     tcase_add_test(tc, test_same_seed_same_results);
     suite_add_tcase(s, tc);
     return s;
