@@ -700,7 +700,10 @@ static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32
     const struct cache_cfg *cfg = c->config;
     struct evict_victim gone;
     k->int_reads++;
-    if (evict_get(&k->nodes[node].store, req->key, sim->now, &gone)) {
+    struct evict_store *store = &k->nodes[node].store;
+    /* Without a backend a miss is filled at once: one lookup does both. */
+    if (k->backend ? evict_get(store, req->key, sim->now, &gone)
+                   : evict_fetch(store, req->key, sim->now, &gone)) {
         k->int_hits++;
         k->hits += req->counted;
         req_reply(sim, req);
@@ -709,7 +712,6 @@ static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32
     on_gone(c, sim, node, &gone);
     k->misses += req->counted;
     if (!k->backend) {
-        fill(c, sim, node, req->key);
         req_reply(sim, req);
         return;
     }
