@@ -694,7 +694,7 @@ static void call_backend(struct comp *c, struct sim *sim, struct request *req,
     req_call(sim, req, k->backend->index, REQ_ANY_NODE);
 }
 
-static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
+static SIM_HOT void do_read(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
 {
     struct cache *k = c->state;
     const struct cache_cfg *cfg = c->config;
@@ -752,7 +752,7 @@ static void do_write(struct comp *c, struct sim *sim, struct request *req, uint3
 }
 
 /* The lookup is done (its service time is over, or it takes none). */
-static void serve(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
+static SIM_HOT void serve(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
 {
     struct cache *k = c->state;
     if (req->op == k->op_read)
