@@ -694,13 +694,16 @@ static void call_backend(struct comp *c, struct sim *sim, struct request *req,
     req_call(sim, req, k->backend->index, REQ_ANY_NODE);
 }
 
-static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
+static SIM_HOT void do_read(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
 {
     struct cache *k = c->state;
     const struct cache_cfg *cfg = c->config;
     struct evict_victim gone;
     k->int_reads++;
-    if (evict_get(&k->nodes[node].store, req->key, sim->now, &gone)) {
+    struct evict_store *store = &k->nodes[node].store;
+    /* Without a backend a miss is filled at once: one lookup does both. */
+    if (k->backend ? evict_get(store, req->key, sim->now, &gone)
+                   : evict_fetch(store, req->key, sim->now, &gone)) {
         k->int_hits++;
         k->hits += req->counted;
         req_reply(sim, req);
@@ -709,7 +712,6 @@ static void do_read(struct comp *c, struct sim *sim, struct request *req, uint32
     on_gone(c, sim, node, &gone);
     k->misses += req->counted;
     if (!k->backend) {
-        fill(c, sim, node, req->key);
         req_reply(sim, req);
         return;
     }
@@ -750,7 +752,7 @@ static void do_write(struct comp *c, struct sim *sim, struct request *req, uint3
 }
 
 /* The lookup is done (its service time is over, or it takes none). */
-static void serve(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
+static SIM_HOT void serve(struct comp *c, struct sim *sim, struct request *req, uint32_t node)
 {
     struct cache *k = c->state;
     if (req->op == k->op_read)

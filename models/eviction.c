@@ -390,6 +390,47 @@ double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity)
     return bytes;
 }
 
+/* Stores a key that is not in the store, in hash chain h, making room first when the store is
+ * full (the victim is reported in *gone); with capacity 0 the key itself is reported. */
+static void insert_new(struct evict_store *s, uint32_t h, uint64_t key, double now, double expiry,
+                       int dirty, struct evict_victim *gone)
+{
+    if (s->capacity == 0) {
+        if (gone)
+            *gone = (struct evict_victim){.reason = EVICT_EVICTED,
+                                          .key = key,
+                                          .dirty = dirty != 0,
+                                          .dirty_since = dirty ? now : 0.0};
+        s->count.evictions++;
+        return;
+    }
+    if (s->size == s->capacity) {
+        uint32_t v = policy_victim(s);
+        int expired = now >= s->e[v].expiry;
+        report(s, v, expired ? EVICT_EXPIRED : EVICT_EVICTED, gone);
+        drop(s, v);
+        if (expired)
+            s->count.expirations++;
+        else
+            s->count.evictions++;
+    }
+    uint32_t i = s->e_free;
+    if (i)
+        s->e_free = s->e[i].next;
+    else
+        i = s->e_used++;
+    struct evict_entry *x = &s->e[i];
+    x->key = key;
+    x->expiry = expiry;
+    x->dirty = 0;
+    if (dirty)
+        set_dirty(s, i, now);
+    x->hnext = s->heads[h];
+    s->heads[h] = i;
+    policy_link(s, i);
+    s->size++;
+}
+
 int evict_get(struct evict_store *s, uint64_t key, double now, struct evict_victim *gone)
 {
     if (gone)
@@ -432,40 +473,30 @@ int evict_put(struct evict_store *s, uint64_t key, double now, int dirty, struct
         touch(s, i);
         return 1;
     }
-    if (s->capacity == 0) {
-        if (gone)
-            *gone = (struct evict_victim){.reason = EVICT_EVICTED,
-                                          .key = key,
-                                          .dirty = dirty != 0,
-                                          .dirty_since = dirty ? now : 0.0};
-        s->count.evictions++;
-        return 0;
+    insert_new(s, h, key, now, expiry, dirty, gone);
+    return 0;
+}
+
+int evict_fetch(struct evict_store *s, uint64_t key, double now, struct evict_victim *gone)
+{
+    if (gone)
+        gone->reason = EVICT_NONE;
+    uint32_t h = hash_bucket(s, key);
+    uint32_t i = find_in(s, h, key);
+    if (i && now < s->e[i].expiry) {
+        s->count.hits++;
+        touch(s, i);
+        return 1;
     }
-    if (s->size == s->capacity) {
-        uint32_t v = policy_victim(s);
-        int expired = now >= s->e[v].expiry;
-        report(s, v, expired ? EVICT_EXPIRED : EVICT_EVICTED, gone);
-        drop(s, v);
-        if (expired)
-            s->count.expirations++;
-        else
-            s->count.evictions++;
+    if (i) {
+        /* The store has room after this, so the insertion below evicts nothing and *gone
+         * keeps this entry. */
+        report(s, i, EVICT_EXPIRED, gone);
+        drop(s, i);
+        s->count.expirations++;
     }
-    i = s->e_free;
-    if (i)
-        s->e_free = s->e[i].next;
-    else
-        i = s->e_used++;
-    struct evict_entry *x = &s->e[i];
-    x->key = key;
-    x->expiry = expiry;
-    x->dirty = 0;
-    if (dirty)
-        set_dirty(s, i, now);
-    x->hnext = s->heads[h];
-    s->heads[h] = i;
-    policy_link(s, i);
-    s->size++;
+    s->count.misses++;
+    insert_new(s, h, key, now, s->ttl > 0 ? now + s->ttl : INFINITY, 0, gone);
     return 0;
 }
 

@@ -107,6 +107,10 @@ double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity);
  * so the get is a miss, the entry is removed and counted as an expiration, and it is reported
  * in *gone (may be NULL) so that a dirty one can be flushed. */
 int evict_get(struct evict_store *s, uint64_t key, double now, struct evict_victim *gone);
+/* evict_get, then on a miss evict_put of a clean key, as one lookup: a read-through whose fill
+ * comes at once (a cache without a backend). The counters and *gone are those of the two
+ * calls; at most one entry leaves (an expired entry of the key frees the room). */
+int evict_fetch(struct evict_store *s, uint64_t key, double now, struct evict_victim *gone);
 /* Stores a key at time now (a fill after a miss, or a write). A stored, unexpired key is
  * refreshed: its TTL restarts, it counts as a use (lru, mru, lfu; not fifo or random), and it
  * becomes dirty if `dirty` (a clean put never clears dirt: only evict_mark_clean does). An
