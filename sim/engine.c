@@ -1,5 +1,5 @@
-/* The run loop: take the earliest event (from the heap or the zero-delay FIFO, by (time, seq)),
- * advance the clock, dispatch. Nothing else. */
+/* The run loop: take the earliest event (from the heap, the zero-delay FIFO or the lane, by
+ * (time, seq)), advance the clock, dispatch. Nothing else. */
 #include "sim/engine.h"
 #include "sim/error.h"
 
@@ -17,10 +17,12 @@ void sim_init_kind(struct sim *sim, sim_dispatch_fn dispatch, void *world, enum 
     sim->seq = 0;
     sim->dispatched = 0;
     sim->dispatch = dispatch;
+    sim->lane_dispatch = dispatch;
     sim->world = world;
     sim->stop = 0;
     sim->now_q = (struct sim_fifo){0};
     sim->next_t = INFINITY;
+    sim->lane = (struct sim_event){.t = INFINITY};
     evq_init_kind(&sim->q, 1024, kind);
 }
 
@@ -45,14 +47,36 @@ void sim_fifo_grow(struct sim_fifo *f)
     f->cap = cap;
 }
 
-/* Whether the zero-delay FIFO's head `e` comes before the queue's earliest event by (time, seq).
- * Only equal times need the queue's event itself. */
+/* Out of line: the lane's callers rarely leave an event in it. */
+__attribute__((noinline)) void sim_lane_displace(struct sim *sim)
+{
+    sim_push_queue(sim, &sim->lane);
+    sim->lane.t = INFINITY;
+}
+
+/* Whether the zero-delay FIFO's head `e` comes before the lane's event and the queue's earliest
+ * by (time, seq). Only equal times need the queue's event itself. The lane's event is never
+ * earlier than now, the FIFO's time. */
 static inline int fifo_first(const struct sim *sim, const struct sim_event *e, enum evq_kind kind)
 {
+    if (e->t == sim->lane.t && sim->lane.seq < e->seq)
+        return 0;
     if (e->t != sim->next_t)
         return e->t < sim->next_t;
     const struct sim_event *next = evq_peek_as(&sim->q, kind);
     return !next || e->seq < next->seq;
+}
+
+/* Whether the lane's event, if any, comes before the queue's earliest by (time, seq). */
+static inline int lane_first(const struct sim *sim, enum evq_kind kind)
+{
+    const double t = sim->lane.t;
+    if (t != sim->next_t)
+        return t < sim->next_t;
+    if (!(t < INFINITY))
+        return 0;
+    const struct sim_event *next = evq_peek_as(&sim->q, kind);
+    return !next || sim->lane.seq < next->seq;
 }
 
 /* The loop for a queue of `kind`, inlined twice below with a constant kind so that neither copy
@@ -69,6 +93,15 @@ static inline __attribute__((always_inline)) uint64_t run_as(struct sim *sim, do
             ev = f->ev[f->head];
             f->head = f->head + 1 == f->cap ? 0 : f->head + 1;
             f->len--;
+        } else if (lane_first(sim, kind)) {
+            if (!(sim->lane.t <= until))
+                break;
+            ev = sim->lane;
+            sim->lane.t = INFINITY;
+            sim->now = ev.t;
+            sim->lane_dispatch(sim, &ev);
+            n++;
+            continue;
         } else if (sim->next_t <= until && evq_pop_as(&sim->q, kind, &ev)) {
             sim->next_t = evq_next_t_as(&sim->q, kind);
         } else {
