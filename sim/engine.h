@@ -32,7 +32,7 @@ struct sim {
     struct sim_fifo now_q;  /* zero-delay events */
     struct sim_event lane;  /* the lane's event (sim_lane_at); lane.t is INFINITY when empty */
     sim_dispatch_fn dispatch;
-    sim_dispatch_fn lane_dispatch; /* runs the lane's event; `dispatch` unless set otherwise */
+    sim_dispatch_fn lane_dispatch; /* runs the lane's event: `dispatch` unless sim_lane_init */
     void *world;            /* the runtime that owns this engine (components, stats) */
     volatile int stop;      /* set to end the run early (SIGINT, fatal model error) */
 };
@@ -93,6 +93,8 @@ static inline void sim_schedule_at(struct sim *sim, double t, struct sim_event *
  * sim_schedule_at (the same seq), at a finite time. An event still in the lane is moved to the
  * queue (sim_lane_displace), which keeps the order exact whatever the caller does, and is then
  * run by `dispatch`: both must handle the lane's events alike. */
+/* Sets the lane's handler; NULL: `dispatch`, the default. */
+void sim_lane_init(struct sim *sim, sim_dispatch_fn lane_dispatch);
 void sim_lane_displace(struct sim *sim);
 
 static inline void sim_lane_at(struct sim *sim, double t, const struct sim_event *ev)

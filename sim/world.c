@@ -680,7 +680,7 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     w->seed = seed;
     w->seg.end = w->uni_seg.end = -INFINITY;
     sim_init(&w->sim, dispatch, w);
-    w->sim.lane_dispatch = lane_dispatch;
+    sim_lane_init(&w->sim, lane_dispatch);
     w->sim.seq = 1; /* 0 is the ticks' (schedule_tick) */
     hist_init(&w->latency);
     hist_init(&w->int_latency);

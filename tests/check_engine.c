@@ -182,7 +182,7 @@ static void lane_run(struct lane_model *m, enum evq_kind kind, int use_lane)
     struct sim sim;
     sim_init_kind(&sim, lane_handler, m, kind);
     if (use_lane)
-        sim.lane_dispatch = lane_only_handler;
+        sim_lane_init(&sim, lane_only_handler);
     m->rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(m->rng, 17);
     m->use_lane = use_lane;
@@ -232,6 +232,7 @@ START_TEST(test_lane_past_time_is_now)
 {
     struct sim sim;
     sim_init_kind(&sim, record, NULL, (enum evq_kind)_i);
+    sim_lane_init(&sim, NULL);
     nlog = 0;
     struct sim_event a = {.tag = 1}, b = {.tag = 2};
     sim_schedule(&sim, 2, &a);
