@@ -50,7 +50,7 @@ double dist_sample_other(const struct dist *d, gsl_rng *r);
 static inline double dist_sample(const struct dist *d, gsl_rng *r)
 {
     if (d->kind == DIST_EXP)
-        return gsl_ran_exponential(r, d->p[0]);
+        return dist_exp_draw(r, d->p[0]);
     if (d->kind == DIST_CONST)
         return d->p[0];
     return dist_sample_other(d, r);
