@@ -13,8 +13,9 @@ struct sim;
 typedef void (*sim_dispatch_fn)(struct sim *sim, const struct sim_event *ev);
 
 /* Events scheduled with no delay skip the heap: they all share the current time and come in
- * seq order, so a FIFO keeps them sorted, and the loop takes whichever of its head and the
- * heap's minimum comes first by (time, seq). The order is exactly the heap's alone. */
+ * seq order, so a FIFO keeps them sorted, and the loop takes whichever of its head, the heap's
+ * minimum and the lane's event (sim_lane_at) comes first by (time, seq). The order is exactly
+ * the heap's alone. */
 struct sim_fifo {
     struct sim_event *ev;
     size_t head, len, cap; /* a ring buffer */
