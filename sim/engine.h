@@ -46,8 +46,12 @@ void sim_free(struct sim *sim);
 void sim_fifo_grow(struct sim_fifo *f);
 
 /* Puts *ev, whose t and seq are set, into the queue. Every push goes through here (or
- * sim_schedule), so that next_t stays the queue's earliest time. */
-static inline void sim_push_queue(struct sim *sim, const struct sim_event *ev)
+ * sim_schedule), so that next_t stays the queue's earliest time. Always inline, down to the
+ * ladder's small path: left to itself the compiler made a function of it, whose call and
+ * register saves cost 12 instructions a request in M/M/1 and 2% of the million-user
+ * scenario's instructions. */
+static inline __attribute__((always_inline)) void sim_push_queue(struct sim *sim,
+                                                                 const struct sim_event *ev)
 {
     if (ev->t < sim->next_t)
         sim->next_t = ev->t;
@@ -65,7 +69,8 @@ static inline void sim_push_now(struct sim *sim, const struct sim_event *ev)
 }
 
 /* Schedules *ev to run `delay` seconds from now (delay >= 0); fills in t and seq. */
-static inline void sim_schedule(struct sim *sim, double delay, struct sim_event *ev)
+static inline __attribute__((always_inline)) void sim_schedule(struct sim *sim, double delay,
+                                                               struct sim_event *ev)
 {
     ev->t = sim->now + delay;
     ev->seq = sim->seq++;
