@@ -140,8 +140,9 @@ static inline int evq_ladder_key_before(const struct evq_ladder *q, struct evq_k
 }
 
 /* Inline, because in small models (M/M/1) the call and its register saves cost as much as the
- * small path itself. */
-static inline void evq_ladder_push(struct evq_ladder *q, const struct sim_event *ev)
+ * small path itself (sim_push_queue). */
+static inline __attribute__((always_inline)) void evq_ladder_push(struct evq_ladder *q,
+                                                                  const struct sim_event *ev)
 {
     uint32_t slot = q->nfree ? q->free[--q->nfree] : evq_ladder_new_slot(q);
     const double t = ev->t;
@@ -168,7 +169,8 @@ int evq_ladder_pop(struct evq_ladder *q, struct sim_event *out);
 
 /* Both kinds are compiled in; the switch on `kind` is always predicted, and costs far less
  * than either queue's work. */
-static inline void evq_push(struct evq *q, const struct sim_event *ev)
+static inline __attribute__((always_inline)) void evq_push(struct evq *q,
+                                                           const struct sim_event *ev)
 {
     if (q->kind == EVQ_LADDER)
         evq_ladder_push(&q->u.ladder, ev);

@@ -267,7 +267,8 @@ static void refill(struct evq_ladder *q)
 /* Inserts into sorted Bottom an event earlier than everything in the rungs. A Bottom grown to
  * twice its size at the last refill by such inserts becomes a rung, so that an insert never
  * moves more than a few hundred keys, unless its times cannot be split. */
-static void bottom_insert(struct evq_ladder *q, uint32_t slot, double t)
+__attribute__((noinline)) static void bottom_insert(struct evq_ladder *q, uint32_t slot,
+                                                    double t)
 {
     const struct evq_key k = {.tkey = evq_time_key(t), .slot = slot};
     bot_reserve(q, q->nbot + 1);
@@ -296,15 +297,19 @@ static void bottom_insert(struct evq_ladder *q, uint32_t slot, double t)
 
 /* Places an event that the small path did not take: into Top, a rung or Bottom. Out of line,
  * so that the small path saves no registers: with the heap's small queues (M/M/1) inlining it
- * cost 25 instructions a push, more than the call costs large queues. */
+ * cost 25 instructions a push, more than the call costs large queues. For the same reason
+ * bottom_insert stays out of it, and fmax (a library call) too: the usual Top or rung insert
+ * then saves no registers either. */
 __attribute__((noinline)) void evq_ladder_place(struct evq_ladder *q, uint32_t slot, double t)
 {
     struct evq_link *l = &q->link[slot];
     l->t = t;
     /* Leaving the small path: its pushes leave top_start to here, where Bottom's greatest
      * time (its first key) becomes the bound. */
-    if (q->small_max && q->nbot)
-        q->top_start = fmax(q->top_start, q->link[q->bot[0].slot].t);
+    if (q->small_max && q->nbot) {
+        double last = q->link[q->bot[0].slot].t;
+        q->top_start = last > q->top_start ? last : q->top_start;
+    }
     if (t > q->top_start) {
         l->next = q->top;
         q->top = slot;

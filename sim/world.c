@@ -71,10 +71,12 @@ static double next_breakpoint(const struct world *w, double t)
     return INFINITY;
 }
 
-static void schedule_arrival_at(struct world *w, double t)
+/* The workload has one arrival pending at a time: it waits in the engine's lane, not the queue.
+ * After a `set`, the stale one is displaced to the queue and ignored when it comes. */
+__attribute__((always_inline)) static inline void schedule_arrival_at(struct world *w, double t)
 {
     struct sim_event ev = {.target = SIM_KERNEL, .kind = KEV_ARRIVAL, .tag = w->arrival_gen};
-    sim_schedule_at(&w->sim, t, &ev);
+    sim_lane_at(&w->sim, t, &ev);
 }
 
 /* The rate function on the segment from t: constant or linear up to the next point, so
@@ -92,6 +94,7 @@ static void load_segment(const struct world *w, double t, struct rate_segment *g
                    ? 0
                    : (r1 - r0) / (fmin(bp, end) - t);
     g->peak = wl->ramp == RAMP_STEP ? r0 : fmax(r0, r1);
+    g->mean = g->slope == 0 && g->peak > 0 ? 1.0 / g->peak : 0;
 }
 
 static inline double segment_rate(const struct rate_segment *g, double t)
@@ -167,7 +170,7 @@ static double uniform_time(struct world *w, double end)
  * draw, which the memoryless property makes exact. Uniform arrivals: uniform_advance. Arrivals
  * lie in [0, duration): the last row of the time series ends at the duration and counts what
  * came before it. */
-static void plan_next_arrival(struct world *w, double t)
+__attribute__((noinline)) static void plan_next_arrival_slow(struct world *w, double t)
 {
     const struct workload *wl = &w->sc->wl;
     double end = w->sc->duration;
@@ -193,11 +196,11 @@ static void plan_next_arrival(struct world *w, double t)
         }
         double cand;
         if (g->slope == 0) {
-            cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / g->peak);
+            cand = t + dist_exp_draw(w->rng_arrivals, 1.0 / g->peak);
         } else {
             /* A zero draw (probability 2^-32) is an arrival right now, not 0/0; a rate that
              * falls to zero may round to just below it. */
-            double e = gsl_ran_exponential(w->rng_arrivals, 1.0);
+            double e = dist_exp_draw(w->rng_arrivals, 1.0);
             double r = fmax(segment_rate(g, t), 0);
             cand = t + (e > 0 ? segment_reach(r, g->slope, e) : 0);
         }
@@ -210,6 +213,25 @@ static void plan_next_arrival(struct world *w, double t)
         schedule_arrival_at(w, cand);
         return;
     }
+}
+
+/* plan_next_arrival_slow's first step for Poisson arrivals on a constant segment (seg.mean set
+ * only then) that t is on, inline: the same draw and the same outcome, without the call and the
+ * tests of the general case. Anything else goes the general way. */
+static inline void plan_next_arrival(struct world *w, double t)
+{
+    const struct rate_segment *g = &w->seg;
+    double end = w->sc->duration;
+    if (g->mean > 0 && t >= g->t0 && t < g->end && t <= end) {
+        double cand = t + dist_exp_draw(w->rng_arrivals, g->mean);
+        if (cand < g->end) {
+            if (cand < end)
+                schedule_arrival_at(w, cand);
+            return;
+        }
+        t = g->end;
+    }
+    plan_next_arrival_slow(w, t);
 }
 
 /* A request reaches a component (an EV_ARRIVE event). */
@@ -261,6 +283,12 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
     /* The arrival event would have run next, after the above: its work comes last. */
     if (direct)
         deliver(w, &w->comps[entry], req);
+}
+
+/* The lane's handler (sim/engine.h): arrivals skip dispatch's tests. */
+static void lane_dispatch(struct sim *sim, const struct sim_event *ev)
+{
+    on_arrival(sim->world, ev);
 }
 
 SIM_HOT void world_client_reply(struct world *w, struct request *req)
@@ -690,6 +718,7 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     w->seed = seed;
     w->seg.end = w->uni_seg.end = -INFINITY;
     sim_init(&w->sim, dispatch, w);
+    sim_lane_init(&w->sim, lane_dispatch);
     w->sim.seq = 1; /* 0 is the ticks' (schedule_tick) */
     hist_init(&w->latency);
     hist_init(&w->int_pending);

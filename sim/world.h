@@ -33,6 +33,7 @@ struct rate_segment {
     double t0, end;   /* s */
     double r0, slope; /* req/s, req/s^2 */
     double peak;      /* req/s, the most on the segment; 0: no arrivals */
+    double mean;      /* s, 1 / peak on a constant segment with arrivals, else 0 */
 };
 
 struct world {

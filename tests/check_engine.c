@@ -1,5 +1,5 @@
 /* Tests for sim/engine.c and the event queue: ordering by (time, seq), ties in schedule order,
- * the run horizon, and the heap against a sorted reference. */
+ * the run horizon, the heap against a sorted reference, and the lane against the plain queue. */
 #include "sim/engine.h"
 
 #include <check.h>
@@ -107,6 +107,149 @@ START_TEST(test_next_t_tracks_queue)
 }
 END_TEST
 
+/* The lane in lockstep with the plain queue: two engines run the same random model, one with
+ * its stream of "lane" events (tag 1) in the lane, the other with them in the queue through
+ * sim_schedule_at. Every handler draws from its engine's own generator with the same seed, so
+ * the engines stay in step only while they dispatch the same events in the same order: any
+ * difference in order shows up as a difference in the logs. Delays are mostly multiples of
+ * 0.5 s (0 included), so that the lane's events tie with queued and zero-delay ones; a lane event
+ * sometimes schedules two successors, the first of which is displaced to the queue; the runs
+ * go in slices of 0.75 s, so that the horizon falls between and on event times. */
+#define LANE_EVENTS 20000
+
+struct lane_log {
+    double t;
+    uint64_t seq;
+    uint32_t tag;
+    int next_is_now;
+    size_t pending;
+};
+
+struct lane_model {
+    gsl_rng *rng;
+    int use_lane;
+    size_t n, max_pending;
+    struct lane_log log[4 * LANE_EVENTS];
+};
+
+static void lane_next(struct sim *sim, struct lane_model *m, double delay)
+{
+    struct sim_event e = {.tag = 1};
+    if (m->use_lane)
+        sim_lane_at(sim, sim->now + delay, &e);
+    else
+        sim_schedule_at(sim, sim->now + delay, &e);
+}
+
+static void lane_handler(struct sim *sim, const struct sim_event *ev)
+{
+    struct lane_model *m = sim->world;
+    ck_assert_double_eq(sim->now, ev->t);
+    ck_assert_uint_lt(m->n, 4 * LANE_EVENTS);
+    m->log[m->n++] = (struct lane_log){ev->t, ev->seq, ev->tag, sim_next_is_now(sim),
+                                       sim_pending(sim)};
+    if (m->n >= LANE_EVENTS)
+        return;
+    if (ev->tag == 1) {
+        if (gsl_rng_uniform_int(m->rng, 8) == 0)
+            lane_next(sim, m, 0.5 * (double)gsl_rng_uniform_int(m->rng, 4));
+        lane_next(sim, m, 0.5 * (double)gsl_rng_uniform_int(m->rng, 4));
+    }
+    /* 0-2 others, one on average, in the first half (the queue grows to hundreds, past the
+     * ladder's small path); 0-1, one in three on average, in the second (it drains to a
+     * handful, where zero-delay events often run next). */
+    size_t k = m->n < LANE_EVENTS / 2 ? gsl_rng_uniform_int(m->rng, 3)
+                                       : gsl_rng_uniform_int(m->rng, 3) == 0;
+    if (sim_pending(sim) > m->max_pending)
+        m->max_pending = sim_pending(sim);
+    for (size_t i = 0; i < k; i++) {
+        struct sim_event e = {.tag = 2};
+        double d = gsl_rng_uniform_int(m->rng, 2) ? 0.5 * (double)gsl_rng_uniform_int(m->rng, 3)
+                                                  : gsl_rng_uniform(m->rng);
+        sim_schedule(sim, d, &e);
+    }
+}
+
+/* The lane's events go to lane_dispatch, the displaced ones to dispatch. */
+static void lane_only_handler(struct sim *sim, const struct sim_event *ev)
+{
+    ck_assert_uint_eq(ev->tag, 1);
+    lane_handler(sim, ev);
+}
+
+static void lane_run(struct lane_model *m, enum evq_kind kind, int use_lane)
+{
+    struct sim sim;
+    sim_init_kind(&sim, lane_handler, m, kind);
+    if (use_lane)
+        sim_lane_init(&sim, lane_only_handler);
+    m->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(m->rng, 17);
+    m->use_lane = use_lane;
+    m->n = m->max_pending = 0;
+    for (uint32_t i = 0; i < 20; i++) {
+        struct sim_event ev = {.tag = 2};
+        sim_schedule(&sim, 0.5 * i, &ev);
+    }
+    lane_next(&sim, m, 0);
+    for (double t = 0; sim_pending(&sim) > 0; t += 0.75) {
+        sim_run(&sim, t);
+        ck_assert_double_eq(sim.now, t);
+    }
+    ck_assert_uint_ge(m->n, LANE_EVENTS);
+    gsl_rng_free(m->rng);
+    sim_free(&sim);
+}
+
+START_TEST(test_lane_in_lockstep_with_queue)
+{
+    static struct lane_model plain, lane;
+    enum evq_kind kind = (enum evq_kind)_i;
+    lane_run(&plain, kind, 0);
+    lane_run(&lane, kind, 1);
+    ck_assert_uint_eq(lane.n, plain.n);
+    size_t lane_events = 0, now_inline = 0;
+    for (size_t i = 0; i < plain.n; i++) {
+        ck_assert_double_eq(lane.log[i].t, plain.log[i].t);
+        ck_assert_uint_eq(lane.log[i].seq, plain.log[i].seq);
+        ck_assert_uint_eq(lane.log[i].tag, plain.log[i].tag);
+        ck_assert_int_eq(lane.log[i].next_is_now, plain.log[i].next_is_now);
+        ck_assert_uint_eq(lane.log[i].pending, plain.log[i].pending);
+        lane_events += plain.log[i].tag == 1;
+        now_inline += (size_t)plain.log[i].next_is_now;
+    }
+    /* The model exercised what it is for: lane events, and both answers of sim_next_is_now. */
+    ck_assert_uint_gt(plain.max_pending, 100);
+    ck_assert_uint_gt(lane_events, 1000);
+    ck_assert_uint_gt(now_inline, 100);
+    ck_assert_uint_gt(plain.n - now_inline, 100);
+}
+END_TEST
+
+/* A time in the past means now, as for sim_schedule_at; the lane counts in sim_pending and
+ * keeps sim_next_is_now false while its event is due now. */
+START_TEST(test_lane_past_time_is_now)
+{
+    struct sim sim;
+    sim_init_kind(&sim, record, NULL, (enum evq_kind)_i);
+    sim_lane_init(&sim, NULL);
+    nlog = 0;
+    struct sim_event a = {.tag = 1}, b = {.tag = 2};
+    sim_schedule(&sim, 2, &a);
+    ck_assert_uint_eq(sim_run(&sim, 3), 1);
+    ck_assert(sim_next_is_now(&sim));
+    sim_lane_at(&sim, 1, &b);
+    ck_assert_double_eq(sim.lane.t, 3);
+    ck_assert_uint_eq(sim_pending(&sim), 1);
+    ck_assert(!sim_next_is_now(&sim));
+    ck_assert_uint_eq(sim_run(&sim, 3), 1);
+    ck_assert_uint_eq(log_tag[1], 2);
+    ck_assert_uint_eq(sim_pending(&sim), 0);
+    ck_assert(sim_next_is_now(&sim));
+    sim_free(&sim);
+}
+END_TEST
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -181,6 +324,8 @@ Suite *engine_suite(void)
     tcase_add_test(tc, test_heap_matches_sort);
     tcase_add_test(tc, test_pop_order_is_nondecreasing);
     tcase_add_test(tc, test_next_t_tracks_queue);
+    tcase_add_loop_test(tc, test_lane_in_lockstep_with_queue, EVQ_HEAP4, EVQ_LADDER + 1);
+    tcase_add_loop_test(tc, test_lane_past_time_is_now, EVQ_HEAP4, EVQ_LADDER + 1);
     suite_add_tcase(s, tc);
     return s;
 }
