@@ -6,7 +6,6 @@
 #include <cjson/cJSON.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include <math.h>
 #include <stddef.h>
 
 struct sim_error;
@@ -36,21 +35,13 @@ struct dist {
 int dist_compile(struct dist *d, const cJSON *json, const char *path, struct sim_error *err);
 void dist_const(struct dist *d, double value_s);
 void dist_exp(struct dist *d, double mean_s);
-/* gsl_ran_exponential(r, mean) inline, the same value bit for bit: GSL draws it as
- * -mean * log1p(-u) from one gsl_rng_uniform (check_dist holds the two equal). The library call
- * costs as much as the arithmetic around the logarithm. */
-static inline double dist_exp_draw(gsl_rng *r, double mean)
-{
-    return -mean * log1p(-gsl_rng_uniform(r));
-}
-
 /* A draw in s, never negative. The two common kinds are sampled inline, the rest out of line
  * (dist_sample_other). */
 double dist_sample_other(const struct dist *d, gsl_rng *r);
 static inline double dist_sample(const struct dist *d, gsl_rng *r)
 {
     if (d->kind == DIST_EXP)
-        return dist_exp_draw(r, d->p[0]);
+        return gsl_ran_exponential(r, d->p[0]);
     if (d->kind == DIST_CONST)
         return d->p[0];
     return dist_sample_other(d, r);

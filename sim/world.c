@@ -196,11 +196,11 @@ __attribute__((noinline)) static void plan_next_arrival_slow(struct world *w, do
         }
         double cand;
         if (g->slope == 0) {
-            cand = t + dist_exp_draw(w->rng_arrivals, 1.0 / g->peak);
+            cand = t + gsl_ran_exponential(w->rng_arrivals, 1.0 / g->peak);
         } else {
             /* A zero draw (probability 2^-32) is an arrival right now, not 0/0; a rate that
              * falls to zero may round to just below it. */
-            double e = dist_exp_draw(w->rng_arrivals, 1.0);
+            double e = gsl_ran_exponential(w->rng_arrivals, 1.0);
             double r = fmax(segment_rate(g, t), 0);
             cand = t + (e > 0 ? segment_reach(r, g->slope, e) : 0);
         }
@@ -223,7 +223,7 @@ static inline void plan_next_arrival(struct world *w, double t)
     const struct rate_segment *g = &w->seg;
     double end = w->sc->duration;
     if (g->mean > 0 && t >= g->t0 && t < g->end && t <= end) {
-        double cand = t + dist_exp_draw(w->rng_arrivals, g->mean);
+        double cand = t + gsl_ran_exponential(w->rng_arrivals, g->mean);
         if (cand < g->end) {
             if (cand < end)
                 schedule_arrival_at(w, cand);

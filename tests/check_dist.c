@@ -376,24 +376,6 @@ static const struct {
     {"-0.5", "svc", ">= 0"},
 };
 
-/* dist_exp_draw must be gsl_ran_exponential bit for bit (the outputs of every run depend on
- * it): two generators with the same seed, the same draws, means from tiny to huge. */
-START_TEST(test_exp_draw_is_gsl_bit_for_bit)
-{
-    static const double means[] = {1.0, 0.01, 1e-9, 3.7e5, 1.0 / 80};
-    gsl_rng *a = gsl_rng_alloc(gsl_rng_mt19937), *b = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(a, 42);
-    gsl_rng_set(b, 42);
-    for (size_t i = 0; i < 200000; i++) {
-        double mean = means[i % (sizeof means / sizeof means[0])];
-        double x = dist_exp_draw(a, mean), y = gsl_ran_exponential(b, mean);
-        ck_assert_msg(memcmp(&x, &y, sizeof x) == 0, "draw %zu: %a != %a", i, x, y);
-    }
-    gsl_rng_free(a);
-    gsl_rng_free(b);
-}
-END_TEST
-
 START_TEST(test_errors_name_their_path)
 {
     struct dist d;
@@ -438,7 +420,6 @@ Suite *dist_suite(void)
     tcase_add_loop_test(tc, test_sample_moments, 0, ncases);
     tcase_add_test(tc, test_pareto_heavy_tail_quantiles);
     tcase_add_test(tc, test_const_and_empirical_draws);
-    tcase_add_test(tc, test_exp_draw_is_gsl_bit_for_bit);
     tcase_add_loop_test(tc, test_errors_name_their_path, 0,
                         (int)(sizeof errors / sizeof errors[0]));
     tcase_add_test(tc, test_error_paths_compose);
