@@ -774,8 +774,10 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
     f->node = cfg->placement == CP_SIDECAR           ? sidecar_instance(c, sim, req)
               : k->active == 1 && !k->mig.in_transit ? 0
                                                      : route(k, req->key, req->op == k->op_read);
-    enum station_result r = k->instant ? station_enter(&k->st, f->node, req)
-                                       : station_arrive(&k->st, sim, f->node, req);
+    /* Without a backend an instant cache answers every op before this returns. */
+    enum station_result r = !k->instant ? station_arrive(&k->st, sim, f->node, req)
+                            : k->backend ? station_enter(&k->st, f->node, req)
+                                         : station_pass(&k->st, f->node);
     switch (r) {
     case STATION_REJECTED:
         c->rejected += req->counted;

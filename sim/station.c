@@ -139,16 +139,13 @@ SIM_HOT enum station_result station_arrive(struct station *st, struct sim *sim, 
 
 enum station_result station_enter(struct station *st, uint32_t node, struct request *req)
 {
-    struct station_node *n = &st->nodes[node];
-    n->arrivals++;
-    if (!n->up) {
-        n->rejected++;
-        return STATION_DOWN;
+    enum station_result r = station_pass(st, node);
+    if (r == STATION_STARTED) {
+        struct station_node *n = &st->nodes[node];
+        req_top(req)->epoch = n->epoch;
+        residents_add(&n->residents, req);
     }
-    n->served++;
-    req_top(req)->epoch = n->epoch;
-    residents_add(&n->residents, req);
-    return STATION_STARTED;
+    return r;
 }
 
 SIM_HOT void station_admit(struct station *st, struct comp *c, struct sim *sim,

@@ -389,6 +389,36 @@ START_TEST(test_fail_with_waiters)
 }
 END_TEST
 
+/* Without a backend an instant cache answers before the arrival returns, so its requests are
+ * never resident (station_pass): a failed node refuses the read at 1.5 (failed, counted once),
+ * the recovered node comes back cold, so 0.5 and 2.5 both miss and complete, and the node's
+ * figures count all three arrivals. */
+START_TEST(test_fail_without_backend)
+{
+    struct scenario *sc;
+    char *trace;
+    struct world *w =
+        run_with_events("0.5,read,5,0\n1.5,read,5,0\n2.5,read,5,0\n", "5s", "\"capacity\":10", "",
+                        "{\"at\":\"1s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0},"
+                        "{\"at\":\"2s\",\"action\":\"recover\",\"target\":\"cache\",\"node\":0}",
+                        &sc, &trace);
+    cJSON *s = report_summary(w);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_uint_eq(w->failed, 1);
+    ck_assert_uint_eq(w->completed, 2);
+    ck_assert_uint_eq(w->in_flight, 0);
+    ck_assert_double_eq(tu_num(c, "failed"), 1);
+    ck_assert_double_eq(tu_num(c, "misses"), 2);
+    ck_assert_double_eq(tu_num(c, "hits"), 0);
+    struct comp *cc = &w->comps[0];
+    struct node_stats ns = {0};
+    cc->ops->node_stats(cc, &w->sim, 0, &ns);
+    ck_assert_uint_eq(ns.requests, 3);
+    cJSON_Delete(s);
+    done_with(w, sc, trace);
+}
+END_TEST
+
 /* The callers give up on the cache after 0.5 s (its timeout) while the backend takes 1 s:
  * the miss at 0 and the one coalesced at 0.1 time out, but the backend's answer still fills
  * the key at 1, so the read at 2 hits; the abandoned waiter is freed when the fill answers. */
@@ -928,6 +958,7 @@ Suite *cache_suite(void)
     tcase_add_test(tc, test_write_back_loss);
     tcase_add_test(tc, test_write_back_replicas_survive);
     tcase_add_test(tc, test_fail_with_waiters);
+    tcase_add_test(tc, test_fail_without_backend);
     tcase_add_test(tc, test_backend_retry);
     tcase_add_test(tc, test_caller_timeout_still_fills);
     tcase_add_test(tc, test_scale_flushes_moved_dirty);
