@@ -16,9 +16,11 @@ double hotkeys_gini(const double *load, size_t n);
  * monitored. In exact mode every count is the true one and every error 0. */
 struct hotkeys;
 
-/* Largest key space counted exactly: 8 bytes per key (32 MB at most), the Zipf alias table's
- * limit too, so that a workload that affords the table (24 bytes per key) affords the counts. */
+/* Largest key space counted exactly, the Zipf alias table's limit too, so that a workload that
+ * affords the table (24 bytes per key) affords the counts (HOTKEYS_EXACT_BYTES per key, plus
+ * a map for the keys with 65,536 requests or more). */
 #define HOTKEYS_EXACT_MAX (UINT64_C(1) << 22)
+#define HOTKEYS_EXACT_BYTES 2
 
 struct hotkey {
     uint64_t key;
@@ -31,6 +33,9 @@ struct hotkey {
 struct hotkeys *hotkeys_create(size_t k, uint64_t nkeys);
 void hotkeys_free(struct hotkeys *h);
 void hotkeys_add(struct hotkeys *h, uint64_t key);
+/* A hint that hotkeys_add(h, key) comes soon: in exact mode the key's counter is fetched into
+ * the cache meanwhile (a random line of an array of up to 8 MB). */
+void hotkeys_prefetch(const struct hotkeys *h, uint64_t key);
 /* Forgets every count (the end of the warm-up). */
 void hotkeys_clear(struct hotkeys *h);
 uint64_t hotkeys_total(const struct hotkeys *h); /* keys added since the last clear */

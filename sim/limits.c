@@ -168,7 +168,7 @@ double limits_memory_estimate(const struct scenario *sc, char *path, size_t path
     for (size_t i = 0; i < sc->ncomp; i++)
         needs |= sc->comps[i].ops->needs ? sc->comps[i].ops->needs(&sc->comps[i]) : NEEDS_KEYS;
     if (needs & NEEDS_KEYS && !sc->wl.ntrace && sc->wl.key_count <= HOTKEYS_EXACT_MAX) {
-        double counts = (double)sc->wl.key_count * sizeof(uint64_t);
+        double counts = (double)sc->wl.key_count * HOTKEYS_EXACT_BYTES;
         total += counts;
         snprintf(desc, sizeof desc, "the hot-key counts of %llu keys",
                  (unsigned long long)sc->wl.key_count);

@@ -4,6 +4,7 @@
  * (deep nesting, NUL bytes, many components, long --set paths, 32 ops), --set strings, the
  * memory limit, trace files, files that are not scenarios, and the fuzzer's findings. */
 #include "models/registry.h"
+#include "sim/hotkeys.h"
 #include "sim/limits.h"
 #include "sim/scenario.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -423,12 +424,12 @@ START_TEST(test_memory_limits)
             "components[0]", "20000 nodes at most");
     /* 1e6 rows x 11 columns, twice, in an array of 2^20 rows: 176 MiB. */
     refused(TOP("1e6") WL WEB("") END, 1, "metrics.interval", "the time series (1000002 rows");
-    /* 4e6 keys read by a cache: exact hot-key counts of 8 bytes per key, 30.5 MiB (the Zipf
+    /* 4e6 keys read by a cache: exact hot-key counts of 2 bytes per key, 7.63 MiB (the Zipf
      * table stays near KEYDIST_TABLE_MAX outcomes, under 400 KiB). */
-    with_limit("20MiB");
+    with_limit("5MiB");
     refused(TOP("10") WLX(", \"keys\": {\"count\": 4e6, \"dist\": \"zipf\"}")
                 "  \"components\": [{\"id\": \"web\", \"type\": \"cache\", \"capacity\": 10}]\n" END,
-            3, "workload.keys.count", "the hot-key counts of 4000000 keys: about 30.5 MiB");
+            3, "workload.keys.count", "the hot-key counts of 4000000 keys: about 7.63 MiB");
     /* Sticky sessions for 4e7 clients: 153 MiB of slots. */
     with_limit("100MiB");
     refused(
@@ -471,7 +472,7 @@ END_TEST
 
 START_TEST(test_memory_estimate_hot_key_counts)
 {
-    /* A cache reads keys, so each uniform key adds the 8 bytes of its exact hot-key count
+    /* A cache reads keys, so each uniform key adds the 2 bytes of its exact hot-key count
      * (no Zipf table: the keys are uniform); past HOTKEYS_EXACT_MAX keys there are none. */
 #define CACHE_KEYS(n)                                                                              \
     TOP("10") WLX(", \"keys\": {\"count\": " n "}")                                                \
@@ -484,8 +485,8 @@ START_TEST(test_memory_estimate_hot_key_counts)
         e[i] = limits_memory_estimate(sc, NULL, 0, NULL, 0);
         scenario_free(sc);
     }
-    ck_assert_double_eq(e[1] - e[0], 2000 * 8.0);
-    ck_assert_double_eq(e[2], e[0] - 1000 * 8.0);
+    ck_assert_double_eq(e[1] - e[0], 2000.0 * HOTKEYS_EXACT_BYTES);
+    ck_assert_double_eq(e[2], e[0] - 1000.0 * HOTKEYS_EXACT_BYTES);
 }
 END_TEST
 

@@ -93,6 +93,48 @@ START_TEST(exact_counts)
 }
 END_TEST
 
+/* The 16-bit counters wrap into the carry map: counts just below, at and above 2^16 and
+ * 2^17 stay exact and in order, 20 wrapped keys grow the map (16 slots, at most half full)
+ * twice, a key whose low bits are small after a wrap still ranks by its whole count, and a
+ * clear forgets the high parts too. */
+START_TEST(exact_counts_wrap)
+{
+    struct hotkeys *h = hotkeys_create(4, 1000);
+    const uint64_t add[][2] = {{1, 65535}, {2, 65536}, {3, 2 * 65536 + 5}, {9, 1}, {4, 65537}};
+    for (size_t i = 0; i < sizeof add / sizeof add[0]; i++)
+        for (uint64_t j = 0; j < add[i][1]; j++)
+            hotkeys_add(h, add[i][0]);
+    for (uint64_t key = 100; key < 120; key++)
+        for (uint64_t j = 0; j < 65536 + (key - 100) * 1000; j++)
+            hotkeys_add(h, key);
+    struct hotkey top[32];
+    ck_assert_uint_eq(hotkeys_top(h, top, 32), 25);
+    ck_assert_uint_eq(top[0].key, 3);
+    ck_assert_uint_eq(top[0].count, 2 * 65536 + 5);
+    /* Keys 119 .. 101 (84,536 down to 66,536), then 65,537, then the tie at 65,536 by key. */
+    for (size_t i = 1; i <= 19; i++) {
+        ck_assert_uint_eq(top[i].key, 120 - i);
+        ck_assert_uint_eq(top[i].count, 65536 + (20 - i) * 1000);
+    }
+    const uint64_t want_key[] = {4, 2, 100, 1, 9}, want_count[] = {65537, 65536, 65536, 65535, 1};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_uint_eq(top[20 + i].key, want_key[i]);
+        ck_assert_uint_eq(top[20 + i].count, want_count[i]);
+        ck_assert_uint_eq(top[20 + i].error, 0);
+    }
+    /* A short list takes the wrapped keys' head. */
+    ck_assert_uint_eq(hotkeys_top(h, top, 2), 2);
+    ck_assert_uint_eq(top[0].key, 3);
+    ck_assert_uint_eq(top[1].key, 119);
+    hotkeys_clear(h);
+    hotkeys_add(h, 3);
+    ck_assert_uint_eq(hotkeys_top(h, top, 32), 1);
+    ck_assert_uint_eq(top[0].key, 3);
+    ck_assert_uint_eq(top[0].count, 1);
+    hotkeys_free(h);
+}
+END_TEST
+
 /* Exact mode against a reference count on a Zipf stream, and the space limit: one key more
  * than HOTKEYS_EXACT_MAX falls back to Space-Saving (whose errors can be nonzero). */
 START_TEST(exact_matches_reference)
@@ -232,6 +274,7 @@ Suite *hotkeys_suite(void)
     tcase_add_test(tc, gini_hand_values);
     tcase_add_test(tc, exact_when_keys_fit);
     tcase_add_test(tc, exact_counts);
+    tcase_add_test(tc, exact_counts_wrap);
     tcase_add_test(tc, exact_matches_reference);
     tcase_add_test(tc, space_saving_zipf);
     tcase_add_test(tc, space_saving_adversarial);
