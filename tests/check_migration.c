@@ -62,6 +62,28 @@ END_TEST
 
 /* ---- scenarios ------------------------------------------------------------------------- */
 
+/* One run of a scenario text and its summary; run_end frees them (not the text). */
+struct run {
+    struct scenario *sc;
+    struct world *w;
+    cJSON *s;
+};
+
+static struct run run_start(const char *text, uint64_t seed)
+{
+    struct run r = {.sc = tu_load(text)};
+    r.w = tu_run(r.sc, seed);
+    r.s = report_summary(r.w);
+    return r;
+}
+
+static void run_end(struct run *r)
+{
+    cJSON_Delete(r->s);
+    world_free(r->w);
+    scenario_free(r->sc);
+}
+
 /* A trace-driven cache of 2 nodes (modulo, room for every key) scaled at t = 1 s; each of
  * keys 0..99 is read (or written) at 0.1 s + key ms, read at 1.001 s + key x 10 us (during
  * the copy) and at 2 s + key ms. */
@@ -154,9 +176,9 @@ START_TEST(test_keys_land)
         char *text = trace_case(
             migrate ? "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":4}" : "",
             "");
-        struct scenario *sc = tu_load(text);
-        struct world *w = tu_run(sc, 1);
-        cJSON *s = report_summary(w);
+        struct run r = run_start(text, 1);
+        struct world *w = r.w;
+        cJSON *s = r.s;
         const cJSON *c = tu_comp(s, "cache"), *m = only_move(s);
         if (!migrate) {
             /* The reads at 1.001 s find the moved keys gone, and refill them. */
@@ -173,9 +195,7 @@ START_TEST(test_keys_land)
             ck_assert_double_eq_tol(tu_num(m, "migration_s"), moved * 1e-3, 1e-12);
             assert_keys_owned(w, 3);
         }
-        cJSON_Delete(s);
-        world_free(w);
-        scenario_free(sc);
+        run_end(&r);
         free(text);
     }
 }
@@ -200,9 +220,9 @@ START_TEST(test_source_fails)
     char *text =
         trace_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
                    ",{\"at\":\"1.0025s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":0}");
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    struct world *w = r.w;
+    cJSON *s = r.s;
     const cJSON *m = only_move(s);
     ck_assert_double_eq(tu_num(m, "migration_planned"), from0 + from1);
     ck_assert_double_eq(tu_num(m, "migrated_keys"), 2 + from1 - to0);
@@ -215,9 +235,7 @@ START_TEST(test_source_fails)
     struct node_stats ns = {0};
     cc->ops->node_stats(cc, &w->sim, 0, &ns);
     ck_assert_uint_eq(ns.keys, 0);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -250,13 +268,10 @@ START_TEST(test_target_fails)
     char *text =
         trace_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
                    ",{\"at\":\"1.0025s\",\"action\":\"fail\",\"target\":\"cache\",\"node\":1}");
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    cJSON *s = r.s;
     assert_node1_failed(only_move(s));
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -271,9 +286,9 @@ START_TEST(test_scale_in)
     struct trace_opts o = {
         "\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000}", "", "", "", 0, 1, 0};
     char *text = trace_build(&o);
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    struct world *w = r.w;
+    cJSON *s = r.s;
     const cJSON *m = only_move(s);
     ck_assert_double_eq(tu_num(m, "migrated_keys"), on1);
     ck_assert_double_eq(tu_num(tu_comp(s, "cache"), "misses"), 100);
@@ -284,9 +299,7 @@ START_TEST(test_scale_in)
         cc->ops->node_stats(cc, &w->sim, i, &ns);
         ck_assert_uint_eq(ns.keys, i == 0 ? 100 : 0);
     }
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -308,18 +321,15 @@ START_TEST(test_write_back)
                            0,
                            1};
     char *text = trace_build(&o);
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    cJSON *s = r.s;
     const cJSON *c = tu_comp(s, "cache");
     ck_assert_double_eq(tu_num(only_move(s), "migrated_keys"), moved);
     ck_assert_double_eq(tu_num(c, "flushes"), moved);
     ck_assert_double_eq(tu_num(c, "lost_writes"), 0);
     ck_assert_double_eq(tu_num(c, "hits"), 200);
     ck_assert_double_eq(tu_num(tu_comp(s, "db"), "requests"), moved);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -339,9 +349,9 @@ START_TEST(test_replicated)
                            0,
                            0};
     char *text = trace_build(&o);
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    struct world *w = r.w;
+    cJSON *s = r.s;
     ck_assert_double_eq(tu_num(tu_comp(s, "cache"), "hits"), 200);
     ck_assert_double_eq(tu_num(only_move(s), "migration_dropped"), 0);
     struct placement *p;
@@ -363,9 +373,7 @@ START_TEST(test_replicated)
     }
     /* Each key is on at least its primary. */
     ck_assert_uint_ge(held, 100);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -378,9 +386,9 @@ START_TEST(test_scale_during_copy)
     char *text =
         trace_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
                    ",{\"at\":\"1.0025s\",\"action\":\"scale\",\"target\":\"cache\",\"nodes\":4}");
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    struct world *w = r.w;
+    cJSON *s = r.s;
     const cJSON *moves = cJSON_GetObjectItem(tu_comp(s, "cache"), "key_moves");
     ck_assert_int_eq(cJSON_GetArraySize(moves), 2);
     const cJSON *a = cJSON_GetArrayItem(moves, 0), *b = cJSON_GetArrayItem(moves, 1);
@@ -389,9 +397,7 @@ START_TEST(test_scale_during_copy)
     ck_assert_double_eq(tu_num(b, "migration_dropped"), 0);
     ck_assert_double_eq(tu_num(tu_comp(s, "cache"), "misses"), 100);
     assert_keys_owned(w, 4);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -446,9 +452,9 @@ START_TEST(test_no_dip_and_load)
     double after[2], before[2], busy[2], mean_wait[2], max_wait[2];
     for (int migrate = 0; migrate < 2; migrate++) {
         char text[2048];
-        struct scenario *sc = tu_load(load_case(text, sizeof text, migrate));
-        struct world *w = tu_run(sc, 3);
-        cJSON *s = report_summary(w);
+        struct run r = run_start(load_case(text, sizeof text, migrate), 3);
+        struct world *w = r.w;
+        cJSON *s = r.s;
         size_t col = column(w, "cache.hit_ratio");
         before[migrate] = series_range_mean(&w->series, col, SCALE_ROW - 25, SCALE_ROW);
         after[migrate] = series_get(&w->series, SCALE_ROW, col);
@@ -480,9 +486,7 @@ START_TEST(test_no_dip_and_load)
              * fill evict the least recently used, often keys still waiting for the stream. */
             ck_assert_double_gt(tu_num(m, "migrated_keys"), 0);
         }
-        cJSON_Delete(s);
-        world_free(w);
-        scenario_free(sc);
+        run_end(&r);
     }
     ck_assert_msg(after[0] < before[0] - 0.2, "no dip without migration");
     ck_assert_msg(after[1] > before[1] - 0.06, "a dip with migration: %.4f then %.4f", before[1],
@@ -501,9 +505,9 @@ START_TEST(test_outputs)
     struct trace_opts o = {
         "\"migration\":{\"bandwidth\":\"1MB/s\",\"batch\":4}", "", "", "", 1, 0, 0};
     char *text = trace_build(&o);
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    struct world *w = r.w;
+    cJSON *s = r.s;
     const cJSON *m = only_move(s);
     ck_assert_double_eq(tu_num(m, "migrated_bytes"), 2000 * tu_num(m, "migrated_keys"));
     char *dir = tu_temp_dir();
@@ -526,9 +530,7 @@ START_TEST(test_outputs)
     ck_assert_double_eq(series_get(&w->series, w->series.nrows - 1, col), 0);
     tu_remove_tree(dir);
     free(dir);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -587,9 +589,9 @@ START_TEST(test_db_copy)
                                        "\"batch\":1}"
                                      : "",
                              "", 100);
-        struct scenario *sc = tu_load(text);
-        struct world *w = tu_run(sc, 1);
-        cJSON *s = report_summary(w);
+        struct run r = run_start(text, 1);
+        struct world *w = r.w;
+        cJSON *s = r.s;
         const cJSON *m = db_move(s);
         struct comp *cc = &w->comps[0];
         double busy = 0;
@@ -613,9 +615,7 @@ START_TEST(test_db_copy)
             ck_assert_double_eq(busy, 0);
             ck_assert_uint_eq(node2, 2 * to2);
         }
-        cJSON_Delete(s);
-        world_free(w);
-        scenario_free(sc);
+        run_end(&r);
         free(text);
     }
 }
@@ -629,16 +629,13 @@ START_TEST(test_db_sampled)
     for (uint64_t i = 0; i < 100; i++)
         moved += owner_of(2, 10 * i) != owner_of(3, 10 * i);
     char *text = db_case("\"migration\":{\"bandwidth\":\"10MB/s\",\"item_size\":1000}", "", 1000);
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    cJSON *s = r.s;
     const cJSON *m = db_move(s);
     ck_assert_double_eq(tu_num(m, "migration_planned"), 10 * moved);
     ck_assert_double_eq(tu_num(m, "migrated_keys"), 10 * moved);
     ck_assert_double_eq_tol(tu_num(m, "migration_s"), 10 * moved * 1e-4, 1e-12);
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
@@ -650,13 +647,10 @@ START_TEST(test_db_primary_fails)
     char *text =
         db_case("\"migration\":{\"bandwidth\":\"1MB/s\",\"item_size\":1000,\"batch\":1}",
                 ",{\"at\":\"1.002s\",\"action\":\"fail\",\"target\":\"db\",\"node\":1}", 100);
-    struct scenario *sc = tu_load(text);
-    struct world *w = tu_run(sc, 1);
-    cJSON *s = report_summary(w);
+    struct run r = run_start(text, 1);
+    cJSON *s = r.s;
     assert_node1_failed(db_move(s));
-    cJSON_Delete(s);
-    world_free(w);
-    scenario_free(sc);
+    run_end(&r);
     free(text);
 }
 END_TEST
