@@ -1,5 +1,6 @@
 /* The event queue's front: picks the implementation of each queue (the 4-ary heap of
- * sim/evq_heap4.c or the ladder of sim/evq_ladder.c) and forwards init and free to it. */
+ * sim/evq_heap4.c or the ladder of sim/evq_ladder.c) and forwards init and free to it; the
+ * slot pool both keep their events in. */
 #include "sim/evq.h"
 #include "sim/error.h"
 
@@ -44,6 +45,34 @@ int evq_check_env(struct sim_error *err)
         return 0;
     return sim_fail(err, NULL, "%s=\"%.40s\" is not an event queue (heap4 or ladder)", EVQ_ENV,
                     env);
+}
+
+void evq_slots_init(struct evq_slots *s, size_t capacity_hint)
+{
+    s->cap = capacity_hint > 16 ? capacity_hint : 16;
+    SIM_ASSERT(s->cap <= UINT32_MAX);
+    s->ev = sim_xmalloc(s->cap * sizeof *s->ev);
+    s->free = sim_xmalloc(s->cap * sizeof *s->free);
+    s->used = s->nfree = 0;
+}
+
+void evq_slots_free(struct evq_slots *s)
+{
+    free(s->ev);
+    free(s->free);
+    memset(s, 0, sizeof *s);
+}
+
+__attribute__((noinline)) uint32_t evq_slots_new(struct evq_slots *s)
+{
+    if (s->used == s->cap) {
+        size_t cap = 2 * s->cap;
+        SIM_ASSERT(cap <= UINT32_MAX);
+        s->ev = sim_xrealloc(s->ev, cap * sizeof *s->ev);
+        s->free = sim_xrealloc(s->free, cap * sizeof *s->free);
+        s->cap = cap;
+    }
+    return (uint32_t)s->used++;
 }
 
 void evq_init_kind(struct evq *q, size_t capacity_hint, enum evq_kind kind)

@@ -44,14 +44,34 @@ static inline uint64_t evq_time_key(double t)
 
 #define EVQ_ROOT 3 /* position of the root in evq_heap4.key; the children of p sit at 4p-8 .. 4p-5 */
 
-/* sim/evq_heap4.c: an implicit 4-ary heap. */
-struct evq_heap4 {
-    struct evq_key *key;  /* the 4-ary heap, positions EVQ_ROOT .. EVQ_ROOT + n - 1 */
+/* The events of a queue, by slot: both kinds keep them apart from what they order (keys,
+ * links), which refers to them by slot number. Released slots are reused last in, first out,
+ * so the next push writes the line the last pop read. */
+struct evq_slots {
     struct sim_event *ev; /* events by slot */
     uint32_t *free;       /* stack of released slots below `used` */
-    size_t n, cap;        /* pending events; slots allocated */
+    size_t cap;           /* slots allocated */
     size_t used, nfree;   /* slots ever handed out (high-water mark); entries in `free` */
-    void *key_block;      /* the allocation behind `key`, which is aligned inside it */
+};
+
+/* sim/evq.c. */
+void evq_slots_init(struct evq_slots *s, size_t capacity_hint); /* cap: the hint, at least 16 */
+void evq_slots_free(struct evq_slots *s);
+/* A slot never handed out before, doubling cap when all are taken (the owner then grows its
+ * own per-slot arrays to the new cap). Out of line: it runs once per slot. */
+uint32_t evq_slots_new(struct evq_slots *s);
+
+static inline void evq_slots_release(struct evq_slots *s, uint32_t slot)
+{
+    s->free[s->nfree++] = slot;
+}
+
+/* sim/evq_heap4.c: an implicit 4-ary heap. */
+struct evq_heap4 {
+    struct evq_key *key;    /* the 4-ary heap, positions EVQ_ROOT .. EVQ_ROOT + n - 1 */
+    struct evq_slots slots;
+    size_t n;               /* pending events */
+    void *key_block;        /* the allocation behind `key`, which is aligned inside it */
 };
 
 /* sim/evq_ladder.c: a ladder queue (Tang, Goh and Thng 2005). Events wait unsorted in Top,
@@ -76,11 +96,9 @@ struct evq_rung {
 };
 
 struct evq_ladder {
-    struct sim_event *ev;   /* events by slot */
+    struct evq_slots slots;
     struct evq_link *link;  /* list links by slot */
-    uint32_t *free;         /* stack of released slots below `used` */
-    size_t n, cap;          /* pending events; slots allocated */
-    size_t used, nfree;     /* slots ever handed out; entries in `free` */
+    size_t n;               /* pending events */
     uint32_t top;           /* list of the events later than top_start */
     size_t ntop;
     double top_start;       /* s, events after this go to Top */
@@ -126,7 +144,8 @@ int evq_heap4_pop(struct evq_heap4 *q, struct sim_event *out);
 void evq_ladder_init(struct evq_ladder *q, size_t capacity_hint);
 void evq_ladder_free(struct evq_ladder *q);
 /* The parts of the push that small queues never reach, out of line (sim/evq_ladder.c): a new
- * slot when none is free, and placing an event outside the small path. */
+ * slot when none is free (evq_slots_new, with the links grown alike), and placing an event
+ * outside the small path. */
 uint32_t evq_ladder_new_slot(struct evq_ladder *q);
 void evq_ladder_place(struct evq_ladder *q, uint32_t slot, double t);
 
@@ -136,7 +155,7 @@ static inline int evq_ladder_key_before(const struct evq_ladder *q, struct evq_k
 {
     if (a.tkey != b.tkey)
         return a.tkey < b.tkey;
-    return q->ev[a.slot].seq < q->ev[b.slot].seq;
+    return q->slots.ev[a.slot].seq < q->slots.ev[b.slot].seq;
 }
 
 /* Inline, because in small models (M/M/1) the call and its register saves cost as much as the
@@ -144,9 +163,10 @@ static inline int evq_ladder_key_before(const struct evq_ladder *q, struct evq_k
 static inline __attribute__((always_inline)) void evq_ladder_push(struct evq_ladder *q,
                                                                   const struct sim_event *ev)
 {
-    uint32_t slot = q->nfree ? q->free[--q->nfree] : evq_ladder_new_slot(q);
+    struct evq_slots *sl = &q->slots;
+    uint32_t slot = sl->nfree ? sl->free[--sl->nfree] : evq_ladder_new_slot(q);
     const double t = ev->t;
-    q->ev[slot] = *ev;
+    sl->ev[slot] = *ev;
     q->n++;
     if (q->nbot < q->small_max) {
         /* A small queue is Bottom alone, a sorted array; Top starts after its end, which
@@ -191,10 +211,10 @@ static inline const struct sim_event *evq_peek_as(const struct evq *q, enum evq_
 {
     if (kind == EVQ_LADDER) {
         const struct evq_ladder *l = &q->u.ladder;
-        return l->n ? &l->ev[l->bot[l->nbot - 1].slot] : NULL;
+        return l->n ? &l->slots.ev[l->bot[l->nbot - 1].slot] : NULL;
     }
     const struct evq_heap4 *h = &q->u.heap4;
-    return h->n ? &h->ev[h->key[EVQ_ROOT].slot] : NULL;
+    return h->n ? &h->slots.ev[h->key[EVQ_ROOT].slot] : NULL;
 }
 
 /* The earliest event's time, INFINITY when the queue is empty. */
@@ -205,7 +225,7 @@ static inline double evq_next_t_as(const struct evq *q, enum evq_kind kind)
         return l->n ? l->link[l->bot[l->nbot - 1].slot].t : INFINITY;
     }
     const struct evq_heap4 *h = &q->u.heap4;
-    return h->n ? h->ev[h->key[EVQ_ROOT].slot].t : INFINITY;
+    return h->n ? h->slots.ev[h->key[EVQ_ROOT].slot].t : INFINITY;
 }
 
 /* Removes the earliest event into *out; returns 0 when the queue is empty. */

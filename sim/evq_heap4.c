@@ -26,7 +26,7 @@ static inline int key_before(const struct evq_heap4 *q, struct evq_key a, struct
 {
     if (a.tkey != b.tkey)
         return a.tkey < b.tkey;
-    return q->ev[a.slot].seq < q->ev[b.slot].seq;
+    return q->slots.ev[a.slot].seq < q->slots.ev[b.slot].seq;
 }
 
 static void alloc_keys(struct evq_heap4 *q, size_t cap)
@@ -44,53 +44,46 @@ static void alloc_keys(struct evq_heap4 *q, size_t cap)
 void evq_heap4_init(struct evq_heap4 *q, size_t capacity_hint)
 {
     memset(q, 0, sizeof *q);
-    q->cap = capacity_hint > 16 ? capacity_hint : 16;
-    SIM_ASSERT(q->cap <= UINT32_MAX);
-    alloc_keys(q, q->cap);
-    q->ev = sim_xmalloc(q->cap * sizeof *q->ev);
-    q->free = sim_xmalloc(q->cap * sizeof *q->free);
+    evq_slots_init(&q->slots, capacity_hint);
+    alloc_keys(q, q->slots.cap);
 }
 
 void evq_heap4_free(struct evq_heap4 *q)
 {
     free(q->key_block);
-    free(q->ev);
-    free(q->free);
+    evq_slots_free(&q->slots);
     memset(q, 0, sizeof *q);
 }
 
-/* A slot never used before, growing every array when all are taken. Out of line: it runs once
- * per slot, and keeping the reallocation calls out of evq_heap4_push spares it saving registers. */
+/* A slot never used before; the keys grow with the slots. Out of line, like evq_slots_new:
+ * keeping the reallocation calls out of evq_heap4_push spares it saving registers. */
 __attribute__((noinline)) static uint32_t new_slot(struct evq_heap4 *q)
 {
-    if (q->used == q->cap) {
-        size_t cap = 2 * q->cap;
-        SIM_ASSERT(cap <= UINT32_MAX);
-        alloc_keys(q, cap);
-        q->ev = sim_xrealloc(q->ev, cap * sizeof *q->ev);
-        q->free = sim_xrealloc(q->free, cap * sizeof *q->free);
-        q->cap = cap;
-    }
-    return (uint32_t)q->used++;
+    size_t cap = q->slots.cap;
+    uint32_t slot = evq_slots_new(&q->slots);
+    if (q->slots.cap != cap)
+        alloc_keys(q, q->slots.cap);
+    return slot;
 }
 
 void evq_heap4_push(struct evq_heap4 *q, const struct sim_event *ev)
 {
-    uint32_t slot = q->nfree ? q->free[--q->nfree] : new_slot(q);
+    struct evq_slots *sl = &q->slots;
+    uint32_t slot = sl->nfree ? sl->free[--sl->nfree] : new_slot(q);
     /* The sift needs only t and seq; the event goes into its slot afterwards. */
     const uint64_t tkey = evq_time_key(ev->t), seq = ev->seq;
     struct evq_key *h = q->key;
     size_t c = EVQ_ROOT + q->n++;
     while (c > EVQ_ROOT) {
         size_t p = parent(c);
-        if (tkey > h[p].tkey || (tkey == h[p].tkey && seq >= q->ev[h[p].slot].seq))
+        if (tkey > h[p].tkey || (tkey == h[p].tkey && seq >= sl->ev[h[p].slot].seq))
             break;
         h[c] = h[p];
         c = p;
     }
     h[c].tkey = tkey;
     h[c].slot = slot;
-    q->ev[slot] = *ev;
+    sl->ev[slot] = *ev;
 }
 
 /* The position of the smallest of the `count` keys starting at c (1 <= count <= 4). */
@@ -146,8 +139,8 @@ int evq_heap4_pop(struct evq_heap4 *q, struct sim_event *out)
         return 0;
     struct evq_key *h = q->key;
     uint32_t slot = h[EVQ_ROOT].slot;
-    *out = q->ev[slot];
-    q->free[q->nfree++] = slot;
+    *out = q->slots.ev[slot];
+    evq_slots_release(&q->slots, slot);
     const size_t end = EVQ_ROOT + --q->n; /* positions below end hold keys once `last` is taken */
     const struct evq_key last = h[end];
     if (end <= first_child(EVQ_ROOT) + 4) {
@@ -168,7 +161,7 @@ int evq_heap4_pop(struct evq_heap4 *q, struct sim_event *out)
     size_t hole = EVQ_ROOT, next = hole_down(q, h, hole, end);
     /* The root's smaller child is the new root unless `last` climbs all the way back: start
      * loading its event, which the engine reads next, right away. */
-    __builtin_prefetch(&q->ev[h[EVQ_ROOT].slot]);
+    __builtin_prefetch(&q->slots.ev[h[EVQ_ROOT].slot]);
     do
         hole = next;
     while ((next = hole_down(q, h, hole, end)) != 0);

@@ -59,11 +59,8 @@ static void empty(struct evq_ladder *q)
 void evq_ladder_init(struct evq_ladder *q, size_t capacity_hint)
 {
     memset(q, 0, sizeof *q);
-    q->cap = capacity_hint > 16 ? capacity_hint : 16;
-    SIM_ASSERT(q->cap <= UINT32_MAX);
-    q->ev = sim_xmalloc(q->cap * sizeof *q->ev);
-    q->link = sim_xmalloc(q->cap * sizeof *q->link);
-    q->free = sim_xmalloc(q->cap * sizeof *q->free);
+    evq_slots_init(&q->slots, capacity_hint);
+    q->link = sim_xmalloc(q->slots.cap * sizeof *q->link);
     q->botcap = 2 * LADDER_BOT_MAX;
     q->bot = sim_xmalloc(q->botcap * sizeof *q->bot);
     empty(q);
@@ -73,25 +70,20 @@ void evq_ladder_free(struct evq_ladder *q)
 {
     for (size_t i = 0; i < EVQ_LADDER_RUNGS; i++)
         free(q->rung[i].head);
-    free(q->ev);
+    evq_slots_free(&q->slots);
     free(q->link);
-    free(q->free);
     free(q->bot);
     memset(q, 0, sizeof *q);
 }
 
-/* A slot never used before, growing the arrays when all are taken; out of line like the heap's. */
+/* A slot never used before; the links grow with the slots. Out of line like the heap's. */
 __attribute__((noinline)) uint32_t evq_ladder_new_slot(struct evq_ladder *q)
 {
-    if (q->used == q->cap) {
-        size_t cap = 2 * q->cap;
-        SIM_ASSERT(cap <= UINT32_MAX);
-        q->ev = sim_xrealloc(q->ev, cap * sizeof *q->ev);
-        q->link = sim_xrealloc(q->link, cap * sizeof *q->link);
-        q->free = sim_xrealloc(q->free, cap * sizeof *q->free);
-        q->cap = cap;
-    }
-    return (uint32_t)q->used++;
+    size_t cap = q->slots.cap;
+    uint32_t slot = evq_slots_new(&q->slots);
+    if (q->slots.cap != cap)
+        q->link = sim_xrealloc(q->link, q->slots.cap * sizeof *q->link);
+    return slot;
 }
 
 static void bot_reserve(struct evq_ladder *q, size_t n)
@@ -261,7 +253,7 @@ static void refill(struct evq_ladder *q)
     q->bot_limit = 2 * q->nbot > LADDER_BOT_MAX ? 2 * q->nbot : LADDER_BOT_MAX;
     /* The engine reads the least event next: in a large queue its slot is rarely in cache. */
     if (q->nbot)
-        __builtin_prefetch(&q->ev[q->bot[q->nbot - 1].slot]);
+        __builtin_prefetch(&q->slots.ev[q->bot[q->nbot - 1].slot]);
 }
 
 /* Inserts into sorted Bottom an event earlier than everything in the rungs. A Bottom grown to
@@ -335,8 +327,8 @@ int evq_ladder_pop(struct evq_ladder *q, struct sim_event *out)
     if (q->n == 0)
         return 0;
     uint32_t slot = q->bot[--q->nbot].slot;
-    *out = q->ev[slot];
-    q->free[q->nfree++] = slot;
+    *out = q->slots.ev[slot];
+    evq_slots_release(&q->slots, slot);
     if (--q->n == 0)
         empty(q);
     else if (q->nbot == 0)
