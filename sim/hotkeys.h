@@ -18,9 +18,11 @@ struct hotkeys;
 
 /* Largest key space counted exactly, the Zipf alias table's limit too, so that a workload that
  * affords the table (24 bytes per key) affords the counts (HOTKEYS_EXACT_BYTES per key, plus
- * a map for the keys with 65,536 requests or more). */
+ * a map for the keys with HOTKEYS_WRAP requests or more). */
 #define HOTKEYS_EXACT_MAX (UINT64_C(1) << 22)
-#define HOTKEYS_EXACT_BYTES 2
+#define HOTKEYS_EXACT_BYTES 1
+/* Requests of one key after which its exact low counter wraps into the map. */
+#define HOTKEYS_WRAP (UINT64_C(1) << (8 * HOTKEYS_EXACT_BYTES))
 
 struct hotkey {
     uint64_t key;
@@ -34,7 +36,7 @@ struct hotkeys *hotkeys_create(size_t k, uint64_t nkeys);
 void hotkeys_free(struct hotkeys *h);
 void hotkeys_add(struct hotkeys *h, uint64_t key);
 /* A hint that hotkeys_add(h, key) comes soon: in exact mode the key's counter is fetched into
- * the cache meanwhile (a random line of an array of up to 8 MB). */
+ * the cache meanwhile (a random line of an array of up to 4 MB). */
 void hotkeys_prefetch(const struct hotkeys *h, uint64_t key);
 /* Forgets every count (the end of the warm-up). */
 void hotkeys_clear(struct hotkeys *h);

@@ -424,12 +424,12 @@ START_TEST(test_memory_limits)
             "components[0]", "20000 nodes at most");
     /* 1e6 rows x 11 columns, twice, in an array of 2^20 rows: 176 MiB. */
     refused(TOP("1e6") WL WEB("") END, 1, "metrics.interval", "the time series (1000002 rows");
-    /* 4e6 keys read by a cache: exact hot-key counts of 2 bytes per key, 7.63 MiB (the Zipf
+    /* 4e6 keys read by a cache: exact hot-key counts of 1 byte per key, 3.81 MiB (the Zipf
      * table stays near KEYDIST_TABLE_MAX outcomes, under 400 KiB). */
-    with_limit("5MiB");
+    with_limit("3MiB");
     refused(TOP("10") WLX(", \"keys\": {\"count\": 4e6, \"dist\": \"zipf\"}")
                 "  \"components\": [{\"id\": \"web\", \"type\": \"cache\", \"capacity\": 10}]\n" END,
-            3, "workload.keys.count", "the hot-key counts of 4000000 keys: about 7.63 MiB");
+            3, "workload.keys.count", "the hot-key counts of 4000000 keys: about 3.81 MiB");
     /* Sticky sessions for 4e7 clients: 153 MiB of slots. */
     with_limit("100MiB");
     refused(

@@ -93,30 +93,32 @@ START_TEST(exact_counts)
 }
 END_TEST
 
-/* The 16-bit counters wrap into the carry map: counts just below, at and above 2^16 and
- * 2^17 stay exact and in order, 20 wrapped keys grow the map (16 slots, at most half full)
- * twice, a key whose low bits are small after a wrap still ranks by its whole count, and a
- * clear forgets the high parts too. */
+/* The low counters wrap into the carry map (W = HOTKEYS_WRAP requests): counts just below,
+ * at and above W and 2W stay exact and in order, 20 wrapped keys grow the map (16 slots, at
+ * most half full) twice, a key whose low bits are small after a wrap still ranks by its whole
+ * count, and a clear forgets the high parts too. Steps of W / 64 keep the 20 keys' counts
+ * distinct and within W .. 2W. */
 START_TEST(exact_counts_wrap)
 {
+    const uint64_t W = HOTKEYS_WRAP, step = HOTKEYS_WRAP / 64;
     struct hotkeys *h = hotkeys_create(4, 1000);
-    const uint64_t add[][2] = {{1, 65535}, {2, 65536}, {3, 2 * 65536 + 5}, {9, 1}, {4, 65537}};
+    const uint64_t add[][2] = {{1, W - 1}, {2, W}, {3, 2 * W + 5}, {9, 1}, {4, W + 1}};
     for (size_t i = 0; i < sizeof add / sizeof add[0]; i++)
         for (uint64_t j = 0; j < add[i][1]; j++)
             hotkeys_add(h, add[i][0]);
     for (uint64_t key = 100; key < 120; key++)
-        for (uint64_t j = 0; j < 65536 + (key - 100) * 1000; j++)
+        for (uint64_t j = 0; j < W + (key - 100) * step; j++)
             hotkeys_add(h, key);
     struct hotkey top[32];
     ck_assert_uint_eq(hotkeys_top(h, top, 32), 25);
     ck_assert_uint_eq(top[0].key, 3);
-    ck_assert_uint_eq(top[0].count, 2 * 65536 + 5);
-    /* Keys 119 .. 101 (84,536 down to 66,536), then 65,537, then the tie at 65,536 by key. */
+    ck_assert_uint_eq(top[0].count, 2 * W + 5);
+    /* Keys 119 .. 101 (W + 19 step down to W + step), then W + 1, then the tie at W by key. */
     for (size_t i = 1; i <= 19; i++) {
         ck_assert_uint_eq(top[i].key, 120 - i);
-        ck_assert_uint_eq(top[i].count, 65536 + (20 - i) * 1000);
+        ck_assert_uint_eq(top[i].count, W + (20 - i) * step);
     }
-    const uint64_t want_key[] = {4, 2, 100, 1, 9}, want_count[] = {65537, 65536, 65536, 65535, 1};
+    const uint64_t want_key[] = {4, 2, 100, 1, 9}, want_count[] = {W + 1, W, W, W - 1, 1};
     for (size_t i = 0; i < 5; i++) {
         ck_assert_uint_eq(top[20 + i].key, want_key[i]);
         ck_assert_uint_eq(top[20 + i].count, want_count[i]);
