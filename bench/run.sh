@@ -1,6 +1,8 @@
 #!/bin/sh
 # make bench: times the kernel (hold model), the same M/M/1 by hand in C, in clustersim and in
-# SimPy, plus any other bench/ programs; prints one table of medians and writes bench.json.
+# SimPy, the cache-only and million-user scenarios (cache-only beside its loop by hand in C,
+# bench/cache_bare.c), plus any other bench/ programs; prints one table of medians and writes
+# bench.json.
 # Environment: BUILD (build), CLUSTERSIM (bin/clustersim), PYTHON (/usr/bin/python3),
 # SIMPY_REQUESTS (200000; SimPy needs about 10 us a request, so 2M would take 20 s a run),
 # MM1_PAIRS (7; side-by-side runs of the bare M/M/1 loop and clustersim),
@@ -184,20 +186,30 @@ else
 fi
 
 # ---- 3b. Larger scenarios: the cache alone, and a million users through a whole site --------
-# scen NAME SCENARIO RUNS [TARGET]: times `clustersim run` RUNS times; appends a table row to
-# $tmp/scen.rows and a JSON member to scen_json. Rates divide by the median wall_s of
+# scen NAME SCENARIO RUNS [TARGET [BARE]]: times `clustersim run` RUNS times; appends a table
+# row to $tmp/scen.rows and a JSON member to scen_json. Rates divide by the median wall_s of
 # summary.json (the run). TARGET: the requests/s the median must reach (reported as met or not).
+# BARE: a bench program that runs the same scenario's loop by hand and prints `wall_s=` (its
+# loop) and `hit_ratio=`; it runs just before each clustersim run, side by side as for M/M/1,
+# and the row adds the median of the pairs' ratios and whether both counted the same hits.
 scen_json=""
 scen() {
-    name=$1 scen=$2 n=$3 target=${4:-null}
-    rm -f "$tmp/sc.wall" "$tmp/sc.cpu" "$tmp/sc.inner" "$tmp/sc.rss"
+    name=$1 scen=$2 n=$3 target=${4:-null} bare=${5:-}
+    rm -f "$tmp/sc.wall" "$tmp/sc.cpu" "$tmp/sc.inner" "$tmp/sc.rss" "$tmp/sc.bare" "$tmp/sc.pair"
     why=""
+    [ -z "$bare" ] || [ -x "$bare" ] || bare=""
     [ -x "$CLUSTERSIM" ] || why="$CLUSTERSIM missing"
     [ -f "$scen" ] || why="$scen missing"
     rss=""
     [ -x /usr/bin/time ] && rss="/usr/bin/time -o $tmp/sc.rss1 -f %M"
     for i in $(seq "$n"); do
         [ -z "$why" ] || break
+        if [ -n "$bare" ]; then
+            say "  ${bare##*/}, run $i/$n"
+            timed "$tmp/scb.$i" "$bare"
+            [ "$T_STATUS" -eq 0 ] || { say "${bare##*/} failed: $(cat "$tmp/scb.$i.err")"; exit 1; }
+            kv wall_s < "$tmp/scb.$i" >> "$tmp/sc.bare"
+        fi
         say "  clustersim run $scen, run $i/$n"
         timed "$tmp/sc.out" $rss "$CLUSTERSIM" run "$scen" --no-plots --quiet --out "$tmp/sc.$name.$i"
         if [ "$T_STATUS" -ne 0 ]; then
@@ -208,6 +220,8 @@ scen() {
         echo "$T_CPU" >> "$tmp/sc.cpu"
         [ -f "$tmp/sc.rss1" ] && tail -n 1 "$tmp/sc.rss1" >> "$tmp/sc.rss"
         jnum wall_s < "$tmp/sc.$name.$i/summary.json" >> "$tmp/sc.inner"
+        [ -z "$bare" ] ||
+            calc 'a / b' "$(tail -n 1 "$tmp/sc.inner")" "$(tail -n 1 "$tmp/sc.bare")" >> "$tmp/sc.pair"
     done
     if [ -n "$why" ]; then
         say "  $name: skipped ($why)"
@@ -233,11 +247,26 @@ scen() {
         "wall $wall s, cpu $cpu s, max RSS $rss_mib MiB; $events events = $(calc 'a / 1e6' "$eps") Mevents/s ($(calc 'a / 1e6' "$cpu_eps") per cpu-s)" \
         >> "$tmp/scen.rows"
     [ "$target" = null ] || printf "$fmt" "" "" "" "" "best $best_rps req/s; target >= $target: $met" >> "$tmp/scen.rows"
-    scen_json="$scen_json${scen_json:+, }\"$name\": {\"scenario\": \"$scen\", \"runs\": $n, \"requests_completed\": $req, \"events\": $events, \"median_wall_s\": $wall, \"median_cpu_s\": $cpu, \"median_summary_wall_s\": $inner, \"median_max_rss_mib\": $rss_mib, \"requests_per_s\": $rps, \"best_requests_per_s\": $best_rps, \"target_requests_per_s\": $target, \"met\": $met, \"events_per_s\": $eps, \"events_per_cpu_s\": $cpu_eps}"
+    bare_member=""
+    if [ -n "$bare" ]; then
+        b_name=${bare##*/}
+        b_req=$(kv completed < "$tmp/scb.1")
+        b_rps=$(calc 'a / b' "$b_req" "$(median < "$tmp/sc.bare")")
+        ratio=$(median < "$tmp/sc.pair")
+        # Both draw the same streams: the same requests must make the same hits.
+        same=false
+        [ "$(calc 'a - b < 1e-12 && b - a < 1e-12' "$(kv hit_ratio < "$tmp/scb.1")" \
+            "$(jnum hit_ratio < "$sum")")" = 1 ] && [ "$b_req" = "$req" ] && same=true
+        printf "$fmt" "  $b_name (same loop by hand)" "$n" "$b_rps" req/s \
+            "ratio clustersim / $b_name $ratio (median of $n side-by-side pairs); same hits: $same" \
+            >> "$tmp/scen.rows"
+        bare_member=", \"$b_name\": {\"requests_per_s\": $b_rps, \"clustersim_over_bare\": $ratio, \"same_hits\": $same}"
+    fi
+    scen_json="$scen_json${scen_json:+, }\"$name\": {\"scenario\": \"$scen\", \"runs\": $n, \"requests_completed\": $req, \"events\": $events, \"median_wall_s\": $wall, \"median_cpu_s\": $cpu, \"median_summary_wall_s\": $inner, \"median_max_rss_mib\": $rss_mib, \"requests_per_s\": $rps, \"best_requests_per_s\": $best_rps, \"target_requests_per_s\": $target, \"met\": $met, \"events_per_s\": $eps, \"events_per_cpu_s\": $cpu_eps$bare_member}"
 }
 fmt='%-36s %4s %10s  %-10s %s\n'
 : > "$tmp/scen.rows"
-scen cache-only scenarios/bench/cache-only.json "$CACHE_RUNS" 5000000
+scen cache-only scenarios/bench/cache-only.json "$CACHE_RUNS" 5000000 "$BUILD/bench/cache_bare"
 scen million-users scenarios/bench/million-users.json "$MILLION_RUNS"
 
 # ---- 4. SimPy -------------------------------------------------------------------------------
@@ -280,7 +309,7 @@ fi
 other_json=""
 for f in "$BUILD"/bench/*; do
     name=${f##*/}
-    case "$name" in hold | mm1_bare | *.d | *.o) continue ;; esac
+    case "$name" in hold | mm1_bare | cache_bare | *.d | *.o) continue ;; esac
     [ -f "$f" ] && [ -x "$f" ] || continue
     say "  $name"
     timed "$tmp/other.$name" "$f"
