@@ -390,6 +390,19 @@ double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity)
     return bytes;
 }
 
+/* The next eviction of lru or fifo takes the list's tail t out of its hash chain (the chain's
+ * head, by t's key) and out of the list (its predecessor's next). Both are random lines of the
+ * store, cold by the policy's nature; fetching them now, while the requests before the next
+ * miss run, takes two cache misses off that miss's path. t itself is in the cache: its next
+ * was rewritten when the victim before it left. Always inline: GCC 12 finds that a function
+ * doing nothing but prefetches has no side effect and deletes the call. */
+__attribute__((always_inline)) static inline void prefetch_next_victim(const struct evict_store *s)
+{
+    uint32_t t = s->e[0].prev;
+    __builtin_prefetch(&s->e[s->e[t].prev], 1);
+    __builtin_prefetch(&s->heads[hash_bucket(s, s->e[t].key)], 1);
+}
+
 /* Stores a key that is not in the store, in hash chain h, making room first when the store is
  * full (the victim is reported in *gone); with capacity 0 the key itself is reported. */
 static void insert_new(struct evict_store *s, uint32_t h, uint64_t key, double now, double expiry,
@@ -413,6 +426,8 @@ static void insert_new(struct evict_store *s, uint32_t h, uint64_t key, double n
             s->count.expirations++;
         else
             s->count.evictions++;
+        if (s->policy == EVICT_LRU || s->policy == EVICT_FIFO)
+            prefetch_next_victim(s);
     }
     uint32_t i = s->e_free;
     if (i)
