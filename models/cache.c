@@ -93,6 +93,7 @@ struct cache {
     /* The current metrics interval, warm-up included. */
     uint64_t int_hits, int_reads;
     int probed;  /* the kernel's first sample (at t = 0) has been answered */
+    uint32_t ahead_bucket; /* cache_prefetch: node 0's hash bucket of the next arrival's key */
     int instant; /* lookups take no time on unlimited workers: served on
                     arrival, without a service event */
     struct key_move *moves;
@@ -794,6 +795,22 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
     }
 }
 
+/* In a single-node cache (the arrival path's node 0), the hash head of the key two arrivals
+ * ahead, and the entry of the key one arrival ahead, whose head came in at the last call:
+ * the lookup's two dependent cache misses leave the request's path. */
+static void cache_prefetch(struct comp *c, uint64_t key)
+{
+    struct cache *k = c->state;
+    const struct cache_cfg *cfg = c->config;
+    if (cfg->placement == CP_SIDECAR || k->active != 1 || k->mig.in_transit)
+        return;
+    const struct evict_store *s = &k->nodes[0].store;
+    const void *entry = evict_probe_entry(s, k->ahead_bucket);
+    if (entry)
+        __builtin_prefetch(entry);
+    __builtin_prefetch(evict_probe_head(s, key, &k->ahead_bucket));
+}
+
 static void batch_held(struct comp *c, struct sim *sim, uint32_t node);
 static void batch_done(struct comp *c, struct sim *sim);
 
@@ -1436,4 +1453,5 @@ const struct model_ops cache_ops = {
     .free_state = cache_free_state,
     .memory = cache_memory,
     .check = cache_check,
+    .prefetch = cache_prefetch,
 };

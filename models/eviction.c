@@ -558,6 +558,18 @@ int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *o
     return 1;
 }
 
+const void *evict_probe_head(const struct evict_store *s, uint64_t key, uint32_t *bucket)
+{
+    *bucket = hash_bucket(s, key);
+    return &s->heads[*bucket];
+}
+
+const void *evict_probe_entry(const struct evict_store *s, uint32_t bucket)
+{
+    uint32_t i = s->heads[bucket & s->mask];
+    return i ? (const void *)&s->e[i] : NULL;
+}
+
 uint64_t evict_clear(struct evict_store *s)
 {
     uint64_t lost = s->ndirty;

@@ -132,6 +132,13 @@ int evict_contains(const struct evict_store *s, uint64_t key, double now);
  * nothing and counts nothing. A write-back cache uses it to tell one dirty period of a key
  * from the next (dirty_since). */
 int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *out);
+/* What a lookup of a key reads first, for a caller that prefetches it ahead of evict_get or
+ * evict_fetch: the key's hash chain head, whose bucket number goes to *bucket; then, once
+ * that line is in the cache, evict_probe_entry(bucket) gives the chain's first entry (NULL
+ * when the chain is empty). Both only read; a bucket from before a clear or from another
+ * store is harmless (it is masked to this store's range). */
+const void *evict_probe_head(const struct evict_store *s, uint64_t key, uint32_t *bucket);
+const void *evict_probe_entry(const struct evict_store *s, uint32_t bucket);
 /* Drops every entry (a node that fails and comes back cold); counters are kept. Returns the
  * number of dirty entries that were lost. O(capacity). */
 uint64_t evict_clear(struct evict_store *s);

@@ -103,6 +103,11 @@ struct model_ops {
      * over the most nodes the run reaches can be built, so that nothing fails mid-run); called
      * once everything else is valid. */
     int (*check)(const struct comp_spec *cs, const struct scenario *sc, struct sim_error *err);
+    /* Optional, for an entry component: called at every arrival, in order, with the key of
+     * the arrival after the next. The model may fetch into the CPU's cache what finding that
+     * key will read, in stages over the arrivals between (a hash bucket now, the entry it
+     * leads to at the next call). Only a hint: it must change no result. */
+    void (*prefetch)(struct comp *c, uint64_t key);
 };
 
 /* The runtime view of one component. */

@@ -260,7 +260,16 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
         req->op = w->op_table ? (uint16_t)gsl_ran_discrete(w->rng_ops, w->op_table) : 0;
         /* Only what some component reads is drawn; each has its own stream, so skipping one
          * changes no other draw. */
-        req->key = w->needs & NEEDS_KEYS ? keydist_draw(&w->keys, w->rng_keys) : 0;
+        if (!(w->needs & NEEDS_KEYS)) {
+            req->key = 0;
+        } else if (w->ahead_comp) {
+            req->key = w->ahead_key[0];
+            w->ahead_key[0] = w->ahead_key[1];
+            w->ahead_key[1] = keydist_draw(&w->keys, w->rng_keys);
+            w->ahead_comp->ops->prefetch(w->ahead_comp, w->ahead_key[1]);
+        } else {
+            req->key = keydist_draw(&w->keys, w->rng_keys);
+        }
         req->client = w->needs & NEEDS_CLIENTS
                           ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
                           : 0;
@@ -867,6 +876,20 @@ int world_run(struct world *w, volatile int *stop,
         sim_schedule_at(sim, sc->events[i].at, &ev);
     }
     schedule_tick(w, fmin(sc->interval, sc->duration));
+    if (w->needs & NEEDS_KEYS && !sc->wl.trace) {
+        const struct workload *wl = &sc->wl;
+        struct comp *c = &w->comps[wl->entry[0]];
+        int one = c->ops->prefetch != NULL;
+        for (size_t i = 1; i < wl->nops && one; i++)
+            one = wl->entry[i] == wl->entry[0];
+        if (one) {
+            w->ahead_comp = c;
+            for (int i = 0; i < 2; i++) {
+                w->ahead_key[i] = keydist_draw(&w->keys, w->rng_keys);
+                c->ops->prefetch(c, w->ahead_key[i]);
+            }
+        }
+    }
     plan_next_arrival(w, 0);
 
     double start = wall_now(), last = start;

@@ -53,6 +53,11 @@ struct world {
 
     /* Workload. */
     gsl_rng *rng_arrivals, *rng_ops, *rng_keys, *rng_clients;
+    /* Keys drawn two arrivals ahead (the same stream in the same order), for an entry
+     * component with a prefetch hook that is the entry of every op: the next arrival's key,
+     * then the one after. */
+    struct comp *ahead_comp;
+    uint64_t ahead_key[2];
     gsl_ran_discrete_t *op_table;
     gsl_rng *rng_regions;             /* the client's region of each request (workload.regions) */
     gsl_ran_discrete_t *region_table; /* NULL when the workload has no regions */

@@ -317,6 +317,42 @@ START_TEST(test_capacity_zero)
 }
 END_TEST
 
+/* The prefetch probes: a key's head lies in the hash heads, its bucket is in range, the
+ * bucket's entry is non-NULL exactly when some stored key hashes there and lies in the entry
+ * array (32 bytes an entry), an out-of-range bucket is masked, and probing changes nothing. */
+START_TEST(test_probe)
+{
+    struct evict_store s;
+    ck_assert_int_eq(evict_init(&s, EVICT_LRU, 8, 0, NULL, NULL), 0);
+    uint32_t b;
+    for (uint64_t key = 0; key < 100; key++) {
+        const uint32_t *head = evict_probe_head(&s, key, &b);
+        ck_assert_uint_le(b, s.mask);
+        ck_assert_ptr_eq(head, &s.heads[b]);
+        ck_assert_ptr_null(evict_probe_entry(&s, b));
+    }
+    ck_assert_str_eq(run_trace(&s, "p1 p2 p3 p4 p5 p6 p7 p8 g3 g9"), "+ + + + + + + + h m");
+    const struct evict_counters before = s.count;
+    int used[64] = {0};
+    for (uint64_t key = 1; key <= 8; key++) {
+        evict_probe_head(&s, key, &b);
+        used[b] = 1;
+    }
+    for (uint32_t bucket = 0; bucket <= s.mask; bucket++) {
+        const char *p = evict_probe_entry(&s, bucket), *e = (const char *)s.e;
+        ck_assert_int_eq(p != NULL, used[bucket]);
+        if (p) {
+            ck_assert(p >= e + 32 && p < e + 32 * 9);
+            ck_assert_int_eq((p - e) % 32, 0);
+        }
+    }
+    ck_assert_ptr_eq(evict_probe_entry(&s, UINT32_MAX), evict_probe_entry(&s, s.mask));
+    ck_assert_int_eq(memcmp(&before, &s.count, sizeof before), 0);
+    ck_assert_str_eq(run_trace(&s, "g1 g2 g8"), "h h h");
+    evict_free(&s);
+}
+END_TEST
+
 START_TEST(test_policy_names_and_init_errors)
 {
     const char *names[] = {"lru", "lfu", "fifo", "mru", "random"};
@@ -984,6 +1020,7 @@ Suite *eviction_suite(void)
     tcase_add_test(tc, test_ttl_boundary);
     tcase_add_test(tc, test_dirty_report_and_clear);
     tcase_add_test(tc, test_capacity_zero);
+    tcase_add_test(tc, test_probe);
     tcase_add_test(tc, test_policy_names_and_init_errors);
     tcase_add_test(tc, test_structured_keys);
     tcase_add_test(tc, test_memory_per_entry);
