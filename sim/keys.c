@@ -267,10 +267,9 @@ static uint64_t zipf_rejection_inversion(const struct keydist *k, gsl_rng *r)
  * probability (lo / rank)^s, so that every rank ends up with probability proportional to
  * rank^-s; a rejected draw starts over from the table. The test against a 32-bit uniform
  * is off by at most 2^-32, like the table itself. */
-static uint64_t zipf_table(const struct keydist *k, gsl_rng *r)
+uint64_t keydist_table_from(const struct keydist *k, gsl_rng *r, uint64_t o)
 {
-    for (;;) {
-        uint64_t o = gsl_ran_discrete(r, k->alias);
+    for (;; o = gsl_ran_discrete(r, k->alias)) {
         if (o < k->head)
             return o;
         uint64_t b = o - k->head, lo = k->block_lo[b], n = k->block_lo[b + 1] - lo;
@@ -283,7 +282,7 @@ static uint64_t zipf_table(const struct keydist *k, gsl_rng *r)
     }
 }
 
-uint64_t keydist_draw(const struct keydist *k, gsl_rng *r)
+uint64_t keydist_draw_slow(const struct keydist *k, gsl_rng *r)
 {
     if (k->hot_share > 0 && gsl_rng_uniform(r) < k->hot_share)
         return uniform_below(r, k->hot_keys);
@@ -291,7 +290,7 @@ uint64_t keydist_draw(const struct keydist *k, gsl_rng *r)
      * each key's probability is off by at most 2^-32 (absolute) and unbiased on average over
      * buckets: invisible next to the sampling noise of any feasible run. */
     if (k->alias)
-        return zipf_table(k, r);
+        return keydist_table_from(k, r, gsl_ran_discrete(r, k->alias));
     if (!k->zipf || k->s == 0)
         return uniform_below(r, k->count);
     return zipf_rejection_inversion(k, r);
