@@ -876,6 +876,8 @@ int world_run(struct world *w, volatile int *stop,
         sim_schedule_at(sim, sc->events[i].at, &ev);
     }
     schedule_tick(w, fmin(sc->interval, sc->duration));
+    /* An entry component with a prefetch hook (sim/model.h), the entry of every op, sees the
+     * keys two arrivals ahead: the first two are drawn now, then one at each arrival. */
     if (w->needs & NEEDS_KEYS && !sc->wl.trace) {
         const struct workload *wl = &sc->wl;
         struct comp *c = &w->comps[wl->entry[0]];
