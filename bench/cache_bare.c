@@ -5,6 +5,7 @@
  * models/eviction.c): the ratio of the two runs is what the simulator adds around them, and
  * this loop's own speed is what the machine allows for the workload's memory traffic. */
 #include "models/eviction.h"
+#include "sim/clock.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
 
@@ -12,14 +13,6 @@
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -52,7 +45,7 @@ int main(int argc, char **argv)
     /* The simulator's streams for these two purposes, seeded the same way. */
     gsl_rng *arrivals = rng_stream(seed, "", 0, "arrivals"), *key_rng = rng_stream(seed, "", 0, "keys");
 
-    double t0 = now_s();
+    double t0 = clock_wall_s();
     unsigned long long requests = 0, counted = 0, hits = 0;
     for (double t = gsl_ran_exponential(arrivals, 1 / rate); t < duration;
          t += gsl_ran_exponential(arrivals, 1 / rate)) {
@@ -63,7 +56,7 @@ int main(int argc, char **argv)
             hits += (unsigned)hit;
         }
     }
-    double wall = now_s() - t0;
+    double wall = clock_wall_s() - t0;
 
     printf("cache_bare rate=%g keys=%llu s=%g capacity=%llu requests=%llu completed=%llu "
            "wall_s=%.4f requests_per_s=%.0f hit_ratio=%.15g\n",

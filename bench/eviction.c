@@ -3,13 +3,13 @@
  * and nanoseconds per request. The requests are timed in 5 segments and the fastest and the median
  * are shown, since other processes on a shared machine slow some segments down. */
 #include "models/eviction.h"
+#include "sim/clock.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define NKEYS 1000000u
 #define CAPACITY 100000u
@@ -18,13 +18,6 @@
 #define NWARM 2000000u    /* 20 x capacity, discarded */
 #define NSEGMENTS 5
 #define NPERSEG 4000000u
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -72,9 +65,9 @@ int main(void)
         double dt[NSEGMENTS];
         uint64_t hits = 0;
         for (int g = 0; g < NSEGMENTS; g++) {
-            double t0 = now_s();
+            double t0 = clock_wall_s();
             hits += run(&s, keys, NWARM + (uint64_t)g * NPERSEG, NPERSEG);
-            dt[g] = now_s() - t0;
+            dt[g] = clock_wall_s() - t0;
         }
         qsort(dt, NSEGMENTS, sizeof dt[0], cmp_double);
         printf("  %-6s %5.1f M req/s (median %5.1f)  %5.1f ns/req (median %5.1f)  hit ratio %.4f"

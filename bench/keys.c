@@ -1,38 +1,31 @@
 /* Benchmark of key draws: nanoseconds per draw for Zipf over 1M and 1e9 keys (GSL alias
  * table over the most popular ranks and blocks of the rest) and over 1e9 keys by
  * rejection-inversion alone, plus uniform for reference. Run: build/bench/keys [draws]. */
+#include "sim/clock.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void bench(const char *name, uint64_t count, int zipf, double s, uint64_t table_max,
                   long draws)
 {
     struct keydist k;
     char msg[128];
-    double t0 = now_s();
+    double t0 = clock_wall_s();
     if (keydist_init_table_max(&k, count, zipf, s, 0, 0, table_max, msg, sizeof msg) != 0) {
         fprintf(stderr, "keys bench: %s: %s\n", name, msg);
         exit(1);
     }
-    double t_init = now_s() - t0;
+    double t_init = clock_wall_s() - t0;
     gsl_rng *r = rng_stream(1, "bench", 0, "keys");
     /* The checksum keeps the compiler from dropping the draws. */
     uint64_t sum = 0;
-    t0 = now_s();
+    t0 = clock_wall_s();
     for (long i = 0; i < draws; i++)
         sum += keydist_draw(&k, r);
-    double t = now_s() - t0;
+    double t = clock_wall_s() - t0;
     printf("%-34s %8.1f ns/draw  (init %7.1f ms, %s, checksum %llu)\n", name, t / draws * 1e9,
            t_init * 1e3,
            k.alias && k.head < k.count ? "alias + blocks"

@@ -2,22 +2,15 @@
  * global key and with 100000 clients drawn uniformly (keys spread over a hash table larger than
  * the caches). Run: build/bench/limiter [decisions per case, default 10000000]. */
 #include "models/limiter.h"
+#include "sim/clock.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define NCLIENTS 100000
 #define NDRAWS (1u << 20) /* client draws, replayed; drawing them is not what is timed */
 #define DT 1e-7           /* s between decisions: 10 million requests per second offered */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Parameters that admit about half of the offered load (total 1e7/s, per client 100/s) over
  * windows short enough that a run crosses many of them. */
@@ -62,10 +55,10 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < NCLIENTS; i++)
                 limiter_admit(l, ids[i], 0, NULL);
             long admitted = 0;
-            double t0 = now_s();
+            double t0 = clock_wall_s();
             for (long i = 0; i < n; i++)
                 admitted += limiter_admit(l, draws[i & (NDRAWS - 1)], (double)(i + 1) * DT, NULL);
-            double dt = now_s() - t0;
+            double dt = clock_wall_s() - t0;
             printf("limiter %-22s %-6s %6.1f ns/decision  admitted %4.1f%%  keys %zu  "
                    "memory %.1f MiB\n",
                    limiter_algo_name(a), limiter_keying_name(key), dt / (double)n * 1e9,
@@ -94,14 +87,14 @@ int main(int argc, char **argv)
         double t = 0;
         for (int touched = NCLIENTS; touched >= 1000; touched /= 100) {
             int syncs = touched == NCLIENTS ? 20 : 2000;
-            double t0 = now_s();
+            double t0 = clock_wall_s();
             for (int s = 0; s < syncs; s++) {
                 t += 0.01;
                 for (int i = 0; i < touched; i++, next++)
                     limiter_admit(nodes[next % 4], draws[next & (NDRAWS - 1)], t, NULL);
                 limiter_sync(nodes, 4, t + 0.005);
             }
-            double dt = now_s() - t0;
+            double dt = clock_wall_s() - t0;
             printf("limiter %-22s sync   %8.3f ms per sync of 4 nodes x %d keys after %d "
                    "decisions (decisions included)\n",
                    limiter_algo_name(a), dt / syncs * 1e3, NCLIENTS, touched);

@@ -2,21 +2,14 @@
  * measured from precomputed 64-bit key hashes (key hashing is timed separately), plus the cost
  * of a 3-way replica lookup. Standalone: `build/bench/placement`. */
 #include "models/placement.h"
+#include "sim/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define NKEYS (1u << 20) /* hashes cycled through: 8 MB, larger than L2, like a real key mix */
 #define MIN_SECONDS 0.15
 #define ROUNDS 3
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static volatile uint64_t sink; /* keeps the lookups from being optimised away */
 
@@ -26,7 +19,7 @@ static double time_ops(const struct placement *p, const uint64_t *h, size_t coun
 {
     uint64_t acc = 0;
     uint32_t out[3];
-    double t0 = now();
+    double t0 = clock_wall_s();
     for (size_t i = 0; i < count; i++) {
         uint64_t k = h[i & (NKEYS - 1)];
         if (op == OP_LOOKUP) {
@@ -36,7 +29,7 @@ static double time_ops(const struct placement *p, const uint64_t *h, size_t coun
             acc += out[2];
         }
     }
-    double t = now() - t0;
+    double t = clock_wall_s() - t0;
     sink += acc;
     return t;
 }
@@ -64,7 +57,7 @@ static double ns_per_hash(int kind)
     double best = 1e30;
     for (int r = 0; r < ROUNDS; r++) {
         uint64_t acc = 0;
-        double t0 = now();
+        double t0 = clock_wall_s();
         for (size_t i = 0; i < count; i++) {
             if (kind == 0)
                 acc += placement_key_hash(i);
@@ -73,7 +66,7 @@ static double ns_per_hash(int kind)
             else
                 acc += placement_hash_str("user:1234567890", 15);
         }
-        double t = now() - t0;
+        double t = clock_wall_s() - t0;
         sink += acc;
         best = t < best ? t : best;
     }

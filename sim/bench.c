@@ -1,6 +1,7 @@
 /* The hold model (Vaucher and Duval; Jones 1986): a queue kept at P pending events, where every
  * dispatched event schedules one successor at now + Exp(1). It times sim_run end to end. */
 #include "sim/bench.h"
+#include "sim/clock.h"
 #include "sim/engine.h"
 #include "sim/error.h"
 
@@ -44,13 +45,6 @@ static void hold_dispatch(struct sim *sim, const struct sim_event *ev)
         h->max_pending = n;
     if (--h->left == 0)
         sim->stop = 1;
-}
-
-static double clock_s(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Runs exactly `events` handlers (the queue never empties, so only the stop flag ends the run). */
@@ -102,10 +96,10 @@ void bench_hold_run(const struct bench_hold_config *cfg, struct bench_hold_resul
     h.min_pending = SIZE_MAX;
     h.max_pending = 0;
 
-    double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), t0 = clock_s(CLOCK_MONOTONIC);
+    double c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID), t0 = clock_seconds(CLOCK_MONOTONIC);
     out->dispatched = hold_steps(&sim, &h, cfg->events);
-    out->wall_s = clock_s(CLOCK_MONOTONIC) - t0;
-    out->cpu_s = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    out->wall_s = clock_seconds(CLOCK_MONOTONIC) - t0;
+    out->cpu_s = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 
     out->min_pending = cfg->events ? h.min_pending : evq_size(&sim.q);
     out->max_pending = cfg->events ? h.max_pending : evq_size(&sim.q);

@@ -2,12 +2,12 @@
  * arrivals, dispatches events to models, handles timeouts, metrics ticks and scenario events,
  * and keeps the end-to-end statistics. */
 #include "sim/world.h"
+#include "sim/clock.h"
 #include "sim/mser.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 uint64_t world_seed(const struct world *w)
 {
@@ -849,13 +849,6 @@ void world_free(struct world *w)
     free(w);
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int world_run(struct world *w, volatile int *stop,
               void (*progress)(void *ctx, const struct world *w, double wall), void *ctx,
               struct sim_error *err)
@@ -894,7 +887,7 @@ int world_run(struct world *w, volatile int *stop,
     }
     plan_next_arrival(w, 0);
 
-    double start = wall_now(), last = start;
+    double start = clock_wall_s(), last = start;
     /* Run in slices of simulated time so that progress and interruption are noticed: at most
      * 1/200 of the run, starting small and doubled while a slice takes under 10 ms of wall
      * time, halved while one takes over 50 ms, so that Ctrl-C stops even a very busy run
@@ -905,13 +898,13 @@ int world_run(struct world *w, volatile int *stop,
     double t = 0;
     while (t < sc->duration && !sim->stop) {
         t = fmin(sc->duration, t + slice);
-        double began = wall_now();
+        double began = clock_wall_s();
         sim_run(sim, t);
         if (stop && *stop) {
             w->interrupted = 1;
             break;
         }
-        double now = wall_now();
+        double now = clock_wall_s();
         if (now - began > 0.05)
             slice = fmax(least, slice / 2);
         else if (now - began < 0.01)
@@ -921,7 +914,7 @@ int world_run(struct world *w, volatile int *stop,
             last = now;
         }
     }
-    w->wall_s = wall_now() - start;
+    w->wall_s = clock_wall_s() - start;
     /* What completed after the last row (at the duration itself, or before an interruption). */
     world_flush_latency(w);
     if (sc->warmup_auto && !w->interrupted)
