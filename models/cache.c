@@ -93,9 +93,10 @@ struct cache {
     /* The current metrics interval, warm-up included. */
     uint64_t int_hits, int_reads;
     int probed;  /* the kernel's first sample (at t = 0) has been answered */
-    uint32_t ahead_bucket; /* cache_prefetch: node 0's hash bucket of the next arrival's key */
     int instant; /* lookups take no time on unlimited workers: served on
                     arrival, without a service event */
+    /* cache_prefetch: node 0's hash bucket of the next arrival's key. */
+    uint32_t ahead_bucket;
     struct key_move *moves;
     size_t nmoves;
     /* The copy stream of the last scale (migration on): its plan, and the batch in flight,
@@ -472,6 +473,13 @@ static int node_is_up(const struct cache *k, uint32_t node)
     return k->st.nodes[node].up;
 }
 
+/* Whether node 0 serves every key (one shared node, no scale in progress), so that arrivals
+ * need no placement lookup. */
+static int one_node(const struct cache *k, const struct cache_cfg *cfg)
+{
+    return cfg->placement != CP_SIDECAR && k->active == 1 && !k->mig.in_transit;
+}
+
 /* Where a request for the key goes: the first working owner, else the primary (which then
  * refuses it as failed). Reads of a replicated hot key take its working owners in turn. */
 static uint32_t route(struct cache *k, uint64_t key, int read)
@@ -772,9 +780,9 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
     const struct cache_cfg *cfg = c->config;
     struct frame *f = req_top(req);
     /* The key decides the node, whatever node the caller named. */
-    f->node = cfg->placement == CP_SIDECAR           ? sidecar_instance(c, sim, req)
-              : k->active == 1 && !k->mig.in_transit ? 0
-                                                     : route(k, req->key, req->op == k->op_read);
+    f->node = one_node(k, cfg)               ? 0
+              : cfg->placement == CP_SIDECAR ? sidecar_instance(c, sim, req)
+                                             : route(k, req->key, req->op == k->op_read);
     /* Without a backend an instant cache answers every op before this returns. */
     enum station_result r = !k->instant ? station_arrive(&k->st, sim, f->node, req)
                             : k->backend ? station_enter(&k->st, f->node, req)
@@ -802,7 +810,7 @@ static void cache_prefetch(struct comp *c, uint64_t key)
 {
     struct cache *k = c->state;
     const struct cache_cfg *cfg = c->config;
-    if (cfg->placement == CP_SIDECAR || k->active != 1 || k->mig.in_transit)
+    if (!one_node(k, cfg))
         return;
     const struct evict_store *s = &k->nodes[0].store;
     const void *entry = evict_probe_entry(s, k->ahead_bucket);
