@@ -53,6 +53,16 @@ START_TEST(exact_when_keys_fit)
 }
 END_TEST
 
+/* After a clear, one add of key: the top list holds that key alone, with a count of 1. */
+static void assert_alone_after_clear(struct hotkeys *h, uint64_t key)
+{
+    struct hotkey top[4];
+    hotkeys_add(h, key);
+    ck_assert_uint_eq(hotkeys_top(h, top, 4), 1);
+    ck_assert_uint_eq(top[0].key, key);
+    ck_assert_uint_eq(top[0].count, 1);
+}
+
 START_TEST(exact_counts)
 {
     /* Keys 0..9 of a space of 1000, key i added (i * 7) % 5 + 1 times: counts 1, 3, 5, 2, 4
@@ -85,10 +95,7 @@ START_TEST(exact_counts)
     hotkeys_clear(h);
     ck_assert_uint_eq(hotkeys_top(h, top, 16), 0);
     ck_assert_uint_eq(hotkeys_total(h), 0);
-    hotkeys_add(h, 5);
-    ck_assert_uint_eq(hotkeys_top(h, top, 16), 1);
-    ck_assert_uint_eq(top[0].key, 5);
-    ck_assert_uint_eq(top[0].count, 1);
+    assert_alone_after_clear(h, 5);
     hotkeys_free(h);
 }
 END_TEST
@@ -129,10 +136,7 @@ START_TEST(exact_counts_wrap)
     ck_assert_uint_eq(top[0].key, 3);
     ck_assert_uint_eq(top[1].key, 119);
     hotkeys_clear(h);
-    hotkeys_add(h, 3);
-    ck_assert_uint_eq(hotkeys_top(h, top, 32), 1);
-    ck_assert_uint_eq(top[0].key, 3);
-    ck_assert_uint_eq(top[0].count, 1);
+    assert_alone_after_clear(h, 3);
     hotkeys_free(h);
 }
 END_TEST
