@@ -67,9 +67,11 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # The test runner learns its suites from the file names: tests/check_X.c defines X_suite().
-$(BUILD)/tests/suites.h: $(TEST_SRC) Makefile
+# Written on every make, but replaced only when the list changed (a deleted suite too).
+$(BUILD)/tests/suites.h: FORCE
 	@mkdir -p $(dir $@)
-	$(Q)( for s in $(SUITES); do echo "SUITE($$s)"; done ) > $@.tmp && mv $@.tmp $@
+	$(Q)( for s in $(SUITES); do echo "SUITE($$s)"; done ) > $@.tmp && \
+	  if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # Where an installed binary finds its gnuplot templates (see plots/README.md for the lookup).
 $(BUILD)/sim/plot.o: CFLAGS += -DPLOTS_DIR='"$(PREFIX)/share/clustersim/plots"'
