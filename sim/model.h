@@ -108,6 +108,14 @@ struct model_ops {
      * key will read, in stages over the arrivals between (a hash bucket now, the entry it
      * leads to at the next call). Only a hint: it must change no result. */
     void (*prefetch)(struct comp *c, uint64_t key);
+    /* Optional, for an entry component: a request of the workload (op, key, counted after the
+     * warm-up) reaches the component with no time taken on the way, and the reply would reach
+     * the client with none either. When the component can answer it at once with a success,
+     * with no queue, downstream call or event scheduled, it does all its work for it (all
+     * but `requests` and the latency record, which the world makes) and returns 1; no request
+     * is allocated. Otherwise it returns 0 having changed nothing, and the request takes the
+     * usual way (`arrive`). The figures must come out as that way would make them. */
+    int (*answer)(struct comp *c, struct sim *sim, uint16_t op, uint64_t key, int counted);
 };
 
 /* The runtime view of one component. */

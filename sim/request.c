@@ -172,6 +172,15 @@ void req_call_again(struct sim *sim, struct request *req, uint32_t to, uint32_t 
     sim_schedule(sim, net, &ev);
 }
 
+void req_call_direct(struct sim *sim, struct request *req, uint32_t to)
+{
+    SIM_ASSERT(req->depth == 1);
+    req_top(req)->attempt = 0;
+    double net = push_frame(sim, req, to, REQ_ANY_NODE);
+    SIM_ASSERT(sim->now + net == sim->now);
+    sim->dispatched++;
+}
+
 int req_call_first(struct sim *sim, struct request *req, uint32_t to, uint32_t node)
 {
     SIM_ASSERT(req->depth == 1);

@@ -94,6 +94,10 @@ struct request *req_spawn(struct sim *sim, uint32_t comp, uint32_t node, uint64_
  * returns 1: the caller then hands the request to the component itself (world.c), after all
  * else it does. Returns 0 when the arrival event is scheduled as usual. */
 int req_call_first(struct sim *sim, struct request *req, uint32_t to, uint32_t node);
+/* req_call_first's direct case, which the caller has established (the call takes no time, and
+ * sim_next_is_now held before anything else was scheduled at this instant): pushes the frame
+ * and counts the arrival event, which the caller then runs itself. */
+void req_call_direct(struct sim *sim, struct request *req, uint32_t to);
 /* Sends req from its current component to component `to` (node REQ_ANY_NODE lets it choose).
  * If `to` declares a timeout, the caller gives up after it and resumes with REQ_TIMEOUT. */
 void req_call(struct sim *sim, struct request *req, uint32_t to, uint32_t node);

@@ -241,61 +241,121 @@ static inline void deliver(struct world *w, struct comp *c, struct request *req)
     c->ops->arrive(c, &w->sim, req);
 }
 
+/* A request of the workload's, as the client sends it (its first call not made yet). */
+static struct request *new_request(struct world *w, uint16_t op, uint64_t key, uint32_t client,
+                                   uint16_t region, int counted)
+{
+    struct sim *sim = &w->sim;
+    struct request *req = req_alloc(sim);
+    req->id = w->next_id++;
+    req->t_start = sim->now;
+    req->counted = (uint8_t)counted;
+    req->op = op;
+    req->key = key;
+    req->client = client;
+    req->depth = 1;
+    req->frames[0] =
+        (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now, .region = region};
+    return req;
+}
+
+/* The end-to-end figures of a success back at the client, `lat` seconds after it arrived. */
+static SIM_HOT void client_ok(struct world *w, uint16_t op, int counted, double lat)
+{
+    uint64_t ns = hist_ns(lat);
+    w->int_completed++;
+    if (counted) {
+        w->completed++;
+        hist_record_ns(&w->int_pending, ns, lat);
+        w->ops[op].completed++;
+        /* With one op its histogram would equal the overall one (merged at the end). */
+        if (w->sc->wl.nops > 1)
+            hist_record_ns(&w->ops[op].latency, ns, lat);
+    } else {
+        hist_record_ns(&w->int_other, ns, lat);
+    }
+}
+
 static void on_arrival(struct world *w, const struct sim_event *ev)
 {
     if (ev->tag != w->arrival_gen)
         return;
     struct sim *sim = &w->sim;
     const struct workload *wl = &w->sc->wl;
-    struct request *req = req_alloc(sim);
-    req->id = w->next_id++;
-    req->t_start = sim->now;
-    req->counted = sim->now >= w->sc->warmup;
+    const int counted = sim->now >= w->sc->warmup;
+    uint16_t op;
+    uint64_t key;
+    uint32_t client;
     if (wl->trace) {
         const struct trace_row *row = &wl->trace[w->trace_pos++];
-        req->op = row->op;
-        req->key = row->key;
-        req->client = row->client;
+        op = row->op;
+        key = row->key;
+        client = row->client;
     } else {
-        req->op = w->op_table ? (uint16_t)gsl_ran_discrete(w->rng_ops, w->op_table) : 0;
+        op = w->op_table ? (uint16_t)gsl_ran_discrete(w->rng_ops, w->op_table) : 0;
         /* Only what some component reads is drawn; each has its own stream, so skipping one
          * changes no other draw. */
         if (!(w->needs & NEEDS_KEYS)) {
-            req->key = 0;
+            key = 0;
         } else if (w->ahead_comp) {
-            req->key = w->ahead_key[0];
+            key = w->ahead_key[0];
             w->ahead_key[0] = w->ahead_key[1];
             w->ahead_key[1] = keydist_draw(&w->keys, w->rng_keys);
             w->ahead_comp->ops->prefetch(w->ahead_comp, w->ahead_key[1]);
         } else {
-            req->key = keydist_draw(&w->keys, w->rng_keys);
+            key = keydist_draw(&w->keys, w->rng_keys);
         }
-        req->client = w->needs & NEEDS_CLIENTS
-                          ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
-                          : 0;
+        client = w->needs & NEEDS_CLIENTS
+                     ? (uint32_t)gsl_rng_uniform_int(w->rng_clients, wl->clients)
+                     : 0;
     }
     /* Drawn for trace replays too: a trace names no region. */
     uint16_t region =
         w->region_table ? (uint16_t)(1 + gsl_ran_discrete(w->rng_regions, w->region_table)) : 0;
-    req->depth = 1;
-    req->frames[0] =
-        (struct frame){.comp = SIM_KERNEL, .node = 0, .t_arrive = sim->now, .region = region};
     w->int_offered++;
-    if (req->counted)
+    if (counted)
         w->arrived++;
     /* The key's hot-key counter is fetched now and counted last (the count is read only at
      * the end), so that the cache miss overlaps the work between. */
-    const uint64_t key = req->key;
-    const int hot = req->counted && w->hot;
+    const int hot = counted && w->hot;
     if (hot)
         hotkeys_prefetch(w->hot, key);
-    uint32_t entry = wl->entry[req->op];
-    int direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
-    w->uni_next++;
-    plan_next_arrival(w, sim->now);
+    uint32_t entry = wl->entry[op];
+    struct comp *c = &w->comps[entry];
+    struct request *req = NULL;
+    int direct;
+    if (w->answer_comp && sim_next_is_now(sim)) {
+        /* The call would be direct (it takes no time and its arrival event would run next),
+         * and so would the reply if the answer comes at once and the next arrival is not at
+         * this instant: then the component answers with no request at all, and the figures
+         * are those the general way below would make. */
+        w->uni_next++;
+        plan_next_arrival(w, sim->now);
+        uint64_t seq = sim->seq;
+        if (sim_next_is_now(sim) && c->ops->answer(c, sim, op, key, counted)) {
+            SIM_ASSERT(sim->seq == seq); /* the hook scheduled nothing */
+            w->answered++;
+            w->next_id++;            /* the id the request would have had */
+            sim->dispatched += 2;    /* its arrival and reply events, run in place */
+            c->requests += (unsigned)counted;
+            if (counted)
+                hist_record(&c->latency, 0);
+            client_ok(w, op, counted, 0);
+            direct = 0;
+        } else {
+            req = new_request(w, op, key, client, region, counted);
+            req_call_direct(sim, req, entry);
+            direct = 1;
+        }
+    } else {
+        req = new_request(w, op, key, client, region, counted);
+        direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
+        w->uni_next++;
+        plan_next_arrival(w, sim->now);
+    }
     /* The arrival event would have run next, after the above: its work comes last. */
     if (direct)
-        deliver(w, &w->comps[entry], req);
+        deliver(w, c, req);
     if (hot)
         hotkeys_add(w->hot, key);
 }
@@ -310,22 +370,9 @@ SIM_HOT void world_client_reply(struct world *w, struct request *req)
 {
     double now = w->sim.now;
     switch (req->status) {
-    case REQ_OK: {
-        double lat = now - req->t_start; /* s */
-        uint64_t ns = hist_ns(lat);
-        w->int_completed++;
-        if (req->counted) {
-            w->completed++;
-            hist_record_ns(&w->int_pending, ns, lat);
-            w->ops[req->op].completed++;
-            /* With one op its histogram would equal the overall one (merged at the end). */
-            if (w->sc->wl.nops > 1)
-                hist_record_ns(&w->ops[req->op].latency, ns, lat);
-        } else {
-            hist_record_ns(&w->int_other, ns, lat);
-        }
+    case REQ_OK:
+        client_ok(w, req->op, req->counted, now - req->t_start);
         break;
-    }
     case REQ_REJECTED:
         w->int_rejected++;
         w->rejected += req->counted;
@@ -724,6 +771,16 @@ static void dispatch(struct sim *sim, const struct sim_event *ev)
 
 /* ---- life cycle ------------------------------------------------------------------------ */
 
+/* The entry component of every op, or NULL when ops enter at different components. */
+static struct comp *one_entry(struct world *w)
+{
+    const struct workload *wl = &w->sc->wl;
+    for (size_t i = 1; i < wl->nops; i++)
+        if (wl->entry[i] != wl->entry[0])
+            return NULL;
+    return &w->comps[wl->entry[0]];
+}
+
 int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
                  struct sim_error *err)
 {
@@ -790,6 +847,13 @@ int world_create(const struct scenario *sc, uint64_t seed, struct world **out,
     if (w->needs & NEEDS_KEYS || wl->trace)
         w->hot = hotkeys_create(WORLD_HOT_COUNTERS, wl->trace ? 0 : wl->key_count);
     setup_series(w);
+    /* An entry with an answer hook is offered each request first when the client's call into
+     * it changes nothing but the stack: no latency (not even between regions), no timeout. */
+    struct comp *entry = one_entry(w);
+    if (entry && entry->ops->answer && entry->spec->latency.kind == DIST_CONST &&
+        entry->spec->latency.p[0] == 0 && !(entry->spec->timeout > 0) &&
+        entry->spec->region_no == 0)
+        w->answer_comp = entry;
     *out = w;
     return 0;
 }
@@ -871,18 +935,12 @@ int world_run(struct world *w, volatile int *stop,
     schedule_tick(w, fmin(sc->interval, sc->duration));
     /* An entry component with a prefetch hook (sim/model.h), the entry of every op, sees the
      * keys two arrivals ahead: the first two are drawn now, then one at each arrival. */
-    if (w->needs & NEEDS_KEYS && !sc->wl.trace) {
-        const struct workload *wl = &sc->wl;
-        struct comp *c = &w->comps[wl->entry[0]];
-        int one = c->ops->prefetch != NULL;
-        for (size_t i = 1; i < wl->nops && one; i++)
-            one = wl->entry[i] == wl->entry[0];
-        if (one) {
-            w->ahead_comp = c;
-            for (int i = 0; i < 2; i++) {
-                w->ahead_key[i] = keydist_draw(&w->keys, w->rng_keys);
-                c->ops->prefetch(c, w->ahead_key[i]);
-            }
+    struct comp *entry = one_entry(w);
+    if (w->needs & NEEDS_KEYS && !sc->wl.trace && entry && entry->ops->prefetch) {
+        w->ahead_comp = entry;
+        for (int i = 0; i < 2; i++) {
+            w->ahead_key[i] = keydist_draw(&w->keys, w->rng_keys);
+            entry->ops->prefetch(entry, w->ahead_key[i]);
         }
     }
     plan_next_arrival(w, 0);

@@ -58,6 +58,11 @@ struct world {
      * then the one after. */
     struct comp *ahead_comp;
     uint64_t ahead_key[2];
+    /* The entry of every op when it has an answer hook (sim/model.h) and calls into it take no
+     * time and no timeout: arrivals offer it each request before one is allocated. Set by
+     * world_create; a test may clear it to send every request the general way. */
+    struct comp *answer_comp;
+    uint64_t answered; /* requests answer_comp answered at once */
     gsl_ran_discrete_t *op_table;
     gsl_rng *rng_regions;             /* the client's region of each request (workload.regions) */
     gsl_ran_discrete_t *region_table; /* NULL when the workload has no regions */

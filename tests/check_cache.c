@@ -47,8 +47,9 @@ static char *trace_scenario(const char *trace, const char *duration, const char 
 
 struct outcome {
     double hits, misses, expirations, evictions, coalesced, backend_calls, flushes, lost;
-    double db_requests;
+    double db_requests, writes;
     uint64_t completed, failed, rejected, timed_out;
+    uint64_t answered; /* requests the cache answered at once (its answer hook) */
 };
 
 static struct outcome run_trace(const char *rows, const char *duration, const char *cache,
@@ -70,10 +71,12 @@ static struct outcome run_trace(const char *rows, const char *duration, const ch
         .flushes = tu_num(c, "flushes"),
         .lost = tu_num(c, "lost_writes"),
         .db_requests = tu_num(tu_comp(s, "db"), "requests"),
+        .writes = tu_num(c, "writes"),
         .completed = w->completed,
         .failed = w->failed,
         .rejected = w->rejected,
         .timed_out = w->timed_out,
+        .answered = w->answered,
     };
     cJSON_Delete(s);
     world_free(w);
@@ -142,6 +145,7 @@ START_TEST(test_write_through)
     ck_assert_double_eq(o.hits, 3);
     ck_assert_double_eq(o.misses, 1);
     ck_assert_uint_eq(o.completed, 7);
+    ck_assert_uint_eq(o.answered, 0); /* a backend: never at once */
 }
 END_TEST
 
@@ -235,6 +239,24 @@ START_TEST(test_lookup_time_and_workers)
     ck_assert_double_eq(o.hits, 1);
     ck_assert_double_eq(o.misses, 1);
     ck_assert_double_eq(o.backend_calls, 1);
+    ck_assert_uint_eq(o.answered, 0);
+}
+END_TEST
+
+/* Without a backend or a lookup time the cache answers every op at once, with no request
+ * object (cache_answer): the write of 1 stores it, so the read of 1 hits; the read of 2
+ * misses and is filled; the static op is only answered. */
+START_TEST(test_answered_at_once)
+{
+    struct outcome o =
+        run_trace("0,write,1,0\n1,read,1,0\n2,static,1,0\n3,read,2,0\n4,read,2,0\n", "5s",
+                  "\"capacity\":10", "");
+    ck_assert_uint_eq(o.answered, 5);
+    ck_assert_uint_eq(o.completed, 5);
+    ck_assert_double_eq(o.writes, 1);
+    ck_assert_double_eq(o.hits, 2);
+    ck_assert_double_eq(o.misses, 1);
+    ck_assert_double_eq(o.backend_calls, 0);
 }
 END_TEST
 
@@ -414,6 +436,9 @@ START_TEST(test_fail_without_backend)
     struct node_stats ns = {0};
     cc->ops->node_stats(cc, &w->sim, 0, &ns);
     ck_assert_uint_eq(ns.requests, 3);
+    /* The cache declined the read that found its node down, having counted nothing, and the
+     * general way refused it. */
+    ck_assert_uint_eq(w->answered, 2);
     cJSON_Delete(s);
     done_with(w, sc, trace);
 }
@@ -953,6 +978,7 @@ Suite *cache_suite(void)
     tcase_add_test(tc, test_write_back_eviction_flush);
     tcase_add_test(tc, test_pass_through);
     tcase_add_test(tc, test_lookup_time_and_workers);
+    tcase_add_test(tc, test_answered_at_once);
     tcase_add_test(tc, test_coalesce);
     tcase_add_test(tc, test_coalesce_failure);
     tcase_add_test(tc, test_write_back_loss);

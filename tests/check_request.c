@@ -757,6 +757,32 @@ START_TEST(test_first_call_with_latency_is_queued)
 }
 END_TEST
 
+/* req_call_direct is req_call_first's direct case taken on the caller's word: the frame is
+ * pushed and the event counted even with another event due now (which req_call_first would
+ * have queued the call behind), and the caller hands the request over. */
+START_TEST(test_call_direct)
+{
+    struct rig r = rig_open(TWO_WORKERS);
+    struct world *w = r.w;
+    struct comp *web = comp_of(&r, "web");
+    struct sim_event due = {.target = SIM_KERNEL, .kind = KEV_WARMUP};
+    sim_schedule(&w->sim, 0, &due);
+    struct request *req = client_request(&r);
+    req_call_direct(&w->sim, req, web->index);
+    ck_assert_uint_eq(req->depth, 2);
+    ck_assert_uint_eq(req_top(req)->comp, web->index);
+    ck_assert_uint_eq(req_top(req)->node, REQ_ANY_NODE);
+    ck_assert_double_eq(req_top(req)->t_arrive, w->sim.now);
+    ck_assert_uint_eq(sim_pending(&w->sim), 1);
+    ck_assert_uint_eq(w->sim.dispatched, 1);
+    web->ops->arrive(web, &w->sim, req);
+    run_past(&r, 0.002);
+    ck_assert_uint_eq(w->completed, 1);
+    ck_assert_double_eq_tol(hist_mean(&w->latency), 0.002, EPS);
+    rig_close(&r);
+}
+END_TEST
+
 /* Two services end at the same instant: the first reply finds the second service-end due and
  * waits behind it in the queue, so the second request's event still sees no completion, and
  * both replies run as events, in reply order. */
@@ -814,6 +840,7 @@ Suite *request_suite(void)
     tcase_add_test(tc, test_first_call_direct_when_nothing_is_due);
     tcase_add_test(tc, test_first_call_queued_behind_a_due_event);
     tcase_add_test(tc, test_first_call_with_latency_is_queued);
+    tcase_add_test(tc, test_call_direct);
     tcase_add_test(tc, test_reply_queued_behind_a_tie);
     suite_add_tcase(s, tc);
     return s;

@@ -479,6 +479,120 @@ START_TEST(test_latency_recorded_once)
 }
 END_TEST
 
+/* ---- requests answered at once ------------------------------------------------------------ */
+
+/* The run with every request the general way: the world's answer hook cleared. */
+static struct run run_general(const char *squoted, const char *trace)
+{
+    struct run r = {load(squoted, trace), NULL};
+    struct sim_error err = {0};
+    ck_assert_int_eq(world_create(r.sc, 1, &r.w, &err), 0);
+    r.w->answer_comp = NULL;
+    ck_assert_int_eq(world_run(r.w, NULL, NULL, NULL, &err), 0);
+    return r;
+}
+
+static char *summary_text(struct world *w);
+
+/* Both runs made the same summary, time series and event count. */
+static void assert_same_run(const struct run *a, const struct run *b)
+{
+    char *ta = summary_text(a->w), *tb = summary_text(b->w);
+    size_t at = 0;
+    while (ta[at] && ta[at] == tb[at])
+        at++;
+    ck_assert_msg(ta[at] == tb[at], "summaries differ at %zu: %.80s | %.80s", at, ta + at, tb + at);
+    free(ta);
+    free(tb);
+    /* Every component's latency records (zero latencies make the same percentiles as none). */
+    for (size_t i = 0; i < a->w->ncomp; i++)
+        ck_assert_uint_eq(hist_count(&a->w->comps[i].latency), hist_count(&b->w->comps[i].latency));
+    const struct series *sa = &a->w->series, *sb = &b->w->series;
+    ck_assert_uint_eq(sa->nrows, sb->nrows);
+    ck_assert_uint_eq(sa->ncols, sb->ncols);
+    for (size_t i = 0; i < sa->nrows; i++)
+        for (size_t j = 0; j < sa->ncols; j++) {
+            double x = series_get(sa, i, j), y = series_get(sb, i, j);
+            ck_assert_msg(x == y || (isnan(x) && isnan(y)), "row %zu, %s: %g, %g", i,
+                          sa->names[j], x, y);
+        }
+    ck_assert_uint_eq(a->w->sim.dispatched, b->w->sim.dispatched);
+    ck_assert_uint_eq(a->w->next_id, b->w->next_id);
+}
+
+/* A cache without a backend at the entry answers reads, writes and other ops at once, with
+ * no request object, and the run's figures are those of the general way: through a failure
+ * (its requests refused), a recovery, a scale-out with keys migrating and back to one node
+ * (where it declines: several nodes, keys in transit), and the warm-up's edge. */
+#define ANSWER_SCENARIO                                                                            \
+    "{'name':'a','duration':'30s','metrics':{'interval':'5s','warmup':'3s'},"                     \
+    "'workload':{'rate':400,'entry':'cache','ops':{'read':6,'write':2,'touch':1},"                \
+    "'keys':{'count':500,'dist':'zipf','s':0.9}},"                                                \
+    "'components':[{'id':'cache','type':'cache','capacity':50,'eviction':'lru',"                  \
+    "'migration':{'bandwidth':'1MB/s','item_size':'4KiB','batch':2}}],"                           \
+    "'events':[{'at':'8s','action':'fail','target':'cache'},"                                     \
+    "{'at':'10s','action':'recover','target':'cache'},"                                           \
+    "{'at':'15s','action':'scale','target':'cache','nodes':3},"                                   \
+    "{'at':'22s','action':'scale','target':'cache','nodes':1}]}"
+
+START_TEST(test_answered_at_once)
+{
+    struct run a = run_text(ANSWER_SCENARIO), b = run_general(ANSWER_SCENARIO, NULL);
+    ck_assert_ptr_eq(a.w->answer_comp, &a.w->comps[0]);
+    /* Most requests were answered at once, but not those of the failure or the scale-out. */
+    uint64_t all = all_arrivals(&a);
+    ck_assert_uint_gt(a.w->answered, all / 2);
+    ck_assert_uint_lt(a.w->answered, all - 400 * 2);
+    ck_assert_uint_eq(b.w->answered, 0);
+    cJSON *s = report_summary(a.w);
+    const cJSON *c = tu_comp(s, "cache");
+    ck_assert_double_gt(tu_num(c, "rejected"), 0);
+    ck_assert_double_gt(tu_num(c, "hit_ratio"), 0.3);
+    cJSON_Delete(s);
+    assert_same_run(&a, &b);
+    run_close(&a);
+    run_close(&b);
+}
+END_TEST
+
+/* Trace rows at one instant go the general way. The first of the three at t = 1 could reach
+ * the cache directly, but the next row is due at the same instant, so its reply could not
+ * run in place: it is delivered directly (req_call_direct) and replies through an event. The
+ * other two find events of this instant waiting. A latency or a timeout on the cache turns
+ * the hook off. */
+START_TEST(test_answer_declined)
+{
+    const char *trace = "t_s,op,key,client\n"
+                        "0.5,read,1,1\n"
+                        "1,read,2,1\n"
+                        "1,read,2,1\n"
+                        "1,write,3,1\n"
+                        "2,read,3,1\n";
+    const char *sc = "{'name':'t','duration':'5s','workload':{'entry':'cache',"
+                     "'ops':{'read':1,'write':1},'trace':'%s','keys':{'count':10}},"
+                     "'components':[{'id':'cache','type':'cache','capacity':5}]}";
+    struct run a = run_seed(sc, trace, 1), b = run_general(sc, trace);
+    ck_assert_uint_eq(a.w->arrived, 5);
+    ck_assert_uint_eq(a.w->completed, 5);
+    ck_assert_uint_eq(a.w->answered, 2); /* those at 0.5 and 2 */
+    assert_same_run(&a, &b);
+    run_close(&a);
+    run_close(&b);
+
+    a = run_text("{'name':'l','duration':'2s','workload':{'rate':10,'entry':'cache',"
+                 "'ops':{'read':1},'keys':{'count':10}},'components':[{'id':'cache',"
+                 "'type':'cache','capacity':5,'latency':'1ms'}]}");
+    ck_assert_ptr_null(a.w->answer_comp);
+    ck_assert_uint_gt(a.w->completed, 5);
+    run_close(&a);
+    a = run_text("{'name':'o','duration':'2s','workload':{'rate':10,'entry':'cache',"
+                 "'ops':{'read':1},'keys':{'count':10}},'components':[{'id':'cache',"
+                 "'type':'cache','capacity':5,'timeout':'1s'}]}");
+    ck_assert_ptr_null(a.w->answer_comp);
+    run_close(&a);
+}
+END_TEST
+
 /* ---- determinism -------------------------------------------------------------------------- */
 
 static char *summary_text(struct world *w)
@@ -592,6 +706,8 @@ Suite *world_suite(void)
     tcase_add_test(tc, test_latency_recorded_once);
     tcase_add_test(tc, test_same_seed_same_results);
     tcase_add_test(tc, test_keys_drawn_ahead);
+    tcase_add_test(tc, test_answered_at_once);
+    tcase_add_test(tc, test_answer_declined);
     suite_add_tcase(s, tc);
     return s;
 }
