@@ -23,6 +23,7 @@ void sim_init_kind(struct sim *sim, sim_dispatch_fn dispatch, void *world, enum 
     sim->now_q = (struct sim_fifo){0};
     sim->next_t = INFINITY;
     sim->lane = (struct sim_event){.t = INFINITY};
+    sim->until = -INFINITY; /* no sim_run in progress: sim_lane_take takes nothing */
     evq_init_kind(&sim->q, 1024, kind);
 }
 
@@ -128,10 +129,13 @@ static inline __attribute__((always_inline)) uint64_t run_as(struct sim *sim, do
 
 uint64_t sim_run(struct sim *sim, double until)
 {
+    uint64_t before = sim->dispatched;
+    sim->until = until;
     uint64_t n = sim->q.kind == EVQ_LADDER ? run_as(sim, until, EVQ_LADDER)
                                            : run_as(sim, until, EVQ_HEAP4);
     sim->dispatched += n;
+    sim->until = -INFINITY;
     if (!sim->stop && sim->now < until)
         sim->now = until;
-    return n;
+    return sim->dispatched - before;
 }

@@ -36,6 +36,7 @@ struct sim {
     sim_dispatch_fn lane_dispatch; /* runs the lane's event: `dispatch` unless sim_lane_init */
     void *world;            /* the runtime that owns this engine (components, stats) */
     volatile int stop;      /* set to end the run early (SIGINT, fatal model error) */
+    double until;           /* s, the horizon of the sim_run in progress */
 };
 
 /* The queue is evq_init's choice (evq_default_kind); sim_init_kind names it. */
@@ -123,6 +124,23 @@ static inline int sim_next_is_now(const struct sim *sim)
            (sim->next_t > sim->now || evq_size(&sim->q) == 0);
 }
 
+/* For the lane's handler, once it has done all it does: when the lane's event is the very next
+ * to run in this sim_run (the FIFO empty, the queue's earliest strictly later, within the
+ * run's horizon, not stopped), takes it as the run loop would (the clock moves to its time,
+ * it counts as dispatched) into *ev and returns 1, and the handler runs it in a loop of its
+ * own instead of returning to the run loop. Returns 0, changing nothing, otherwise. */
+static inline int sim_lane_take(struct sim *sim, struct sim_event *ev)
+{
+    const double t = sim->lane.t;
+    if (sim->stop || sim->now_q.len || !(t < sim->next_t) || !(t <= sim->until))
+        return 0;
+    *ev = sim->lane;
+    sim->lane.t = INFINITY;
+    sim->now = t;
+    sim->dispatched++;
+    return 1;
+}
+
 /* Events waiting, in the heap, the zero-delay FIFO and the lane. */
 static inline size_t sim_pending(const struct sim *sim)
 {
@@ -130,7 +148,8 @@ static inline size_t sim_pending(const struct sim *sim)
 }
 
 /* Runs events with time <= until (or until stop is set); the clock ends at `until` unless
- * stopped early. Returns the number of events dispatched by this call. */
+ * stopped early. Returns the number of events dispatched during this call, those that
+ * handlers ran themselves (sim_next_is_now, sim_lane_take) included. */
 uint64_t sim_run(struct sim *sim, double until);
 
 #endif

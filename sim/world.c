@@ -242,8 +242,8 @@ static inline void deliver(struct world *w, struct comp *c, struct request *req)
 }
 
 /* A request of the workload's, as the client sends it (its first call not made yet). */
-static struct request *new_request(struct world *w, uint16_t op, uint64_t key, uint32_t client,
-                                   uint16_t region, int counted)
+static inline struct request *new_request(struct world *w, uint16_t op, uint64_t key,
+                                          uint32_t client, uint16_t region, int counted)
 {
     struct sim *sim = &w->sim;
     struct request *req = req_alloc(sim);
@@ -276,10 +276,9 @@ static SIM_HOT void client_ok(struct world *w, uint16_t op, int counted, double 
     }
 }
 
-static void on_arrival(struct world *w, const struct sim_event *ev)
+/* One arrival of the workload, at the current time. */
+static inline void arrive(struct world *w)
 {
-    if (ev->tag != w->arrival_gen)
-        return;
     struct sim *sim = &w->sim;
     const struct workload *wl = &w->sc->wl;
     const int counted = sim->now >= w->sc->warmup;
@@ -322,8 +321,7 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
         hotkeys_prefetch(w->hot, key);
     uint32_t entry = wl->entry[op];
     struct comp *c = &w->comps[entry];
-    struct request *req = NULL;
-    int direct;
+    int planned = 0, answered = 0;
     if (w->answer_comp && sim_next_is_now(sim)) {
         /* The call would be direct (it takes no time and its arrival event would run next),
          * and so would the reply if the answer comes at once and the next arrival is not at
@@ -331,6 +329,7 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
          * are those the general way below would make. */
         w->uni_next++;
         plan_next_arrival(w, sim->now);
+        planned = 1;
         uint64_t seq = sim->seq;
         if (sim_next_is_now(sim) && c->ops->answer(c, sim, op, key, counted)) {
             SIM_ASSERT(sim->seq == seq); /* the hook scheduled nothing */
@@ -341,23 +340,42 @@ static void on_arrival(struct world *w, const struct sim_event *ev)
             if (counted)
                 hist_record(&c->latency, 0);
             client_ok(w, op, counted, 0);
-            direct = 0;
-        } else {
-            req = new_request(w, op, key, client, region, counted);
+            answered = 1;
+        }
+    }
+    if (!answered) {
+        struct request *req = new_request(w, op, key, client, region, counted);
+        int direct;
+        if (planned) {
             req_call_direct(sim, req, entry);
             direct = 1;
+        } else {
+            direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
+            w->uni_next++;
+            plan_next_arrival(w, sim->now);
         }
-    } else {
-        req = new_request(w, op, key, client, region, counted);
-        direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
-        w->uni_next++;
-        plan_next_arrival(w, sim->now);
+        /* The arrival event would have run next, after the above: its work comes last. */
+        if (direct)
+            deliver(w, c, req);
     }
-    /* The arrival event would have run next, after the above: its work comes last. */
-    if (direct)
-        deliver(w, c, req);
     if (hot)
         hotkeys_add(w->hot, key);
+}
+
+/* An arrival event, then the arrivals whose events are the next to run (sim_lane_take), here
+ * rather than through the run loop: a cache that answers at once leaves nothing between
+ * them. Events of an older arrival generation (before a rate change) are dropped. */
+static void on_arrival(struct world *w, const struct sim_event *ev)
+{
+    struct sim_event next;
+    int due = ev->tag == w->arrival_gen;
+    for (;;) {
+        if (due)
+            arrive(w);
+        if (!sim_lane_take(&w->sim, &next))
+            return;
+        due = next.tag == w->arrival_gen;
+    }
 }
 
 /* The lane's handler (sim/engine.h): arrivals skip dispatch's tests. */

@@ -177,52 +177,132 @@ static void lane_only_handler(struct sim *sim, const struct sim_event *ev)
     lane_handler(sim, ev);
 }
 
+/* The same, then every lane event that is the next to run is taken and run here. */
+static size_t taken;
+static void lane_taking_handler(struct sim *sim, const struct sim_event *ev)
+{
+    struct sim_event next;
+    lane_only_handler(sim, ev);
+    while (sim_lane_take(sim, &next)) {
+        taken++;
+        lane_only_handler(sim, &next);
+    }
+}
+
 static void lane_run(struct lane_model *m, enum evq_kind kind, int use_lane)
 {
     struct sim sim;
     sim_init_kind(&sim, lane_handler, m, kind);
     if (use_lane)
-        sim_lane_init(&sim, lane_only_handler);
+        sim_lane_init(&sim, use_lane == 2 ? lane_taking_handler : lane_only_handler);
     m->rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(m->rng, 17);
     m->use_lane = use_lane;
     m->n = m->max_pending = 0;
+    uint64_t dispatched = 0;
     for (uint32_t i = 0; i < 20; i++) {
         struct sim_event ev = {.tag = 2};
         sim_schedule(&sim, 0.5 * i, &ev);
     }
     lane_next(&sim, m, 0);
     for (double t = 0; sim_pending(&sim) > 0; t += 0.75) {
-        sim_run(&sim, t);
+        dispatched += sim_run(&sim, t);
         ck_assert_double_eq(sim.now, t);
     }
     ck_assert_uint_ge(m->n, LANE_EVENTS);
+    ck_assert_uint_eq(dispatched, m->n); /* taken events counted too */
+    ck_assert_uint_eq(sim.dispatched, m->n);
     gsl_rng_free(m->rng);
     sim_free(&sim);
 }
 
+/* Every event of run b as in run a. */
+static void assert_same_log(const struct lane_model *a, const struct lane_model *b)
+{
+    ck_assert_uint_eq(b->n, a->n);
+    for (size_t i = 0; i < a->n; i++) {
+        ck_assert_double_eq(b->log[i].t, a->log[i].t);
+        ck_assert_uint_eq(b->log[i].seq, a->log[i].seq);
+        ck_assert_uint_eq(b->log[i].tag, a->log[i].tag);
+        ck_assert_int_eq(b->log[i].next_is_now, a->log[i].next_is_now);
+        ck_assert_uint_eq(b->log[i].pending, a->log[i].pending);
+    }
+}
+
 START_TEST(test_lane_in_lockstep_with_queue)
 {
-    static struct lane_model plain, lane;
+    static struct lane_model plain, lane, taking;
     enum evq_kind kind = (enum evq_kind)_i;
     lane_run(&plain, kind, 0);
     lane_run(&lane, kind, 1);
-    ck_assert_uint_eq(lane.n, plain.n);
+    assert_same_log(&plain, &lane);
+    /* The lane's handler taking the next lane events itself (sim_lane_take) changes nothing
+     * either, and takes some: ties with queued events and slice ends are left to the loop. */
+    taken = 0;
+    lane_run(&taking, kind, 2);
+    assert_same_log(&plain, &taking);
+    ck_assert_uint_gt(taken, 0);
     size_t lane_events = 0, now_inline = 0;
     for (size_t i = 0; i < plain.n; i++) {
-        ck_assert_double_eq(lane.log[i].t, plain.log[i].t);
-        ck_assert_uint_eq(lane.log[i].seq, plain.log[i].seq);
-        ck_assert_uint_eq(lane.log[i].tag, plain.log[i].tag);
-        ck_assert_int_eq(lane.log[i].next_is_now, plain.log[i].next_is_now);
-        ck_assert_uint_eq(lane.log[i].pending, plain.log[i].pending);
         lane_events += plain.log[i].tag == 1;
         now_inline += (size_t)plain.log[i].next_is_now;
     }
+    ck_assert_uint_lt(taken, lane_events);
     /* The model exercised what it is for: lane events, and both answers of sim_next_is_now. */
     ck_assert_uint_gt(plain.max_pending, 100);
     ck_assert_uint_gt(lane_events, 1000);
     ck_assert_uint_gt(now_inline, 100);
     ck_assert_uint_gt(plain.n - now_inline, 100);
+}
+END_TEST
+
+/* A lane handler that schedules its successor 1 s later, then takes what it may. */
+static size_t lane_took;
+static void lane_chain(struct sim *sim, const struct sim_event *ev)
+{
+    struct sim_event next = *ev;
+    for (;;) {
+        record(sim, &next);
+        struct sim_event e = {.tag = next.tag + 1};
+        sim_lane_at(sim, sim->now + 1, &e);
+        if (!sim_lane_take(sim, &next))
+            return;
+        lane_took++;
+    }
+}
+
+/* sim_lane_take takes the lane's event only when it is strictly the next to run and within
+ * the horizon: lane events at 1, 2, 3, ... and queued ones at 2.5 and 5 (a tie); a run to 4
+ * takes 2 (before 2.5), leaves 3 to the loop (2.5 comes first), takes 4, and stops at the
+ * horizon; the next run to 6 leaves the lane's 5 to the loop (a tie with the queued 5, which
+ * was scheduled first), then takes 6. */
+START_TEST(test_lane_take)
+{
+    struct sim sim;
+    sim_init_kind(&sim, record, NULL, (enum evq_kind)_i);
+    sim_lane_init(&sim, lane_chain);
+    nlog = 0;
+    lane_took = 0;
+    struct sim_event q1 = {.tag = 100}, q2 = {.tag = 200}, first = {.tag = 1};
+    sim_schedule_at(&sim, 2.5, &q1);
+    sim_schedule_at(&sim, 5, &q2);
+    sim_lane_at(&sim, 1, &first);
+    struct sim_event none;
+    ck_assert(!sim_lane_take(&sim, &none)); /* outside sim_run */
+    ck_assert_uint_eq(sim_run(&sim, 4), 5);
+    ck_assert_uint_eq(lane_took, 2);
+    ck_assert_double_eq(sim.lane.t, 5);
+    ck_assert_uint_eq(sim_run(&sim, 6), 3);
+    ck_assert_uint_eq(lane_took, 3);
+    static const double t[] = {1, 2, 2.5, 3, 4, 5, 5, 6};
+    static const uint32_t tag[] = {1, 2, 100, 3, 4, 200, 5, 6};
+    ck_assert_uint_eq(nlog, 8);
+    for (size_t i = 0; i < 8; i++) {
+        ck_assert_double_eq(log_t[i], t[i]);
+        ck_assert_uint_eq(log_tag[i], tag[i]);
+    }
+    ck_assert_uint_eq(sim.dispatched, 8);
+    sim_free(&sim);
 }
 END_TEST
 
@@ -326,6 +406,7 @@ Suite *engine_suite(void)
     tcase_add_test(tc, test_next_t_tracks_queue);
     tcase_add_loop_test(tc, test_lane_in_lockstep_with_queue, EVQ_HEAP4, EVQ_LADDER + 1);
     tcase_add_loop_test(tc, test_lane_past_time_is_now, EVQ_HEAP4, EVQ_LADDER + 1);
+    tcase_add_loop_test(tc, test_lane_take, EVQ_HEAP4, EVQ_LADDER + 1);
     suite_add_tcase(s, tc);
     return s;
 }
