@@ -242,8 +242,9 @@ static inline void deliver(struct world *w, struct comp *c, struct request *req)
 }
 
 /* A request of the workload's, as the client sends it (its first call not made yet). */
-static inline struct request *new_request(struct world *w, uint16_t op, uint64_t key,
-                                          uint32_t client, uint16_t region, int counted)
+static inline __attribute__((always_inline)) struct request *
+new_request(struct world *w, uint16_t op, uint64_t key, uint32_t client, uint16_t region,
+            int counted)
 {
     struct sim *sim = &w->sim;
     struct request *req = req_alloc(sim);
@@ -274,6 +275,36 @@ static SIM_HOT void client_ok(struct world *w, uint16_t op, int counted, double 
     } else {
         hist_record_ns(&w->int_other, ns, lat);
     }
+}
+
+/* An arrival for answer_comp whose call into it would be direct (it takes no time and its
+ * arrival event would run next). When the reply would be direct too (the next arrival,
+ * planned first as on the general way, is not at this instant) and the component answers at
+ * once, no request is made, and the figures are those the general way would make. Otherwise
+ * the request goes the general way, directly delivered. */
+static inline __attribute__((always_inline)) void offer(struct world *w, uint16_t op,
+                                                        uint64_t key, uint32_t client,
+                                                        uint16_t region, int counted)
+{
+    struct sim *sim = &w->sim;
+    struct comp *c = w->answer_comp;
+    w->uni_next++;
+    plan_next_arrival(w, sim->now);
+    uint64_t seq = sim->seq;
+    if (sim_next_is_now(sim) && c->ops->answer(c, sim, op, key, counted)) {
+        SIM_ASSERT(sim->seq == seq); /* the hook scheduled nothing */
+        w->answered++;
+        w->next_id++;         /* the id the request would have had */
+        sim->dispatched += 2; /* its arrival and reply events, run in place */
+        c->requests += (unsigned)counted;
+        if (counted)
+            hist_record(&c->latency, 0);
+        client_ok(w, op, counted, 0);
+        return;
+    }
+    struct request *req = new_request(w, op, key, client, region, counted);
+    req_call_direct(sim, req, c->index);
+    deliver(w, c, req);
 }
 
 /* One arrival of the workload, at the current time. */
@@ -320,43 +351,16 @@ static inline void arrive(struct world *w)
     if (hot)
         hotkeys_prefetch(w->hot, key);
     uint32_t entry = wl->entry[op];
-    struct comp *c = &w->comps[entry];
-    int planned = 0, answered = 0;
     if (w->answer_comp && sim_next_is_now(sim)) {
-        /* The call would be direct (it takes no time and its arrival event would run next),
-         * and so would the reply if the answer comes at once and the next arrival is not at
-         * this instant: then the component answers with no request at all, and the figures
-         * are those the general way below would make. */
+        offer(w, op, key, client, region, counted);
+    } else {
+        struct request *req = new_request(w, op, key, client, region, counted);
+        int direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
         w->uni_next++;
         plan_next_arrival(w, sim->now);
-        planned = 1;
-        uint64_t seq = sim->seq;
-        if (sim_next_is_now(sim) && c->ops->answer(c, sim, op, key, counted)) {
-            SIM_ASSERT(sim->seq == seq); /* the hook scheduled nothing */
-            w->answered++;
-            w->next_id++;            /* the id the request would have had */
-            sim->dispatched += 2;    /* its arrival and reply events, run in place */
-            c->requests += (unsigned)counted;
-            if (counted)
-                hist_record(&c->latency, 0);
-            client_ok(w, op, counted, 0);
-            answered = 1;
-        }
-    }
-    if (!answered) {
-        struct request *req = new_request(w, op, key, client, region, counted);
-        int direct;
-        if (planned) {
-            req_call_direct(sim, req, entry);
-            direct = 1;
-        } else {
-            direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
-            w->uni_next++;
-            plan_next_arrival(w, sim->now);
-        }
         /* The arrival event would have run next, after the above: its work comes last. */
         if (direct)
-            deliver(w, c, req);
+            deliver(w, &w->comps[entry], req);
     }
     if (hot)
         hotkeys_add(w->hot, key);
