@@ -350,10 +350,10 @@ static inline void arrive(struct world *w)
     const int hot = counted && w->hot;
     if (hot)
         hotkeys_prefetch(w->hot, key);
-    uint32_t entry = wl->entry[op];
     if (w->answer_comp && sim_next_is_now(sim)) {
         offer(w, op, key, client, region, counted);
     } else {
+        uint32_t entry = wl->entry[op];
         struct request *req = new_request(w, op, key, client, region, counted);
         int direct = req_call_first(sim, req, entry, REQ_ANY_NODE);
         w->uni_next++;
