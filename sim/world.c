@@ -307,8 +307,10 @@ static inline __attribute__((always_inline)) void offer(struct world *w, uint16_
     deliver(w, c, req);
 }
 
-/* One arrival of the workload, at the current time. */
-static inline void arrive(struct world *w)
+/* One arrival of the workload, at the current time. next_is_now: sim_next_is_now is known to
+ * hold (the arrival was taken from the lane by sim_lane_take, and drawing schedules
+ * nothing). */
+static inline void arrive(struct world *w, int next_is_now)
 {
     struct sim *sim = &w->sim;
     const struct workload *wl = &w->sc->wl;
@@ -350,7 +352,7 @@ static inline void arrive(struct world *w)
     const int hot = counted && w->hot;
     if (hot)
         hotkeys_prefetch(w->hot, key);
-    if (w->answer_comp && sim_next_is_now(sim)) {
+    if (w->answer_comp && (next_is_now || sim_next_is_now(sim))) {
         offer(w, op, key, client, region, counted);
     } else {
         uint32_t entry = wl->entry[op];
@@ -372,13 +374,14 @@ static inline void arrive(struct world *w)
 static void on_arrival(struct world *w, const struct sim_event *ev)
 {
     struct sim_event next;
-    int due = ev->tag == w->arrival_gen;
+    int due = ev->tag == w->arrival_gen, taken = 0;
     for (;;) {
         if (due)
-            arrive(w);
+            arrive(w, taken);
         if (!sim_lane_take(&w->sim, &next))
             return;
         due = next.tag == w->arrival_gen;
+        taken = 1;
     }
 }
 
