@@ -287,7 +287,8 @@ static double cache_memory(const struct comp_spec *cs, const struct scenario *sc
 {
     const struct cache_cfg *cfg = cs->config;
     double per = LIMITS_NODE_BYTES +
-                 evict_estimate_bytes((enum evict_policy)cfg->eviction, (uint64_t)cfg->capacity);
+                 evict_estimate_bytes((enum evict_policy)cfg->eviction, (uint64_t)cfg->capacity,
+                                      cfg->ttl);
     double bytes = cache_instances(cs, sc) * per;
     if (cfg->placement != CP_SIDECAR)
         bytes += sharding_memory(&cfg->sharding, limits_peak_nodes(sc, cs->index));
@@ -833,8 +834,8 @@ static void cache_arrive(struct comp *c, struct sim *sim, struct request *req)
 }
 
 /* In a single-node cache (the arrival path's node 0), the hash head of the key two arrivals
- * ahead, and the entry of the key one arrival ahead, whose head came in at the last call:
- * the lookup's two dependent cache misses leave the request's path. */
+ * ahead, and the entry (and its list links) of the key one arrival ahead, whose head came in
+ * at the last call: the lookup's dependent cache misses leave the request's path. */
 static void cache_prefetch(struct comp *c, uint64_t key)
 {
     struct cache *k = c->state;
@@ -842,9 +843,12 @@ static void cache_prefetch(struct comp *c, uint64_t key)
     if (!one_node(k, cfg))
         return;
     const struct evict_store *s = &k->nodes[0].store;
-    const void *entry = evict_probe_entry(s, k->ahead_bucket);
-    if (entry)
+    const void *links;
+    const void *entry = evict_probe_entry(s, k->ahead_bucket, &links);
+    if (entry) {
         __builtin_prefetch(entry);
+        __builtin_prefetch(links, 1);
+    }
     __builtin_prefetch(evict_probe_head(s, key, &k->ahead_bucket));
 }
 

@@ -365,7 +365,8 @@ static double cdn_memory(const struct comp_spec *cs, const struct scenario *sc)
     const struct cdn_cfg *cfg = cs->config;
     double edges = (double)limits_peak(sc, cs->index, "edges", cfg->nedges);
     return edges * (LIMITS_NODE_BYTES +
-                    evict_estimate_bytes((enum evict_policy)cfg->eviction, cfg->capacity));
+                    evict_estimate_bytes((enum evict_policy)cfg->eviction, cfg->capacity,
+                                         cfg->ttl));
 }
 
 /* ---- edges ------------------------------------------------------------------------------ */

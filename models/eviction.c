@@ -9,19 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Memory per entry (x86-64): 32 bytes of entry, 4-8 bytes of hash heads (a power of two
- * >= capacity), plus 24 bytes of frequency bucket for lfu or 4 bytes of dense slot for random:
- * lru, fifo, mru 36-40, random 40-44, lfu 60-64 bytes per entry of capacity; 8 more once an
- * entry has been dirty (the dirty_since array, allocated at the first dirty put). */
-/* 32 bytes on a 64-byte boundary: an entry never straddles two cache lines, so a lookup or
- * an unlink touches one line per entry (at 40 bytes three entries in eight straddled). */
+/* Memory per entry (x86-64): 16 bytes of entry, 8 of list links, 4-8 bytes of hash heads (a
+ * power of two >= capacity), plus 24 bytes of frequency bucket for lfu or 4 bytes of dense
+ * slot for random: lru, fifo, mru 28-32, random 32-36, lfu 52-56 bytes per entry of capacity;
+ * 8 more with a TTL (the expiry array), and 8 more once an entry has been dirty (the
+ * dirty_since array, allocated at the first dirty put). */
+/* What a lookup reads: 16 bytes on a 64-byte boundary, so an entry never straddles two cache
+ * lines. The list links live apart, in an array half the size, because a hit moves its
+ * entry to the front of the list: the entries before and after it in the list are random
+ * ones, and relinking them writes their links, which in a dense array of links stay in a
+ * core's cache far more often than whole entries did (32 bytes each, links and expiry in). */
 struct evict_entry {
     uint64_t key;
-    double expiry;       /* s; +inf without TTL */
-    uint32_t prev, next; /* the policy list (lfu: the bucket's ring); free list through next */
-    uint32_t hnext;      /* hash chain */
-    uint32_t aux : 31;   /* lfu: bucket index; random: position in slot[] */
+    uint32_t hnext;    /* hash chain; the free list runs through it too */
+    uint32_t aux : 31; /* lfu: bucket index; random: position in slot[] */
     uint32_t dirty : 1;
+};
+
+/* The policy list (lfu: the bucket's ring) through entry indexes; links[0] is the sentinel. */
+struct evict_link {
+    uint32_t prev, next;
 };
 
 /* One frequency of the lfu list; its entries form a ring, head the least recently used. */
@@ -36,7 +43,7 @@ struct evict_bucket {
  * hash must be a different function, or most of its buckets would stay empty. */
 #define EVICT_HASH_SEED UINT64_C(0x6576696374696f6e)
 
-_Static_assert(sizeof(struct evict_entry) == 32, "an entry fills half a cache line");
+_Static_assert(sizeof(struct evict_entry) == 16, "an entry fills a quarter of a cache line");
 
 const char *const evict_policy_names[EVICT_NPOLICIES + 1] = {
     [EVICT_LRU] = "lru", [EVICT_LFU] = "lfu",       [EVICT_FIFO] = "fifo",
@@ -65,6 +72,12 @@ static inline uint32_t hash_bucket(const struct evict_store *s, uint64_t key)
     return (uint32_t)mix_fmix64(key ^ EVICT_HASH_SEED) & s->mask;
 }
 
+/* When entry i stops counting as stored (s); without a TTL there is no array and never. */
+static inline double expiry_of(const struct evict_store *s, uint32_t i)
+{
+    return s->expiry ? s->expiry[i] : INFINITY;
+}
+
 /* The entry holding key in hash chain h, or 0. */
 static inline uint32_t find_in(const struct evict_store *s, uint32_t h, uint64_t key)
 {
@@ -87,14 +100,14 @@ static void hash_unlink(struct evict_store *s, uint32_t i)
     *pp = s->e[i].hnext;
 }
 
-/* The recency list is a ring through the sentinel e[0]: e[0].next is the newest entry. */
-static inline void list_unlink(struct evict_entry *e, uint32_t i)
+/* The recency list is a ring through the sentinel links[0]: links[0].next is the newest entry. */
+static inline void list_unlink(struct evict_link *e, uint32_t i)
 {
     e[e[i].prev].next = e[i].next;
     e[e[i].next].prev = e[i].prev;
 }
 
-static inline void list_push_front(struct evict_entry *e, uint32_t i)
+static inline void list_push_front(struct evict_link *e, uint32_t i)
 {
     e[i].prev = 0;
     e[i].next = e[0].next;
@@ -106,7 +119,7 @@ static inline void list_push_front(struct evict_entry *e, uint32_t i)
  * has held this frequency longest: the least recently used of the tie. */
 static void ring_append(struct evict_store *s, uint32_t b, uint32_t i)
 {
-    struct evict_entry *e = s->e;
+    struct evict_link *e = s->links;
     uint32_t h = s->bk[b].head;
     s->e[i].aux = b;
     if (!h) {
@@ -124,7 +137,7 @@ static void ring_append(struct evict_store *s, uint32_t b, uint32_t i)
 /* Removes i from its bucket's ring; returns 1 if the bucket is left empty. */
 static int ring_remove(struct evict_store *s, uint32_t b, uint32_t i)
 {
-    struct evict_entry *e = s->e;
+    struct evict_link *e = s->links;
     if (e[i].next == i) {
         s->bk[b].head = 0;
         return 1;
@@ -173,7 +186,7 @@ static void lfu_bump(struct evict_store *s, uint32_t i)
     uint64_t f = bk[b].freq;
     uint32_t nb = bk[b].next;
     int next_fits = nb != 0 && bk[nb].freq == f + 1;
-    if (!next_fits && s->e[i].next == i) {
+    if (!next_fits && s->links[i].next == i) {
         bk[b].freq = f + 1;
         return;
     }
@@ -190,9 +203,9 @@ static inline void touch(struct evict_store *s, uint32_t i)
     switch (s->policy) {
     case EVICT_LRU:
     case EVICT_MRU:
-        if (s->e[0].next != i) {
-            list_unlink(s->e, i);
-            list_push_front(s->e, i);
+        if (s->links[0].next != i) {
+            list_unlink(s->links, i);
+            list_push_front(s->links, i);
         }
         break;
     case EVICT_LFU:
@@ -218,7 +231,7 @@ static void policy_link(struct evict_store *s, uint32_t i)
         s->e[i].aux = s->size;
         break;
     default:
-        list_push_front(s->e, i);
+        list_push_front(s->links, i);
         break;
     }
 }
@@ -240,7 +253,7 @@ static void policy_unlink(struct evict_store *s, uint32_t i)
         break;
     }
     default:
-        list_unlink(s->e, i);
+        list_unlink(s->links, i);
         break;
     }
 }
@@ -250,9 +263,9 @@ static uint32_t policy_victim(const struct evict_store *s)
     switch (s->policy) {
     case EVICT_LRU:
     case EVICT_FIFO:
-        return s->e[0].prev;
+        return s->links[0].prev;
     case EVICT_MRU:
-        return s->e[0].next;
+        return s->links[0].next;
     case EVICT_LFU:
         return s->bk[s->bk[0].next].head;
     case EVICT_RANDOM:
@@ -295,7 +308,7 @@ static void drop(struct evict_store *s, uint32_t i)
     s->size--;
     s->ndirty -= s->e[i].dirty;
     s->e[i].dirty = 0;
-    s->e[i].next = s->e_free;
+    s->e[i].hnext = s->e_free;
     s->e_free = i;
 }
 
@@ -306,7 +319,7 @@ static void reset(struct evict_store *s)
     s->ndirty = 0;
     s->e_used = 1;
     s->e_free = 0;
-    s->e[0].prev = s->e[0].next = 0;
+    s->links[0].prev = s->links[0].next = 0;
     if (s->bk) {
         s->bk[0].prev = s->bk[0].next = 0;
         s->bk[0].freq = 0;
@@ -340,6 +353,9 @@ int evict_init(struct evict_store *s, enum evict_policy policy, uint64_t capacit
     /* Aligned by hand inside a block one line longer (malloc promises 16 bytes). */
     s->e_block = sim_xcalloc(((size_t)capacity + 1) * sizeof *s->e + 64, 1);
     s->e = (struct evict_entry *)(((uintptr_t)s->e_block + 63) & ~(uintptr_t)63);
+    s->links = sim_xcalloc((size_t)capacity + 1, sizeof *s->links);
+    if (ttl_s > 0)
+        s->expiry = sim_xcalloc((size_t)capacity + 1, sizeof *s->expiry);
     if (policy == EVICT_LFU)
         s->bk = sim_xcalloc((size_t)capacity + 1, sizeof *s->bk);
     if (policy == EVICT_RANDOM)
@@ -354,6 +370,8 @@ void evict_free(struct evict_store *s)
         return;
     free(s->heads);
     free(s->e_block);
+    free(s->links);
+    free(s->expiry);
     free(s->since);
     free(s->bk);
     free(s->slot);
@@ -365,7 +383,10 @@ size_t evict_memory_bytes(const struct evict_store *s)
     if (!s->e)
         return 0;
     size_t n = (size_t)s->capacity + 1;
-    size_t bytes = ((size_t)s->mask + 1) * sizeof *s->heads + n * sizeof *s->e + 64;
+    size_t bytes =
+        ((size_t)s->mask + 1) * sizeof *s->heads + n * (sizeof *s->e + sizeof *s->links) + 64;
+    if (s->expiry)
+        bytes += n * sizeof *s->expiry;
     if (s->since)
         bytes += n * sizeof *s->since;
     if (s->bk)
@@ -375,14 +396,17 @@ size_t evict_memory_bytes(const struct evict_store *s)
     return bytes;
 }
 
-double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity)
+double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity, double ttl_s)
 {
     const struct evict_store *s = NULL; /* only for the element sizes */
     double heads = 1, n = (double)capacity + 1;
     while (heads < (double)capacity)
         heads *= 2;
     /* dirty_since counted as if some entry will be dirty: an upper bound. */
-    double bytes = heads * sizeof *s->heads + n * (sizeof *s->e + sizeof *s->since) + 64;
+    double bytes =
+        heads * sizeof *s->heads + n * (sizeof *s->e + sizeof *s->links + sizeof *s->since) + 64;
+    if (ttl_s > 0)
+        bytes += n * sizeof *s->expiry;
     if (policy == EVICT_LFU)
         bytes += n * sizeof *s->bk;
     if (policy == EVICT_RANDOM)
@@ -393,13 +417,13 @@ double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity)
 /* The next eviction of lru or fifo takes the list's tail t out of its hash chain (the chain's
  * head, by t's key) and out of the list (its predecessor's next). Both are random lines of the
  * store, cold by the policy's nature; fetching them now, while the requests before the next
- * miss run, takes two cache misses off that miss's path. t itself is in the cache: its next
- * was rewritten when the victim before it left. Always inline: GCC 12 finds that a function
- * doing nothing but prefetches has no side effect and deletes the call. */
+ * miss run, takes two cache misses off that miss's path (t's entry comes with the first).
+ * Always inline: GCC 12 finds that a function doing nothing but prefetches has no side
+ * effect and deletes the call. */
 __attribute__((always_inline)) static inline void prefetch_next_victim(const struct evict_store *s)
 {
-    uint32_t t = s->e[0].prev;
-    __builtin_prefetch(&s->e[s->e[t].prev], 1);
+    uint32_t t = s->links[0].prev;
+    __builtin_prefetch(&s->links[s->links[t].prev], 1);
     __builtin_prefetch(&s->heads[hash_bucket(s, s->e[t].key)], 1);
 }
 
@@ -419,7 +443,7 @@ static void insert_new(struct evict_store *s, uint32_t h, uint64_t key, double n
     }
     if (s->size == s->capacity) {
         uint32_t v = policy_victim(s);
-        int expired = now >= s->e[v].expiry;
+        int expired = now >= expiry_of(s, v);
         report(s, v, expired ? EVICT_EXPIRED : EVICT_EVICTED, gone);
         drop(s, v);
         if (expired)
@@ -431,12 +455,13 @@ static void insert_new(struct evict_store *s, uint32_t h, uint64_t key, double n
     }
     uint32_t i = s->e_free;
     if (i)
-        s->e_free = s->e[i].next;
+        s->e_free = s->e[i].hnext;
     else
         i = s->e_used++;
     struct evict_entry *x = &s->e[i];
     x->key = key;
-    x->expiry = expiry;
+    if (s->expiry)
+        s->expiry[i] = expiry;
     x->dirty = 0;
     if (dirty)
         set_dirty(s, i, now);
@@ -455,7 +480,7 @@ int evict_get(struct evict_store *s, uint64_t key, double now, struct evict_vict
         s->count.misses++;
         return 0;
     }
-    if (now >= s->e[i].expiry) {
+    if (now >= expiry_of(s, i)) {
         report(s, i, EVICT_EXPIRED, gone);
         drop(s, i);
         s->count.expirations++;
@@ -474,7 +499,7 @@ int evict_put(struct evict_store *s, uint64_t key, double now, int dirty, struct
     double expiry = s->ttl > 0 ? now + s->ttl : INFINITY;
     uint32_t h = hash_bucket(s, key);
     uint32_t i = find_in(s, h, key);
-    if (i && now >= s->e[i].expiry) {
+    if (i && now >= expiry_of(s, i)) {
         report(s, i, EVICT_EXPIRED, gone);
         drop(s, i);
         s->count.expirations++;
@@ -482,7 +507,8 @@ int evict_put(struct evict_store *s, uint64_t key, double now, int dirty, struct
     }
     if (i) {
         struct evict_entry *x = &s->e[i];
-        x->expiry = expiry;
+        if (s->expiry)
+            s->expiry[i] = expiry;
         if (dirty && !x->dirty)
             set_dirty(s, i, now);
         touch(s, i);
@@ -498,7 +524,7 @@ int evict_fetch(struct evict_store *s, uint64_t key, double now, struct evict_vi
         gone->reason = EVICT_NONE;
     uint32_t h = hash_bucket(s, key);
     uint32_t i = find_in(s, h, key);
-    if (i && now < s->e[i].expiry) {
+    if (i && now < expiry_of(s, i)) {
         s->count.hits++;
         touch(s, i);
         return 1;
@@ -540,7 +566,7 @@ int evict_mark_clean(struct evict_store *s, uint64_t key)
 int evict_contains(const struct evict_store *s, uint64_t key, double now)
 {
     uint32_t i = find(s, key);
-    return i && now < s->e[i].expiry;
+    return i && now < expiry_of(s, i);
 }
 
 int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *out)
@@ -551,7 +577,7 @@ int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *o
     if (out) {
         const struct evict_entry *x = &s->e[i];
         *out = (struct evict_item){.key = x->key,
-                                   .expiry = x->expiry,
+                                   .expiry = expiry_of(s, i),
                                    .dirty = x->dirty,
                                    .dirty_since = dirty_since(s, i)};
     }
@@ -564,9 +590,10 @@ const void *evict_probe_head(const struct evict_store *s, uint64_t key, uint32_t
     return &s->heads[*bucket];
 }
 
-const void *evict_probe_entry(const struct evict_store *s, uint32_t bucket)
+const void *evict_probe_entry(const struct evict_store *s, uint32_t bucket, const void **links)
 {
     uint32_t i = s->heads[bucket & s->mask];
+    *links = i ? &s->links[i] : NULL;
     return i ? (const void *)&s->e[i] : NULL;
 }
 
@@ -584,7 +611,7 @@ static void visit(const struct evict_store *s, uint32_t i, int dirty_only, evict
     if (dirty_only && !x->dirty)
         return;
     struct evict_item it = {
-        .key = x->key, .expiry = x->expiry, .dirty = x->dirty, .dirty_since = dirty_since(s, i)};
+        .key = x->key, .expiry = expiry_of(s, i), .dirty = x->dirty, .dirty_since = dirty_since(s, i)};
     fn(ctx, &it);
 }
 
@@ -598,7 +625,7 @@ static void walk(const struct evict_store *s, int dirty_only, evict_item_fn fn, 
             uint32_t h = s->bk[b].head, i = h;
             do {
                 visit(s, i, dirty_only, fn, ctx);
-                i = s->e[i].next;
+                i = s->links[i].next;
             } while (i != h);
         }
         break;
@@ -607,7 +634,7 @@ static void walk(const struct evict_store *s, int dirty_only, evict_item_fn fn, 
             visit(s, s->slot[p], dirty_only, fn, ctx);
         break;
     default:
-        for (uint32_t i = s->e[0].next; i; i = s->e[i].next)
+        for (uint32_t i = s->links[0].next; i; i = s->links[i].next)
             visit(s, i, dirty_only, fn, ctx);
         break;
     }

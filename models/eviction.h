@@ -57,6 +57,7 @@ struct evict_item {
 
 /* Internal layout, visible so that a store can be embedded; read only `count` directly. */
 struct evict_entry;
+struct evict_link;
 struct evict_bucket;
 struct evict_store {
     enum evict_policy policy;
@@ -65,8 +66,10 @@ struct evict_store {
     uint32_t ndirty;           /* stored entries that are dirty */
     double ttl;                /* s; 0 = none */
     gsl_rng *rng;              /* random only; not owned */
-    struct evict_entry *e;     /* capacity + 1; e[0] is the list sentinel; 64-byte aligned */
+    struct evict_entry *e;     /* capacity + 1 (e[0] unused: 0 means none); 64-byte aligned */
     void *e_block;             /* the allocation behind e */
+    struct evict_link *links;  /* capacity + 1: the policy's list; links[0] is its sentinel */
+    double *expiry;            /* capacity + 1 expiry times (s), only with a TTL */
     double *since;             /* dirty_since of each entry, allocated at the first dirty put */
     uint32_t e_used;           /* entries ever handed out since init or clear */
     uint32_t e_free;           /* free list through next; 0 = empty */
@@ -98,9 +101,9 @@ int evict_init(struct evict_store *s, enum evict_policy policy, uint64_t capacit
 void evict_free(struct evict_store *s);
 /* Bytes allocated by this store, for reporting; the per-entry figures are in eviction.c. */
 size_t evict_memory_bytes(const struct evict_store *s);
-/* Bytes evict_init will allocate for a store of this policy and capacity (for the memory
- * limit checked at load, before any store exists). */
-double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity);
+/* Bytes evict_init will allocate for a store of this policy, capacity and TTL (s, 0 = none),
+ * for the memory limit checked at load, before any store exists. */
+double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity, double ttl_s);
 
 /* Looks a key up at time now (s). Returns 1 on a hit, which counts as a use for lru, mru and
  * lfu. An entry is valid while now < put time + ttl: at now >= put time + ttl it is expired,
@@ -135,10 +138,11 @@ int evict_lookup(const struct evict_store *s, uint64_t key, struct evict_item *o
 /* What a lookup of a key reads first, for a caller that prefetches it ahead of evict_get or
  * evict_fetch: the key's hash chain head, whose bucket number goes to *bucket; then, once
  * that line is in the cache, evict_probe_entry(bucket) gives the chain's first entry (NULL
- * when the chain is empty). Both only read; a bucket from before a clear or from another
- * store is harmless (it is masked to this store's range). */
+ * when the chain is empty) and in *links its list links, which a hit rewrites. All only
+ * read; a bucket from before a clear or from another store is harmless (it is masked to this
+ * store's range). */
 const void *evict_probe_head(const struct evict_store *s, uint64_t key, uint32_t *bucket);
-const void *evict_probe_entry(const struct evict_store *s, uint32_t bucket);
+const void *evict_probe_entry(const struct evict_store *s, uint32_t bucket, const void **links);
 /* Drops every entry (a node that fails and comes back cold); counters are kept. Returns the
  * number of dirty entries that were lost. O(capacity). */
 uint64_t evict_clear(struct evict_store *s);

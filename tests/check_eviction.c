@@ -329,7 +329,9 @@ START_TEST(test_probe)
         const uint32_t *head = evict_probe_head(&s, key, &b);
         ck_assert_uint_le(b, s.mask);
         ck_assert_ptr_eq(head, &s.heads[b]);
-        ck_assert_ptr_null(evict_probe_entry(&s, b));
+        const void *links = &s;
+        ck_assert_ptr_null(evict_probe_entry(&s, b, &links));
+        ck_assert_ptr_null(links);
     }
     ck_assert_str_eq(run_trace(&s, "p1 p2 p3 p4 p5 p6 p7 p8 g3 g9"), "+ + + + + + + + h m");
     const struct evict_counters before = s.count;
@@ -339,14 +341,19 @@ START_TEST(test_probe)
         used[b] = 1;
     }
     for (uint32_t bucket = 0; bucket <= s.mask; bucket++) {
-        const char *p = evict_probe_entry(&s, bucket), *e = (const char *)s.e;
+        const void *links;
+        const char *p = evict_probe_entry(&s, bucket, &links), *e = (const char *)s.e;
         ck_assert_int_eq(p != NULL, used[bucket]);
         if (p) {
-            ck_assert(p >= e + 32 && p < e + 32 * 9);
-            ck_assert_int_eq((p - e) % 32, 0);
+            /* An entry of the 8 (16 bytes each, e[0] unused), and the links of the same. */
+            ck_assert(p >= e + 16 && p < e + 16 * 9);
+            ck_assert_int_eq((p - e) % 16, 0);
+            ck_assert_ptr_eq(links, (const char *)s.links + (p - e) / 16 * 8);
         }
     }
-    ck_assert_ptr_eq(evict_probe_entry(&s, UINT32_MAX), evict_probe_entry(&s, s.mask));
+    const void *l1, *l2;
+    ck_assert_ptr_eq(evict_probe_entry(&s, UINT32_MAX, &l1), evict_probe_entry(&s, s.mask, &l2));
+    ck_assert_ptr_eq(l1, l2);
     ck_assert_int_eq(memcmp(&before, &s.count, sizeof before), 0);
     ck_assert_str_eq(run_trace(&s, "g1 g2 g8"), "h h h");
     evict_free(&s);
@@ -412,22 +419,33 @@ END_TEST
 
 /* The memory figures stated in eviction.c, per entry of capacity at a power-of-two capacity
  * (so the hash heads take exactly 4 bytes per entry), before and after the first dirty entry,
- * and a 20-million-entry store that can be set up, used and freed. */
+ * with a TTL (the expiry array) and without, against evict_estimate_bytes, and a
+ * 20-million-entry store that can be set up, used and freed. */
 START_TEST(test_memory_per_entry)
 {
     const double expect[EVICT_NPOLICIES] = {
-        [EVICT_LRU] = 36, [EVICT_LFU] = 60,    [EVICT_FIFO] = 36,
-        [EVICT_MRU] = 36, [EVICT_RANDOM] = 40,
+        [EVICT_LRU] = 28, [EVICT_LFU] = 52,    [EVICT_FIFO] = 28,
+        [EVICT_MRU] = 28, [EVICT_RANDOM] = 32,
     };
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     for (int p = 0; p < EVICT_NPOLICIES; p++) {
         struct evict_store s;
         const uint64_t cap = 1u << 16;
-        ck_assert_int_eq(evict_init(&s, (enum evict_policy)p, cap, 0, r, NULL), 0);
+        ck_assert_int_eq(evict_init(&s, (enum evict_policy)p, cap, 60, r, NULL), 0);
         double per = (double)evict_memory_bytes(&s) / (double)cap;
+        ck_assert_double_ge(per, expect[p] + 8);
+        ck_assert_double_lt(per, expect[p] + 8.01);
+        /* The estimate counts dirty_since as if some entry will be dirty. */
+        ck_assert_double_eq(evict_estimate_bytes((enum evict_policy)p, cap, 60),
+                            (double)evict_memory_bytes(&s) + 8.0 * (double)(cap + 1));
+        evict_free(&s);
+        ck_assert_int_eq(evict_init(&s, (enum evict_policy)p, cap, 0, r, NULL), 0);
+        per = (double)evict_memory_bytes(&s) / (double)cap;
         /* The sentinel entry and bucket add under 0.01 byte per entry at this capacity. */
         ck_assert_double_ge(per, expect[p]);
         ck_assert_double_lt(per, expect[p] + 0.01);
+        ck_assert_double_eq(evict_estimate_bytes((enum evict_policy)p, cap, 0),
+                            (double)evict_memory_bytes(&s) + 8.0 * (double)(cap + 1));
         /* Entries start on a cache line, so none straddles two. */
         ck_assert_uint_eq((uintptr_t)s.e % 64, 0);
         /* The first dirty put adds the dirty_since array: 8 bytes per entry; clean puts and
