@@ -101,50 +101,50 @@ static void hash_unlink(struct evict_store *s, uint32_t i)
 }
 
 /* The recency list is a ring through the sentinel links[0]: links[0].next is the newest entry. */
-static inline void list_unlink(struct evict_link *e, uint32_t i)
+static inline void list_unlink(struct evict_link *l, uint32_t i)
 {
-    e[e[i].prev].next = e[i].next;
-    e[e[i].next].prev = e[i].prev;
+    l[l[i].prev].next = l[i].next;
+    l[l[i].next].prev = l[i].prev;
 }
 
-static inline void list_push_front(struct evict_link *e, uint32_t i)
+static inline void list_push_front(struct evict_link *l, uint32_t i)
 {
-    e[i].prev = 0;
-    e[i].next = e[0].next;
-    e[e[0].next].prev = i;
-    e[0].next = i;
+    l[i].prev = 0;
+    l[i].next = l[0].next;
+    l[l[0].next].prev = i;
+    l[0].next = i;
 }
 
 /* LFU bucket rings. Entries join at the tail (just before head), so head is the entry that
  * has held this frequency longest: the least recently used of the tie. */
 static void ring_append(struct evict_store *s, uint32_t b, uint32_t i)
 {
-    struct evict_link *e = s->links;
+    struct evict_link *l = s->links;
     uint32_t h = s->bk[b].head;
     s->e[i].aux = b;
     if (!h) {
         s->bk[b].head = i;
-        e[i].prev = e[i].next = i;
+        l[i].prev = l[i].next = i;
         return;
     }
-    uint32_t t = e[h].prev;
-    e[i].prev = t;
-    e[i].next = h;
-    e[t].next = i;
-    e[h].prev = i;
+    uint32_t t = l[h].prev;
+    l[i].prev = t;
+    l[i].next = h;
+    l[t].next = i;
+    l[h].prev = i;
 }
 
 /* Removes i from its bucket's ring; returns 1 if the bucket is left empty. */
 static int ring_remove(struct evict_store *s, uint32_t b, uint32_t i)
 {
-    struct evict_link *e = s->links;
-    if (e[i].next == i) {
+    struct evict_link *l = s->links;
+    if (l[i].next == i) {
         s->bk[b].head = 0;
         return 1;
     }
-    list_unlink(e, i);
+    list_unlink(l, i);
     if (s->bk[b].head == i)
-        s->bk[b].head = e[i].next;
+        s->bk[b].head = l[i].next;
     return 0;
 }
 
