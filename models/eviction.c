@@ -382,18 +382,11 @@ size_t evict_memory_bytes(const struct evict_store *s)
 {
     if (!s->e)
         return 0;
-    size_t n = (size_t)s->capacity + 1;
-    size_t bytes =
-        ((size_t)s->mask + 1) * sizeof *s->heads + n * (sizeof *s->e + sizeof *s->links) + 64;
-    if (s->expiry)
-        bytes += n * sizeof *s->expiry;
-    if (s->since)
-        bytes += n * sizeof *s->since;
-    if (s->bk)
-        bytes += n * sizeof *s->bk;
-    if (s->slot)
-        bytes += (s->capacity ? s->capacity : 1) * sizeof *s->slot;
-    return bytes;
+    /* The estimate counts dirty_since as allocated, which it is from the first dirty put. */
+    double bytes = evict_estimate_bytes(s->policy, s->capacity, s->ttl);
+    if (!s->since)
+        bytes -= ((double)s->capacity + 1) * sizeof *s->since;
+    return (size_t)bytes;
 }
 
 double evict_estimate_bytes(enum evict_policy policy, uint64_t capacity, double ttl_s)
