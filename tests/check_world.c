@@ -58,13 +58,21 @@ struct run {
     struct world *w;
 };
 
-static struct run run_seed(const char *squoted, const char *trace, uint64_t seed)
+/* general: every request the general way (the world's answer hook cleared). */
+static struct run run_as(const char *squoted, const char *trace, uint64_t seed, int general)
 {
     struct run r = {load(squoted, trace), NULL};
     struct sim_error err = {0};
     ck_assert_int_eq(world_create(r.sc, seed, &r.w, &err), 0);
+    if (general)
+        r.w->answer_comp = NULL;
     ck_assert_int_eq(world_run(r.w, NULL, NULL, NULL, &err), 0);
     return r;
+}
+
+static struct run run_seed(const char *squoted, const char *trace, uint64_t seed)
+{
+    return run_as(squoted, trace, seed, 0);
 }
 
 static struct run run_text(const char *squoted)
@@ -481,15 +489,9 @@ END_TEST
 
 /* ---- requests answered at once ------------------------------------------------------------ */
 
-/* The run with every request the general way: the world's answer hook cleared. */
 static struct run run_general(const char *squoted, const char *trace)
 {
-    struct run r = {load(squoted, trace), NULL};
-    struct sim_error err = {0};
-    ck_assert_int_eq(world_create(r.sc, 1, &r.w, &err), 0);
-    r.w->answer_comp = NULL;
-    ck_assert_int_eq(world_run(r.w, NULL, NULL, NULL, &err), 0);
-    return r;
+    return run_as(squoted, trace, 1, 1);
 }
 
 static char *summary_text(struct world *w);
